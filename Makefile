@@ -1,0 +1,35 @@
+# Tessera: `make run` serves it on the embedded default, `make test` runs the suite.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+FLASK := $(VENV)/bin/flask --app api
+UWSGI := $(VENV)/bin/uwsgi
+DEV_ENV := TESSERA_ENV=development
+
+.PHONY: run install test lint migrate demo clean
+
+$(VENV)/.installed: setup.cfg pyproject.toml
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+## Migrate the embedded SQLite database, create the demo tenant once, serve both apps.
+run: install
+	$(DEV_ENV) $(FLASK) db upgrade
+	$(DEV_ENV) $(FLASK) demo
+	@echo "API on http://localhost:8080, frontend on http://localhost:8000 (Ctrl-C stops both)"
+	@trap 'kill 0' INT TERM EXIT; \
+	  $(DEV_ENV) $(UWSGI) --ini uwsgi.ini:frontend & \
+	  $(DEV_ENV) $(UWSGI) --ini uwsgi.ini:api
+
+## The whole suite; on PostgreSQL when TESSERA_TEST_DATABASE_URL names a server.
+test: install lint
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/flake8 api frontend tests migrations bench
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache test-artifacts

@@ -1,0 +1,73 @@
+"""The API application factory; it reads like a table of contents."""
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from pathlib import Path
+
+from flask import Flask, g, request
+
+from api.config import load_config
+from api.extensions import db, migrate
+
+MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the API app; ``config`` overrides what the environment says."""
+    app = Flask(__name__)
+    app.config.update(load_config(app.instance_path))
+    app.config.update(config or {})
+    app.json.sort_keys = False
+    register_extensions(app)
+    register_request_hooks(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    configure_logger(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from api import models  # noqa: F401  (every model registered before use)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+
+def register_request_hooks(app: Flask) -> None:
+    @app.before_request
+    def assign_request_id():
+        incoming = request.headers.get("X-Request-ID", "")
+        g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+
+    @app.after_request
+    def echo_request_id(response):
+        response.headers["X-Request-ID"] = g.get("request_id", "")
+        return response
+
+
+def register_blueprints(app: Flask) -> None:
+    from api.health.routes import bp as health_bp
+
+    app.register_blueprint(health_bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from api.errors import register_errorhandlers as register
+
+    register(app)
+
+
+def register_commands(app: Flask) -> None:
+    from api.cli import register
+
+    register(app)
+
+
+def configure_logger(app: Flask) -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")

@@ -1,0 +1,55 @@
+"""Recording security events. Services call :func:`record`; routes never do."""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from flask import g, has_request_context, request
+
+from api.audit.models import AuditEvent
+from api.extensions import db
+
+SUCCESS = "success"
+FAILURE = "failure"
+DENIED = "denied"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acted: a user, a client (its service account), the operator, or nobody known."""
+
+    type: str
+    id: uuid.UUID | None = None
+    label: str = ""
+
+
+OPERATOR = Actor("operator", label="cli")
+ANONYMOUS = Actor("anonymous")
+
+
+def record(action: str, actor: Actor, target=None, *, tenant_id: uuid.UUID | None = None,
+           outcome: str = SUCCESS, **details) -> AuditEvent:
+    """Add an audit event to the session; it commits with the use case it belongs to.
+
+    ``target`` is any model instance with an ``id`` (its table name is the
+    target type), or None.
+    """
+    event = AuditEvent(
+        actor_type=actor.type, actor_id=actor.id, actor=actor.label, action=action,
+        target_type=getattr(target, "__tablename__", None),
+        target_id=str(target.id) if target is not None else None,
+        outcome=outcome, details=details, **_request_metadata())
+    if tenant_id is not None:
+        event.tenant_id = tenant_id
+    db.session.add(event)
+    return event
+
+
+def _request_metadata() -> dict:
+    if not has_request_context():
+        return {}
+    return {
+        "ip": request.remote_addr,
+        "user_agent": (request.user_agent.string or "")[:512] or None,
+        "request_id": g.get("request_id"),
+    }

@@ -1,0 +1,194 @@
+"""Operator CLI (``flask --app api ...``): tenants, users, clients, keys, demo data.
+
+Every command validates its arguments with the same schemas and services as the
+REST API, commits once, and on bad input prints one line and exits non-zero
+having changed nothing.
+"""
+from __future__ import annotations
+
+import functools
+import json
+
+import click
+from flask import Flask, current_app
+from marshmallow import ValidationError
+
+from api import audit
+from api.clients.schemas import GRANT_TYPES, ClientCreateSchema
+from api.clients.services import create_client
+from api.db import tenant_scope
+from api.errors import DomainError
+from api.extensions import db
+from api.keys import services as keys
+from api.security import generate_secret
+from api.tenancy import services as tenancy
+from api.tenancy.schemas import TenantCreateSchema
+from api.users.schemas import UserCreateSchema
+from api.users.services import create_user
+
+tenants_cli = click.Group("tenants", help="Manage tenants.")
+users_cli = click.Group("users", help="Manage a tenant's users.")
+clients_cli = click.Group("clients", help="Manage a tenant's OAuth clients.")
+keys_cli = click.Group("keys", help="Manage a tenant's signing keys.")
+json_option = click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+
+
+def register(app: Flask) -> None:
+    for group in (tenants_cli, users_cli, clients_cli, keys_cli, demo):
+        app.cli.add_command(group)
+
+
+def _one_line_errors(command):
+    """Turn validation and domain errors into a one-line message and exit status 1."""
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except ValidationError as error:
+            db.session.rollback()
+            field, messages = next(iter(error.normalized_messages().items()))
+            raise click.ClickException(f"{field}: {' '.join(_flatten(messages))}") from None
+        except DomainError as error:
+            db.session.rollback()
+            raise click.ClickException(error.detail) from None
+    return wrapper
+
+
+def _flatten(messages) -> list[str]:
+    if isinstance(messages, dict):
+        return [m for value in messages.values() for m in _flatten(value)]
+    return [str(m) for m in messages]
+
+
+def _output(as_json: bool, data: dict, text: str) -> None:
+    click.echo(json.dumps(data, indent=2) if as_json else text)
+
+
+def issuer_of(slug: str) -> str:
+    return f"{current_app.config['PUBLIC_API_URL']}/t/{slug}"
+
+
+@tenants_cli.command("create")
+@click.argument("slug")
+@click.option("--name", required=True)
+@click.option("--owner-email", required=True)
+@click.option("--owner-password", required=True)
+@json_option
+@_one_line_errors
+def create_tenant_command(slug, name, owner_email, owner_password, as_json):
+    """Create tenant SLUG with its owner."""
+    data = TenantCreateSchema().load({"slug": slug, "name": name, "owner_email": owner_email,
+                                      "owner_password": owner_password})
+    tenant, owner = tenancy.create_tenant(**data, actor=audit.OPERATOR)
+    result = {"id": str(tenant.id), "slug": tenant.slug, "name": tenant.name,
+              "issuer": issuer_of(tenant.slug), "owner_id": str(owner.id),
+              "owner_email": owner.email}
+    _output(as_json, result, f"Created tenant {tenant.slug}; issuer {result['issuer']}")
+
+
+@tenants_cli.command("list")
+@json_option
+def list_tenants_command(as_json):
+    """List live tenants."""
+    rows = [{"id": str(t.id), "slug": t.slug, "name": t.name, "issuer": issuer_of(t.slug)}
+            for t in tenancy.list_tenants()]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+    else:
+        for row in rows:
+            click.echo(f"{row['slug']}\t{row['name']}\t{row['issuer']}")
+
+
+def _in_tenant(slug: str):
+    """Resolve SLUG and scope the session to it."""
+    return tenant_scope(db.session, tenancy.get_tenant(slug).id)
+
+
+@users_cli.command("create")
+@click.argument("slug")
+@click.option("--email", required=True)
+@click.option("--password", required=True)
+@click.option("--role", default="user", show_default=True)
+@json_option
+@_one_line_errors
+def create_user_command(slug, email, password, role, as_json):
+    """Create a user in tenant SLUG."""
+    data = UserCreateSchema().load({"email": email, "password": password, "role": role})
+    with _in_tenant(slug):
+        user = create_user(data["email"], data["password"], data["role"], audit.OPERATOR)
+    _output(as_json, {"id": str(user.id), "email": user.email, "role": role},
+            f"Created user {user.email} ({role})")
+
+
+@clients_cli.command("create")
+@click.argument("slug")
+@click.option("--name", required=True)
+@click.option("--grant", "grants", multiple=True, required=True,
+              help=f"Repeat for each grant type: {', '.join(GRANT_TYPES)}.")
+@click.option("--scope", default="", help="Space-separated scopes.")
+@click.option("--redirect-uri", "redirect_uris", multiple=True, help="Repeat for each URI.")
+@click.option("--public", is_flag=True, help="A public client (no secret, PKCE).")
+@json_option
+@_one_line_errors
+def create_client_command(slug, name, grants, scope, redirect_uris, public, as_json):
+    """Register an OAuth client in tenant SLUG."""
+    data = ClientCreateSchema().load({"client_name": name, "grant_types": list(grants),
+                                      "scope": scope, "redirect_uris": list(redirect_uris),
+                                      "public": public})
+    with _in_tenant(slug):
+        client, secret = create_client(**data, actor=audit.OPERATOR)
+    result = {"id": str(client.id), "client_id": client.client_id,
+              "client_name": client.client_name, "grant_types": client.grant_types,
+              "scope": client.scope, "redirect_uris": client.redirect_uris,
+              "token_endpoint_auth_method": client.token_endpoint_auth_method}
+    if secret:
+        result["client_secret"] = secret
+    text = f"Created client {client.client_name}\nclient_id: {client.client_id}"
+    _output(as_json, result, text + (f"\nclient_secret: {secret} (shown once)" if secret else ""))
+
+
+@keys_cli.command("rotate")
+@click.argument("slug")
+@click.option("--algorithm", default=keys.DEFAULT_ALGORITHM, show_default=True,
+              help=f"One of {', '.join(keys.ALGORITHMS)}.")
+@json_option
+@_one_line_errors
+def rotate_keys_command(slug, algorithm, as_json):
+    """Add a new active signing key to SLUG; the old one stays published until its tokens expire."""
+    if algorithm not in keys.ALGORITHMS:
+        raise click.ClickException(f"algorithm: must be one of {', '.join(keys.ALGORITHMS)}")
+    tenant = tenancy.get_tenant(slug)
+    with tenant_scope(db.session, tenant.id):
+        key = keys.rotate(tenant.id, tenant.access_token_lifetime, algorithm)
+        db.session.flush()
+        audit.record("keys.rotated", audit.OPERATOR, key, kid=key.kid, algorithm=algorithm)
+        db.session.commit()
+    _output(as_json, {"kid": key.kid, "algorithm": algorithm},
+            f"New {algorithm} signing key {key.kid} is active")
+
+
+DEMO_SLUG = "demo"
+DEMO_OWNER = "owner@demo.example"
+
+
+@click.command("demo")
+@_one_line_errors
+def demo():
+    """Create the demo tenant, owner and client (once; later runs change nothing)."""
+    if any(t.slug == DEMO_SLUG for t in tenancy.list_tenants()):
+        click.echo(f"Demo tenant exists: {issuer_of(DEMO_SLUG)}")
+        return
+    password = generate_secret(12)
+    tenancy.create_tenant(DEMO_SLUG, "Demo", DEMO_OWNER, password, actor=audit.OPERATOR)
+    with _in_tenant(DEMO_SLUG):
+        client, secret = create_client(
+            "Demo app", ["authorization_code", "refresh_token", "client_credentials"],
+            "openid profile email offline_access projects:read",
+            ["http://localhost:9000/callback"], public=False, actor=audit.OPERATOR)
+    click.echo("\n".join([
+        f"Demo tenant created. Issuer: {issuer_of(DEMO_SLUG)}",
+        f"  owner:         {DEMO_OWNER} / {password}",
+        f"  client_id:     {client.client_id}",
+        f"  client_secret: {secret}",
+        "These credentials are shown only now; keep them.",
+    ]))

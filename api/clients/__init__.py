@@ -1,0 +1,1 @@
+"""OAuth clients registered with a tenant."""

@@ -1,0 +1,76 @@
+"""OAuth clients, described with RFC 7591 metadata names.
+
+The predicates here (``check_redirect_uri``, ``check_client_secret``, ...) use the
+names Authlib's protocol engine calls, so the model is the client Authlib sees.
+"""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from api.db import TenantScoped, Timestamped, UUIDPrimaryKey
+from api.extensions import db
+from api.security import matches_digest
+
+PUBLIC_AUTH_METHOD = "none"
+CONFIDENTIAL_AUTH_METHODS = ("client_secret_basic", "client_secret_post")
+
+
+class Client(UUIDPrimaryKey, Timestamped, TenantScoped, db.Model):
+    """An application registered with a tenant."""
+
+    __tablename__ = "clients"
+
+    client_id: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    client_secret_hash: Mapped[str | None] = mapped_column(sa.String(64))
+    client_name: Mapped[str] = mapped_column(sa.String(200))
+    redirect_uris: Mapped[list] = mapped_column(default=list)
+    grant_types: Mapped[list] = mapped_column(default=list)
+    response_types: Mapped[list] = mapped_column(default=list)
+    scope: Mapped[str] = mapped_column(sa.Text, default="")
+    token_endpoint_auth_method: Mapped[str] = mapped_column(sa.String(32))
+    is_first_party: Mapped[bool] = mapped_column(default=False)
+
+    @property
+    def is_public(self) -> bool:
+        return self.token_endpoint_auth_method == PUBLIC_AUTH_METHOD
+
+    @property
+    def scopes(self) -> frozenset[str]:
+        return frozenset(self.scope.split())
+
+    # RFC 6749 §2 / Authlib ClientMixin ------------------------------------
+
+    def get_client_id(self) -> str:
+        return self.client_id
+
+    def get_default_redirect_uri(self) -> str | None:
+        return self.redirect_uris[0] if len(self.redirect_uris) == 1 else None
+
+    def get_allowed_scope(self, scope: str | None) -> str:
+        """The requested scopes this client may have (RFC 6749 §3.3)."""
+        if not scope:
+            return ""
+        allowed = self.scopes
+        return " ".join(s for s in dict.fromkeys(scope.split()) if s in allowed)
+
+    def check_redirect_uri(self, redirect_uri: str) -> bool:
+        """Exact string match against a registered URI (RFC 9700 §4.1.3)."""
+        return redirect_uri in self.redirect_uris
+
+    def check_client_secret(self, client_secret: str) -> bool:
+        return matches_digest(client_secret, self.client_secret_hash)
+
+    def check_endpoint_auth_method(self, method: str, endpoint: str) -> bool:
+        if self.is_public:
+            return method == PUBLIC_AUTH_METHOD
+        return method in CONFIDENTIAL_AUTH_METHODS
+
+    def check_response_type(self, response_type: str) -> bool:
+        return response_type in self.response_types
+
+    def check_grant_type(self, grant_type: str) -> bool:
+        return grant_type in self.grant_types
+
+    def __repr__(self) -> str:
+        return f"<Client {self.client_name}>"

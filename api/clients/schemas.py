@@ -1,0 +1,45 @@
+"""Client payloads (RFC 7591 metadata names): shape and format only."""
+from urllib.parse import urlsplit
+
+from marshmallow import Schema, ValidationError, fields, validate
+
+GRANT_TYPES = ("authorization_code", "client_credentials", "refresh_token", "password")
+LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
+
+
+def validate_redirect_uri(uri: str) -> None:
+    """Absolute, https (or http on loopback), no fragment, no wildcard (RFC 9700 §4.1)."""
+    parts = urlsplit(uri)
+    if not parts.scheme or not parts.netloc:
+        raise ValidationError("must be an absolute URI")
+    if parts.fragment or "#" in uri:
+        raise ValidationError("must not contain a fragment")
+    if "*" in uri:
+        raise ValidationError("must not contain wildcards")
+    if parts.scheme != "https" and not (parts.scheme == "http"
+                                        and parts.hostname in LOOPBACK_HOSTS):
+        raise ValidationError("must use https (http is allowed only on loopback)")
+
+
+class ClientCreateSchema(Schema):
+    client_name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    grant_types = fields.List(fields.String(validate=validate.OneOf(GRANT_TYPES)),
+                              required=True, validate=validate.Length(min=1, max=4))
+    scope = fields.String(load_default="", validate=validate.Length(max=2000))
+    redirect_uris = fields.List(fields.String(validate=[validate.Length(max=2000),
+                                                        validate_redirect_uri]),
+                                load_default=list, validate=validate.Length(max=20))
+    public = fields.Boolean(load_default=False)
+
+
+class ClientSchema(Schema):
+    id = fields.UUID()
+    client_id = fields.String()
+    client_name = fields.String()
+    redirect_uris = fields.List(fields.String())
+    grant_types = fields.List(fields.String())
+    response_types = fields.List(fields.String())
+    scope = fields.String()
+    token_endpoint_auth_method = fields.String()
+    is_first_party = fields.Boolean()
+    created_at = fields.AwareDateTime()

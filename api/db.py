@@ -1,0 +1,197 @@
+"""Database foundations: the declarative base, portable column types, and tenant scoping.
+
+Tenant scoping is the one mechanism that keeps tenants apart. Every model that
+mixes in :class:`TenantScoped` is filtered by the session's tenant scope on every
+ORM SELECT, UPDATE and DELETE (``with_loader_criteria``), and every new row is
+stamped with (or checked against) the scoped tenant on flush. A session with no
+scope refuses to touch tenant-owned tables at all, so a forgotten filter fails
+loudly instead of leaking another tenant's rows. Code that truly spans tenants
+(operator CLI housekeeping) says so with :func:`unscoped`.
+"""
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+
+import sqlalchemy as sa
+from flask_sqlalchemy.session import Session as FlaskSession
+from sqlalchemy import event
+from sqlalchemy.orm import (DeclarativeBase, Mapped, ORMExecuteState, Session,
+                            mapped_column, registry, with_loader_criteria)
+
+_SCOPE_KEY = "tenant_scope"
+_UNSCOPED = object()
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware, in UTC."""
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(sa.TypeDecorator):
+    """A timezone-aware UTC timestamp on every backend (SQLite stores it naive)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored; use api.db.utcnow()")
+        return value.astimezone(timezone.utc)
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every Tessera model."""
+
+    registry = registry(
+        type_annotation_map={datetime: UTCDateTime, dict: sa.JSON, list: sa.JSON},
+        metadata=sa.MetaData(naming_convention={
+            "ix": "ix_%(column_0_label)s",
+            "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+            "ck": "ck_%(table_name)s_%(constraint_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+            "pk": "pk_%(table_name)s",
+        }))
+
+
+class UUIDPrimaryKey:
+    """A random UUID primary key."""
+
+    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True, default=uuid.uuid4)
+
+
+class Timestamped:
+    """``created_at`` / ``updated_at``, maintained by the ORM."""
+
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class TenantScoped:
+    """Mixin for every tenant-owned model; see the module docstring."""
+
+    tenant_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+
+
+@event.listens_for(sa.Engine, "connect")
+def _configure_sqlite(dbapi_connection, connection_record) -> None:
+    """SQLite (the embedded default): enforce foreign keys, let processes share the file.
+
+    pysqlite's own transaction handling is switched off so that SQLAlchemy
+    emits BEGIN itself (see ``_begin_sqlite``): reads then run inside the
+    transaction and SAVEPOINTs work, as on PostgreSQL.
+    """
+    if type(dbapi_connection).__module__ != "sqlite3":
+        return
+    dbapi_connection.isolation_level = None
+    for pragma in ("foreign_keys = ON", "journal_mode = WAL", "busy_timeout = 5000"):
+        dbapi_connection.execute(f"PRAGMA {pragma}")
+
+
+@event.listens_for(sa.Engine, "begin")
+def _begin_sqlite(connection: sa.Connection) -> None:
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("BEGIN")
+
+
+class TenantScopeError(RuntimeError):
+    """A tenant-owned table was touched outside any tenant scope, or across tenants."""
+
+
+class ScopedSession(FlaskSession):
+    """Flask-SQLAlchemy's session, which also honours an explicit ``bind``.
+
+    That lets the test suite join every session into an outer transaction
+    (SQLAlchemy's "joining a session into an external transaction" recipe).
+    """
+
+    def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):
+        if bind is None and self.bind is not None:
+            return self.bind
+        return super().get_bind(mapper=mapper, clause=clause, bind=bind, **kwargs)
+
+
+def set_tenant_scope(session: Session, tenant_id: uuid.UUID) -> None:
+    """Scope every later query of ``session`` to one tenant."""
+    session.info[_SCOPE_KEY] = tenant_id
+
+
+def current_scope(session: Session) -> uuid.UUID | None:
+    """The tenant the session is scoped to, or None (unscoped or not yet scoped)."""
+    scope = session.info.get(_SCOPE_KEY)
+    return scope if isinstance(scope, uuid.UUID) else None
+
+
+@contextmanager
+def tenant_scope(session: Session, tenant_id: uuid.UUID) -> Iterator[None]:
+    """Scope ``session`` to ``tenant_id`` for the duration of the block."""
+    previous = session.info.get(_SCOPE_KEY)
+    session.info[_SCOPE_KEY] = tenant_id
+    try:
+        yield
+    finally:
+        _restore(session, previous)
+
+
+@contextmanager
+def unscoped(session: Session) -> Iterator[None]:
+    """Let the block see every tenant's rows; for operator-level code only."""
+    previous = session.info.get(_SCOPE_KEY)
+    session.info[_SCOPE_KEY] = _UNSCOPED
+    try:
+        yield
+    finally:
+        _restore(session, previous)
+
+
+def _restore(session: Session, previous) -> None:
+    if previous is None:
+        session.info.pop(_SCOPE_KEY, None)
+    else:
+        session.info[_SCOPE_KEY] = previous
+
+
+def _touches_tenant_tables(state: ORMExecuteState) -> bool:
+    return any(issubclass(mapper.class_, TenantScoped) for mapper in state.all_mappers)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _scope_statement(state: ORMExecuteState) -> None:
+    if state.is_column_load or state.is_relationship_load:
+        return  # the parent row was loaded in scope; its criteria propagate
+    if not (state.is_select or state.is_update or state.is_delete):
+        return
+    scope = state.session.info.get(_SCOPE_KEY)
+    if scope is _UNSCOPED or not _touches_tenant_tables(state):
+        return
+    if scope is None:
+        raise TenantScopeError("query on tenant-owned tables outside a tenant scope")
+    state.statement = state.statement.options(with_loader_criteria(
+        TenantScoped, lambda cls: cls.tenant_id == scope, include_aliases=True))
+
+
+@event.listens_for(Session, "before_flush")
+def _stamp_new_rows(session: Session, flush_context, instances) -> None:
+    scope = session.info.get(_SCOPE_KEY)
+    for obj in session.new:
+        if not isinstance(obj, TenantScoped):
+            continue
+        if scope is _UNSCOPED:
+            if obj.tenant_id is None:
+                raise TenantScopeError(f"new {type(obj).__name__} has no tenant")
+        elif scope is None:
+            raise TenantScopeError(f"new {type(obj).__name__} outside a tenant scope")
+        elif obj.tenant_id is None:
+            obj.tenant_id = scope
+        elif obj.tenant_id != scope:
+            raise TenantScopeError(f"new {type(obj).__name__} belongs to another tenant")

@@ -1,0 +1,95 @@
+"""Signing keys: creation, rotation, the JWKS, and the per-process key cache.
+
+Private keys are stored as PEM encrypted with a Fernet key derived from
+SECRET_KEY (HKDF-SHA256). A process decrypts and parses each key once and then
+keeps it (``_loaded``), so signing never re-parses PEM.
+"""
+from __future__ import annotations
+
+import base64
+import uuid
+from datetime import timedelta
+
+from cryptography.fernet import Fernet
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from flask import current_app
+from joserfc.jwk import ECKey, RSAKey
+from sqlalchemy import select
+
+from api.db import utcnow
+from api.extensions import db
+from api.keys.models import SigningKey
+
+DEFAULT_ALGORITHM = "RS256"
+#: Supported JWS algorithms and how to make a key for each.
+ALGORITHMS = {
+    "RS256": lambda: RSAKey.generate_key(2048, private=True),
+    "ES256": lambda: ECKey.generate_key("P-256", private=True),
+}
+_KEY_TYPES = {"RS256": RSAKey, "ES256": ECKey}
+#: Clock-skew allowance added to a retired key's publication window.
+LEEWAY = timedelta(minutes=5)
+
+_loaded: dict[str, RSAKey | ECKey] = {}
+
+
+def _fernet() -> Fernet:
+    secret = current_app.config["SECRET_KEY"].encode()
+    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
+               info=b"tessera signing keys").derive(secret)
+    return Fernet(base64.urlsafe_b64encode(key))
+
+
+def create_key(tenant_id: uuid.UUID, algorithm: str = DEFAULT_ALGORITHM) -> SigningKey:
+    """A new active key for the tenant (added to the session, not committed)."""
+    if algorithm not in ALGORITHMS:
+        raise ValueError(f"unsupported signing algorithm {algorithm!r}")
+    jwk = ALGORITHMS[algorithm]()
+    kid = jwk.thumbprint()
+    public = dict(jwk.as_dict(private=False), kid=kid, alg=algorithm, use="sig")
+    key = SigningKey(tenant_id=tenant_id, kid=kid, algorithm=algorithm, public_jwk=public,
+                     private_key_encrypted=_fernet().encrypt(jwk.as_pem(private=True)).decode())
+    db.session.add(key)
+    return key
+
+
+def rotate(tenant_id: uuid.UUID, token_lifetime: int,
+           algorithm: str = DEFAULT_ALGORITHM) -> SigningKey:
+    """Retire the active keys and add a new one.
+
+    A retired key stays in the JWKS for ``token_lifetime`` seconds (plus leeway),
+    so every token it signed keeps verifying until it expires.
+    """
+    now = utcnow()
+    for old in db.session.scalars(select(SigningKey).where(SigningKey.is_active)):
+        old.is_active = False
+        old.retired_at = now
+        old.publish_until = now + timedelta(seconds=token_lifetime) + LEEWAY
+    return create_key(tenant_id, algorithm)
+
+
+def active_key(tenant_id: uuid.UUID) -> tuple[str, str, RSAKey | ECKey]:
+    """``(kid, alg, key)`` of the tenant's newest active key, parsed once per process."""
+    row = db.session.execute(
+        select(SigningKey.kid, SigningKey.algorithm, SigningKey.private_key_encrypted)
+        .where(SigningKey.tenant_id == tenant_id, SigningKey.is_active)
+        .order_by(SigningKey.created_at.desc()).limit(1)).one()
+    kid, alg, encrypted = row
+    if kid not in _loaded:
+        pem = _fernet().decrypt(encrypted.encode())
+        _loaded[kid] = _KEY_TYPES[alg].import_key(pem, parameters={"kid": kid})
+    return kid, alg, _loaded[kid]
+
+
+def published_keys(tenant_id: uuid.UUID) -> list[SigningKey]:
+    """The keys in the tenant's JWKS now: active ones and recently retired ones."""
+    now = utcnow()
+    keys = db.session.scalars(select(SigningKey).where(SigningKey.tenant_id == tenant_id)
+                              .order_by(SigningKey.created_at.desc()))
+    return [key for key in keys if key.is_published(now)]
+
+
+def jwks(tenant_id: uuid.UUID) -> dict:
+    """The tenant's JSON Web Key Set (RFC 7517 §5)."""
+    return {"keys": [key.public_jwk for key in published_keys(tenant_id)]}

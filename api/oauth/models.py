@@ -1,0 +1,82 @@
+"""Protocol state: authorization codes and grants with their tokens.
+
+A *grant* is one authorization: a client acting for a user (or for itself) with
+a scope. Every token issued under it (the first and each rotation) is a row of
+``tokens`` pointing at the grant, so revoking the grant revokes the family.
+Codes and refresh tokens are stored only as SHA-256 digests; access tokens are
+JWTs, recorded by ``jti`` so that revocation is checked on every use.
+"""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from api.db import TenantScoped, UUIDPrimaryKey, utcnow
+from api.extensions import db
+
+
+def _client_fk() -> Mapped[uuid.UUID]:
+    return mapped_column(sa.ForeignKey("clients.id", ondelete="CASCADE"), index=True)
+
+
+def _user_fk() -> Mapped[uuid.UUID | None]:
+    return mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+
+
+class AuthorizationCode(UUIDPrimaryKey, TenantScoped, db.Model):
+    """A single-use authorization code (RFC 6749 §4.1.2), bound to client and redirect URI."""
+
+    __tablename__ = "authorization_codes"
+
+    code_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    client_id: Mapped[uuid.UUID] = _client_fk()
+    user_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    redirect_uri: Mapped[str] = mapped_column(sa.Text)
+    scope: Mapped[str] = mapped_column(sa.Text, default="")
+    nonce: Mapped[str | None] = mapped_column(sa.String(255))
+    code_challenge: Mapped[str | None] = mapped_column(sa.String(128))
+    code_challenge_method: Mapped[str | None] = mapped_column(sa.String(10))
+    auth_time: Mapped[datetime]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    used_at: Mapped[datetime | None]
+    grant_id: Mapped[uuid.UUID | None] = mapped_column(
+        sa.ForeignKey("grants.id", ondelete="SET NULL"))
+
+
+class Grant(UUIDPrimaryKey, TenantScoped, db.Model):
+    """One authorization and the family of tokens issued under it."""
+
+    __tablename__ = "grants"
+
+    client_id: Mapped[uuid.UUID] = _client_fk()
+    user_id: Mapped[uuid.UUID | None] = _user_fk()
+    grant_type: Mapped[str] = mapped_column(sa.String(64))
+    scope: Mapped[str] = mapped_column(sa.Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    revoked_at: Mapped[datetime | None]
+    tokens: Mapped[list[Token]] = relationship(back_populates="grant",
+                                               cascade="all, delete-orphan",
+                                               passive_deletes=True)
+
+
+class Token(UUIDPrimaryKey, TenantScoped, db.Model):
+    """One issuance: an access token (by ``jti``) and, optionally, a refresh token."""
+
+    __tablename__ = "tokens"
+
+    grant_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("grants.id", ondelete="CASCADE"), index=True)
+    jti: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    refresh_token_hash: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    scope: Mapped[str] = mapped_column(sa.Text, default="")
+    issued_at: Mapped[datetime] = mapped_column(default=utcnow)
+    access_expires_at: Mapped[datetime]
+    refresh_expires_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+    refresh_used_at: Mapped[datetime | None]
+    grant: Mapped[Grant] = relationship(back_populates="tokens")

@@ -1,0 +1,1 @@
+"""Role-based access control: permissions, system and custom roles."""

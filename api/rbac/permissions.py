@@ -1,0 +1,54 @@
+"""Permission names (``resource:action``) and the fixed sets of the system roles.
+
+Permission names double as OAuth scopes: a user's token carries the user's
+permissions narrowed by the scopes granted to it.
+"""
+
+TENANT_READ = "tenant:read"
+TENANT_WRITE = "tenant:write"
+TENANT_DELETE = "tenant:delete"
+OWNERS_MANAGE = "owners:manage"
+USERS_READ = "users:read"
+USERS_WRITE = "users:write"
+ROLES_READ = "roles:read"
+ROLES_WRITE = "roles:write"
+CLIENTS_READ = "clients:read"
+CLIENTS_WRITE = "clients:write"
+TOKENS_READ = "tokens:read"
+TOKENS_WRITE = "tokens:write"
+TOKENS_MANAGE = "tokens:manage"
+AUDIT_READ = "audit:read"
+PROJECTS_READ = "projects:read"
+PROJECTS_WRITE = "projects:write"
+PROFILE_READ = "profile:read"
+PROFILE_WRITE = "profile:write"
+
+#: Every permission, in a stable order.
+ALL = (
+    TENANT_READ, TENANT_WRITE, TENANT_DELETE, OWNERS_MANAGE,
+    USERS_READ, USERS_WRITE, ROLES_READ, ROLES_WRITE,
+    CLIENTS_READ, CLIENTS_WRITE, TOKENS_READ, TOKENS_WRITE, TOKENS_MANAGE,
+    AUDIT_READ, PROJECTS_READ, PROJECTS_WRITE, PROFILE_READ, PROFILE_WRITE,
+)
+
+OWNER = "owner"
+ADMIN = "admin"
+USER = "user"
+
+_USER_PERMISSIONS = (TENANT_READ, PROFILE_READ, PROFILE_WRITE, TOKENS_READ, TOKENS_WRITE,
+                     PROJECTS_READ, PROJECTS_WRITE)
+_ADMIN_PERMISSIONS = _USER_PERMISSIONS + (USERS_READ, USERS_WRITE, ROLES_READ, ROLES_WRITE,
+                                          CLIENTS_READ, CLIENTS_WRITE, TOKENS_MANAGE, AUDIT_READ)
+
+#: The system roles every tenant has, with their fixed permission sets.
+SYSTEM_ROLES: dict[str, frozenset[str]] = {
+    OWNER: frozenset(ALL),
+    ADMIN: frozenset(_ADMIN_PERMISSIONS),
+    USER: frozenset(_USER_PERMISSIONS),
+}
+
+#: OpenID Connect scopes, which name identity claims rather than permissions.
+IDENTITY_SCOPES = ("openid", "profile", "email", "offline_access")
+
+#: Every scope a client may be registered for.
+SCOPES = IDENTITY_SCOPES + ALL

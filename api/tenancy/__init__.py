@@ -1,0 +1,1 @@
+"""Tenants: the unit of isolation, each with its own issuer."""

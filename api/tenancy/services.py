@@ -1,0 +1,50 @@
+"""Tenant use cases: creation (with owner, roles and keys), lookup, listing."""
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+
+from api import audit
+from api.db import tenant_scope
+from api.errors import Conflict, NotFound
+from api.extensions import db
+from api.keys import services as keys
+from api.rbac import permissions
+from api.rbac.services import create_system_roles
+from api.tenancy.models import Tenant
+from api.users.models import User
+from api.users.services import add_user
+
+
+def create_tenant(slug: str, name: str, owner_email: str, owner_password: str,
+                  actor: audit.Actor) -> tuple[Tenant, User]:
+    """Create a tenant with its system roles, owner and first signing key."""
+    if db.session.scalar(select(Tenant.id).where(Tenant.slug == slug)):
+        raise Conflict(f"a tenant with slug {slug!r} already exists")
+    tenant = Tenant(id=uuid.uuid4(), slug=slug, name=name)
+    db.session.add(tenant)
+    with tenant_scope(db.session, tenant.id):
+        roles = create_system_roles(tenant.id)
+        owner = add_user(owner_email, owner_password, roles[permissions.OWNER])
+        keys.create_key(tenant.id)
+        db.session.flush()
+        audit.record("tenant.created", actor, tenant, slug=slug)
+        audit.record("user.created", actor, owner, role=permissions.OWNER)
+        db.session.commit()
+    return tenant, owner
+
+
+def get_tenant(slug: str) -> Tenant:
+    """The live tenant with ``slug``; NotFound for unknown or deleted tenants."""
+    tenant = db.session.scalar(select(Tenant).where(Tenant.slug == slug,
+                                                    Tenant.deleted_at.is_(None)))
+    if tenant is None:
+        raise NotFound(f"no tenant {slug!r}")
+    return tenant
+
+
+def list_tenants() -> list[Tenant]:
+    """Every live tenant, by slug."""
+    return list(db.session.scalars(select(Tenant).where(Tenant.deleted_at.is_(None))
+                                   .order_by(Tenant.slug)))

@@ -1,0 +1,46 @@
+"""Users: people who sign in to one tenant."""
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from api.db import TenantScoped, Timestamped, UUIDPrimaryKey
+from api.extensions import db
+from api.rbac.models import Role, user_roles
+
+
+def normalize_email(email: str) -> str:
+    """Emails are unique per tenant regardless of case: store them lowercased."""
+    return email.strip().lower()
+
+
+class User(UUIDPrimaryKey, Timestamped, TenantScoped, db.Model):
+    """A tenant's user. The email is unique among the tenant's live users."""
+
+    __tablename__ = "users"
+    __table_args__ = (
+        sa.Index("uq_users_tenant_email", "tenant_id", "email", unique=True,
+                 postgresql_where=sa.text("deleted_at IS NULL"),
+                 sqlite_where=sa.text("deleted_at IS NULL")),
+    )
+
+    email: Mapped[str] = mapped_column(sa.String(320))
+    password_hash: Mapped[str | None] = mapped_column(sa.String(255))
+    is_active: Mapped[bool] = mapped_column(default=True)
+    last_sign_in_at: Mapped[datetime | None]
+    deleted_at: Mapped[datetime | None]
+    roles: Mapped[list[Role]] = relationship(secondary=user_roles, lazy="selectin")
+
+    @property
+    def permissions(self) -> frozenset[str]:
+        """Everything the user's roles allow."""
+        return frozenset().union(*(role.permission_names for role in self.roles))
+
+    @property
+    def can_sign_in(self) -> bool:
+        return self.is_active and self.deleted_at is None
+
+    def __repr__(self) -> str:
+        return f"<User {self.email}>"

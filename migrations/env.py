@@ -1,0 +1,46 @@
+"""Alembic environment for Flask-Migrate: the app's engine and metadata."""
+import logging
+from logging.config import fileConfig
+
+from alembic import context
+from flask import current_app
+
+config = context.config
+fileConfig(config.config_file_name, disable_existing_loggers=False)
+logger = logging.getLogger("alembic.env")
+
+migrate_ext = current_app.extensions["migrate"]
+engine = migrate_ext.db.engine
+target_metadata = migrate_ext.db.metadata
+config.set_main_option("sqlalchemy.url",
+                       engine.url.render_as_string(hide_password=False).replace("%", "%%"))
+
+
+def run_migrations_offline():
+    """Emit SQL to stdout instead of running it (``flask db upgrade --sql``)."""
+    context.configure(url=config.get_main_option("sqlalchemy.url"),
+                      target_metadata=target_metadata, literal_binds=True)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online():
+    """Run migrations on a connection; an autogenerate with no changes writes no file."""
+
+    def process_revision_directives(context, revision, directives):
+        if getattr(config.cmd_opts, "autogenerate", False) and directives[0].upgrade_ops.is_empty():
+            directives[:] = []
+            logger.info("No changes in schema detected.")
+
+    conf_args = dict(migrate_ext.configure_args)
+    conf_args.setdefault("process_revision_directives", process_revision_directives)
+    with engine.connect() as connection:
+        context.configure(connection=connection, target_metadata=target_metadata, **conf_args)
+        with context.begin_transaction():
+            context.run_migrations()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()

@@ -1,0 +1,58 @@
+"""Configuration from the environment, and production's refusal of weak secrets."""
+import pytest
+
+from api.app import create_app
+from api.config import DEV_SECRET_KEY, ConfigError, database_uri, load_config
+
+
+@pytest.mark.parametrize("secret", [None, "", DEV_SECRET_KEY])
+def test_production_refuses_missing_or_default_secret_key(secret):
+    env = {"TESSERA_ENV": "production"}
+    if secret is not None:
+        env["SECRET_KEY"] = secret
+    with pytest.raises(ConfigError) as error:
+        load_config("/tmp", env)
+    assert "SECRET_KEY" in str(error.value)
+    assert "\n" not in str(error.value)
+
+
+def test_production_is_the_default_environment(monkeypatch):
+    monkeypatch.delenv("TESSERA_ENV")
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    with pytest.raises(ConfigError):
+        create_app()
+
+
+def test_environment_settings_are_read():
+    config = load_config("/srv/instance", {
+        "TESSERA_ENV": "production", "SECRET_KEY": "s" * 40,
+        "DATABASE_URL": "postgresql://u:p@db:5432/tessera",
+        "PUBLIC_API_URL": "https://id.example.com/",
+        "PUBLIC_FRONTEND_URL": "https://app.example.com",
+        "API_INTERNAL_URL": "http://api:8080", "REDIS_URL": "redis://redis:6379/0"})
+    assert config["SECRET_KEY"] == "s" * 40
+    assert config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg2://u:p@db:5432/tessera"
+    assert config["PUBLIC_API_URL"] == "https://id.example.com"
+    assert config["PUBLIC_FRONTEND_URL"] == "https://app.example.com"
+    assert config["API_INTERNAL_URL"] == "http://api:8080"
+    assert config["REDIS_URL"] == "redis://redis:6379/0"
+
+
+def test_defaults_are_the_embedded_ones():
+    config = load_config("/srv/instance", {"TESSERA_ENV": "development"})
+    assert config["SQLALCHEMY_DATABASE_URI"] == "sqlite:////srv/instance/tessera.db"
+    assert config["PUBLIC_API_URL"] == "http://localhost:8080"
+    assert config["PUBLIC_FRONTEND_URL"] == "http://localhost:8000"
+    assert config["API_INTERNAL_URL"] == "http://localhost:8080"
+    assert config["REDIS_URL"] is None
+
+
+def test_unknown_environment_is_refused():
+    with pytest.raises(ConfigError, match="TESSERA_ENV"):
+        load_config("/tmp", {"TESSERA_ENV": "staging"})
+
+
+def test_database_uri_keeps_explicit_drivers():
+    assert database_uri("postgres://h/d", "") == "postgresql+psycopg2://h/d"
+    assert database_uri("postgresql+psycopg2://h/d", "") == "postgresql+psycopg2://h/d"
+    assert database_uri("sqlite:///x.db", "") == "sqlite:///x.db"

@@ -1,0 +1,58 @@
+"""The one mechanism that scopes tenant-owned queries (api.db)."""
+import pytest
+from sqlalchemy import delete, select, update
+
+from api.db import TenantScopeError, tenant_scope, unscoped
+from api.users.models import User
+
+
+@pytest.fixture
+def two_tenants(factories):
+    first, first_owner = factories.tenant("first", owner_email="a@first.io")
+    second, second_owner = factories.tenant("second", owner_email="b@second.io")
+    return first, first_owner, second, second_owner
+
+
+def test_unscoped_session_refuses_tenant_tables(db, two_tenants):
+    db.session.expunge_all()
+    with pytest.raises(TenantScopeError):
+        db.session.scalars(select(User)).all()
+
+
+def test_a_query_without_filter_sees_only_its_tenant(db, two_tenants):
+    first, first_owner, second, second_owner = two_tenants
+    first_id, foreign_user_id = first.id, second_owner.id
+    db.session.expunge_all()
+    with tenant_scope(db.session, first_id):
+        emails = db.session.scalars(select(User.email)).all()
+        assert emails == ["a@first.io"]
+        assert db.session.get(User, foreign_user_id) is None
+
+
+def test_bulk_update_and_delete_are_scoped(db, two_tenants):
+    first, first_owner, second, second_owner = two_tenants
+    with tenant_scope(db.session, first.id):
+        db.session.execute(update(User).values(is_active=False))
+        db.session.execute(delete(User).where(User.email == "b@second.io"))
+    db.session.expunge_all()
+    with unscoped(db.session):
+        users = {u.email: u.is_active for u in db.session.scalars(select(User))}
+    assert users == {"a@first.io": False, "b@second.io": True}
+
+
+def test_new_rows_cannot_be_written_into_another_tenant(db, two_tenants):
+    first, _, second, _ = two_tenants
+    with tenant_scope(db.session, first.id):
+        db.session.add(User(tenant_id=second.id, email="x@y.io"))
+        with pytest.raises(TenantScopeError):
+            db.session.flush()
+    db.session.rollback()
+
+
+def test_new_rows_are_stamped_with_the_scoped_tenant(db, two_tenants):
+    first, *_ = two_tenants
+    with tenant_scope(db.session, first.id):
+        user = User(email="stamped@first.io")
+        db.session.add(user)
+        db.session.flush()
+    assert user.tenant_id == first.id

@@ -1,0 +1,80 @@
+"""Fixture chain: database → app (migrated) → db (per-test transaction) → factories → client."""
+from __future__ import annotations
+
+import os
+
+import pytest
+
+os.environ["TESSERA_ENV"] = "testing"
+os.environ.pop("DATABASE_URL", None)
+
+from api.app import create_app  # noqa: E402
+from api.extensions import db as _db  # noqa: E402
+from tests.services import fresh_postgres_database, postgres_server_url  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    """A fresh database for this run: PostgreSQL when configured, SQLite otherwise."""
+    server = postgres_server_url()
+    if server is None:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'tessera.db'}"
+        return
+    with fresh_postgres_database(server) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def app(database_url):
+    """The API app on the run's database, migrated to head with Alembic."""
+    from flask_migrate import upgrade
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url})
+    with app.app_context():
+        upgrade()
+        _db.session.remove()
+    yield app
+    with app.app_context():
+        _db.engine.dispose()
+
+
+@pytest.fixture
+def db(app):
+    """``db`` with every session joined to one outer transaction, rolled back after the test."""
+    with app.app_context():
+        connection = _db.engine.connect()
+        transaction = connection.begin()
+        _db.session.remove()
+        factory = _db.session.session_factory
+        saved = dict(factory.kw)
+        factory.configure(bind=connection, join_transaction_mode="create_savepoint")
+        try:
+            yield _db
+        finally:
+            _db.session.remove()
+            factory.kw.clear()
+            factory.kw.update(saved)
+            transaction.rollback()
+            connection.close()
+
+
+@pytest.fixture
+def factories(db):
+    from tests import factories
+
+    return factories
+
+
+@pytest.fixture
+def client(app, db):
+    return app.test_client()
+
+
+@pytest.fixture
+def cli(app, db):
+    return app.test_cli_runner()
+
+
+def pytest_report_header(config):
+    server = postgres_server_url()
+    return f"database: {'PostgreSQL (fresh database per run)' if server else 'SQLite (fresh file)'}"
