@@ -17,7 +17,7 @@ _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 def create_app(config: dict | None = None) -> Flask:
     """Build the API app; ``config`` overrides what the environment says."""
-    app = Flask(__name__)
+    app = Flask(__name__, static_folder=None)
     app.config.update(load_config(app.instance_path))
     app.config.update(config or {})
     app.json.sort_keys = False
@@ -52,9 +52,10 @@ def register_request_hooks(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from api.health.routes import bp as health_bp
+    from api.urls import TOP_LEVEL
 
-    app.register_blueprint(health_bp)
+    for blueprint in TOP_LEVEL:
+        app.register_blueprint(blueprint)
 
 
 def register_errorhandlers(app: Flask) -> None:

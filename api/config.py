@@ -8,8 +8,9 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
-#: The development-only secret. Production refuses to start with it.
+#: Development-only secrets. Production refuses to start with them.
 DEV_SECRET_KEY = "dev-insecure-change-me"
+DEV_FRONTEND_API_KEY = "dev-frontend-api-key-change-me"
 
 ENVIRONMENTS = ("production", "development", "testing")
 
@@ -32,10 +33,17 @@ def load_config(instance_path: str, environ: Mapping[str, str] | None = None) ->
             "set SECRET_KEY to a long random value (e.g. `python -c 'import secrets; "
             "print(secrets.token_urlsafe(48))'`) or TESSERA_ENV=development"
         )
+    frontend_api_key = env.get("FRONTEND_API_KEY") or ""
+    if tessera_env == "production" and (frontend_api_key == DEV_FRONTEND_API_KEY
+                                        or len(frontend_api_key) < 32):
+        raise ConfigError(
+            "FRONTEND_API_KEY is missing, shorter than 32 characters or the development "
+            "default; set it to the same long random value for the api and the frontend")
     public_api_url = env.get("PUBLIC_API_URL", "http://localhost:8080").rstrip("/")
     return {
         "TESSERA_ENV": tessera_env,
         "SECRET_KEY": secret_key or DEV_SECRET_KEY,
+        "FRONTEND_API_KEY": frontend_api_key or DEV_FRONTEND_API_KEY,
         "SQLALCHEMY_DATABASE_URI": database_uri(env.get("DATABASE_URL"), instance_path),
         "PUBLIC_API_URL": public_api_url,
         "PUBLIC_FRONTEND_URL": env.get("PUBLIC_FRONTEND_URL", "http://localhost:8000").rstrip("/"),

@@ -80,6 +80,8 @@ def register_errorhandlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def handle_http_error(error: HTTPException):
+        if error.response is not None:  # a protocol error with its own RFC 6749/6750 body
+            return error.response
         response = problem(error.code or 500, error.name, error.description)
         headers = dict(error.get_headers())
         for name in ("Allow", "WWW-Authenticate", "Retry-After"):
@@ -90,6 +92,7 @@ def register_errorhandlers(app: Flask) -> None:
     @app.errorhandler(IntegrityError)
     def handle_integrity_error(error: IntegrityError):
         db.session.rollback()
+        log.info("integrity error: %s", error.orig)
         return problem(409, "Conflict", "The request conflicts with the current state.")
 
     @app.errorhandler(OperationalError)

@@ -2,10 +2,13 @@
 from api.audit.models import AuditEvent
 from api.clients.models import Client
 from api.keys.models import SigningKey
-from api.oauth.models import AuthorizationCode, Grant, Token
+from api.oauth.models import (AuthorizationCode, AuthorizationRequest, Consent, Grant,
+                              Token)
+from api.ratelimit.models import ThrottleCounter
 from api.rbac.models import Permission, Role
 from api.tenancy.models import Tenant
 from api.users.models import User
 
-__all__ = ["AuditEvent", "AuthorizationCode", "Client", "Grant", "Permission", "Role",
-           "SigningKey", "Tenant", "Token", "User"]
+__all__ = ["AuditEvent", "AuthorizationCode", "AuthorizationRequest", "Client", "Consent",
+           "Grant", "Permission", "Role", "SigningKey", "Tenant", "ThrottleCounter", "Token",
+           "User"]

@@ -48,9 +48,14 @@ class Client(UUIDPrimaryKey, Timestamped, TenantScoped, db.Model):
         return self.redirect_uris[0] if len(self.redirect_uris) == 1 else None
 
     def get_allowed_scope(self, scope: str | None) -> str:
-        """The requested scopes this client may have (RFC 6749 §3.3)."""
+        """The requested scopes this client may have; all of them when none are asked for.
+
+        RFC 6749 §3.3 lets the server apply a default when the client omits
+        ``scope``; like Keycloak's default client scopes, ours is the client's
+        registered scope.
+        """
         if not scope:
-            return ""
+            return self.scope
         allowed = self.scopes
         return " ".join(s for s in dict.fromkeys(scope.split()) if s in allowed)
 

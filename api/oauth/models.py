@@ -46,6 +46,29 @@ class AuthorizationCode(UUIDPrimaryKey, TenantScoped, db.Model):
     grant_id: Mapped[uuid.UUID | None] = mapped_column(
         sa.ForeignKey("grants.id", ondelete="SET NULL"))
 
+    # Authlib AuthorizationCodeMixin (RFC 6749 §4.1.2, OIDC Core §3.1.2) --------
+
+    def get_redirect_uri(self) -> str:
+        return self.redirect_uri
+
+    def get_scope(self) -> str:
+        return self.scope
+
+    def get_nonce(self) -> str | None:
+        return self.nonce
+
+    def get_auth_time(self) -> int:
+        return int(self.auth_time.timestamp())
+
+    def get_acr(self) -> None:
+        return None
+
+    def get_amr(self) -> list[str]:
+        return ["pwd"]
+
+    def is_expired(self) -> bool:
+        return self.expires_at <= utcnow()
+
 
 class Grant(UUIDPrimaryKey, TenantScoped, db.Model):
     """One authorization and the family of tokens issued under it."""
@@ -79,4 +102,65 @@ class Token(UUIDPrimaryKey, TenantScoped, db.Model):
     refresh_expires_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
     refresh_used_at: Mapped[datetime | None]
-    grant: Mapped[Grant] = relationship(back_populates="tokens")
+    grant: Mapped[Grant] = relationship(back_populates="tokens", lazy="joined")
+
+    # Authlib TokenMixin (RFC 6749 §1.4-1.5) -----------------------------------
+
+    def check_client(self, client) -> bool:
+        return self.grant.client_id == client.id
+
+    def get_scope(self) -> str:
+        return self.scope
+
+    def get_expires_in(self) -> int:
+        return int((self.access_expires_at - self.issued_at).total_seconds())
+
+    def is_expired(self) -> bool:
+        return self.access_expires_at <= utcnow()
+
+    def is_revoked(self) -> bool:
+        """Whether the access token is revoked (itself or through its grant)."""
+        return self.revoked_at is not None or self.grant.revoked_at is not None
+
+    def refresh_usable(self) -> bool:
+        """Whether the refresh token may still be exchanged (RFC 6749 §6)."""
+        return (self.refresh_token_hash is not None and self.refresh_used_at is None
+                and self.grant.revoked_at is None
+                and self.refresh_expires_at is not None and self.refresh_expires_at > utcnow())
+
+
+class AuthorizationRequest(UUIDPrimaryKey, TenantScoped, db.Model):
+    """A pending authorization request, waiting for sign-in and consent (the "challenge").
+
+    The challenge goes to the frontend; the verifier comes back to the
+    authorization endpoint once the request is settled. Both are stored only as
+    digests, and the request is bound to the browser that started it.
+    """
+
+    __tablename__ = "authorization_requests"
+
+    challenge_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    verifier_hash: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    browser_hash: Mapped[str] = mapped_column(sa.String(64))
+    client_id: Mapped[uuid.UUID] = _client_fk()
+    params: Mapped[dict]
+    scope: Mapped[str] = mapped_column(sa.Text, default="")
+    user_id: Mapped[uuid.UUID | None] = _user_fk()
+    auth_time: Mapped[datetime | None]
+    status: Mapped[str] = mapped_column(sa.String(16), default="pending")
+    remember_consent: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class Consent(UUIDPrimaryKey, TenantScoped, db.Model):
+    """A user's remembered approval of a client for a set of scopes."""
+
+    __tablename__ = "consents"
+    __table_args__ = (sa.UniqueConstraint("user_id", "client_id"),)
+
+    user_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    client_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("clients.id", ondelete="CASCADE"), index=True)
+    scope: Mapped[str] = mapped_column(sa.Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

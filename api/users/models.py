@@ -42,5 +42,9 @@ class User(UUIDPrimaryKey, Timestamped, TenantScoped, db.Model):
     def can_sign_in(self) -> bool:
         return self.is_active and self.deleted_at is None
 
+    def get_user_id(self):
+        """The subject identifier (Authlib's UserMixin)."""
+        return self.id
+
     def __repr__(self) -> str:
         return f"<User {self.email}>"

@@ -2,18 +2,30 @@
 import pytest
 
 from api.app import create_app
-from api.config import DEV_SECRET_KEY, ConfigError, database_uri, load_config
+from api.config import (DEV_FRONTEND_API_KEY, DEV_SECRET_KEY, ConfigError, database_uri,
+                        load_config)
+
+STRONG = "s" * 40
 
 
 @pytest.mark.parametrize("secret", [None, "", DEV_SECRET_KEY])
 def test_production_refuses_missing_or_default_secret_key(secret):
-    env = {"TESSERA_ENV": "production"}
+    env = {"TESSERA_ENV": "production", "FRONTEND_API_KEY": STRONG}
     if secret is not None:
         env["SECRET_KEY"] = secret
     with pytest.raises(ConfigError) as error:
         load_config("/tmp", env)
     assert "SECRET_KEY" in str(error.value)
     assert "\n" not in str(error.value)
+
+
+@pytest.mark.parametrize("key", [None, "short", DEV_FRONTEND_API_KEY])
+def test_production_refuses_a_weak_frontend_api_key(key):
+    env = {"TESSERA_ENV": "production", "SECRET_KEY": STRONG}
+    if key is not None:
+        env["FRONTEND_API_KEY"] = key
+    with pytest.raises(ConfigError, match="FRONTEND_API_KEY"):
+        load_config("/tmp", env)
 
 
 def test_production_is_the_default_environment(monkeypatch):
@@ -25,12 +37,13 @@ def test_production_is_the_default_environment(monkeypatch):
 
 def test_environment_settings_are_read():
     config = load_config("/srv/instance", {
-        "TESSERA_ENV": "production", "SECRET_KEY": "s" * 40,
+        "TESSERA_ENV": "production", "SECRET_KEY": STRONG, "FRONTEND_API_KEY": "k" * 32,
         "DATABASE_URL": "postgresql://u:p@db:5432/tessera",
         "PUBLIC_API_URL": "https://id.example.com/",
         "PUBLIC_FRONTEND_URL": "https://app.example.com",
         "API_INTERNAL_URL": "http://api:8080", "REDIS_URL": "redis://redis:6379/0"})
-    assert config["SECRET_KEY"] == "s" * 40
+    assert config["SECRET_KEY"] == STRONG
+    assert config["FRONTEND_API_KEY"] == "k" * 32
     assert config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg2://u:p@db:5432/tessera"
     assert config["PUBLIC_API_URL"] == "https://id.example.com"
     assert config["PUBLIC_FRONTEND_URL"] == "https://app.example.com"

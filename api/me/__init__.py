@@ -1,0 +1,1 @@
+"""``GET /me``: who the bearer of a token is, in which tenant, allowed to do what."""

@@ -1,0 +1,155 @@
+"""Sign-in challenges: pending authorization requests settled by the frontend.
+
+The authorization endpoint parks a request it cannot answer yet (nobody signed
+in, or consent needed) and sends the browser to the frontend with a
+*challenge*. The frontend, authenticated with its own key, reads the challenge,
+submits the user's credentials and consent, and receives a URL back to the
+authorization endpoint carrying a single-use *verifier*. Only the browser that
+started the request (its ``tessera_browser`` cookie) can redeem the verifier,
+and only with the original parameters.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from urllib.parse import urlencode
+
+from sqlalchemy import select, update
+
+from api import audit
+from api.clients.models import Client
+from api.db import utcnow
+from api.errors import Conflict, DomainError, NotFound
+from api.extensions import db
+from api.oauth.models import AuthorizationRequest, Consent
+from api.oauth.server import narrow_scope
+from api.security import digest, generate_secret
+from api.tenancy.models import Tenant
+from api.users import authentication
+from api.users.models import User
+
+LIFETIME = timedelta(minutes=10)
+PENDING, AUTHENTICATED, APPROVED, DENIED, REDEEMED = (
+    "pending", "authenticated", "approved", "denied", "redeemed")
+
+
+class ChallengeExpired(DomainError):
+    status = 410
+    title = "Gone"
+
+
+def needs_consent(user: User, client: Client, scope: str) -> bool:
+    """First-party clients never ask; others ask unless a remembered consent covers ``scope``."""
+    if client.is_first_party:
+        return False
+    consent = db.session.scalar(select(Consent).where(Consent.user_id == user.id,
+                                                      Consent.client_id == client.id))
+    return consent is None or not set(scope.split()) <= set(consent.scope.split())
+
+
+def start(client: Client, params: dict, scope: str, browser_id: str,
+          user: User | None, auth_time: datetime | None) -> str:
+    """Park an authorization request; returns its challenge."""
+    challenge = generate_secret()
+    db.session.add(AuthorizationRequest(
+        challenge_hash=digest(challenge), browser_hash=digest(browser_id), client_id=client.id,
+        params=params, scope=narrow_scope(scope, user), user_id=user.id if user else None,
+        auth_time=auth_time, status=AUTHENTICATED if user else PENDING,
+        expires_at=utcnow() + LIFETIME))
+    return challenge
+
+
+def find(challenge: str) -> AuthorizationRequest:
+    """The live request for ``challenge``; NotFound or ChallengeExpired otherwise."""
+    pending = db.session.scalar(select(AuthorizationRequest).where(
+        AuthorizationRequest.challenge_hash == digest(challenge)))
+    if pending is None or pending.status == REDEEMED:
+        raise NotFound("Unknown sign-in challenge.")
+    if pending.expires_at <= utcnow():
+        raise ChallengeExpired("This sign-in request has expired; start again from the app.")
+    return pending
+
+
+def describe(pending: AuthorizationRequest, tenant: Tenant) -> dict:
+    """What the frontend shows: tenant, client, scopes, who is signed in, what is next."""
+    client = db.session.get(Client, pending.client_id)
+    user = db.session.get(User, pending.user_id) if pending.user_id else None
+    return {
+        "tenant": {"slug": tenant.slug, "name": tenant.name},
+        "client": {"client_id": client.client_id, "client_name": client.client_name,
+                   "first_party": client.is_first_party},
+        "scopes": pending.scope.split(),
+        "user": {"id": str(user.id), "email": user.email} if user else None,
+        "status": pending.status,
+        "consent_required": bool(user) and needs_consent(user, client, pending.scope),
+        "expires_at": pending.expires_at.isoformat(),
+    }
+
+
+def log_in(challenge: str, tenant: Tenant, issuer: str, email: str, password: str,
+           ip: str | None) -> dict:
+    """Check the user's credentials for the challenge; say what comes next."""
+    pending = find(challenge)
+    if pending.status not in (PENDING, AUTHENTICATED):
+        raise Conflict("This sign-in request is already settled.")
+    user = authentication.authenticate(tenant, email, password, ip)
+    pending.user_id, pending.auth_time = user.id, utcnow()
+    pending.scope = narrow_scope(pending.scope, user)
+    pending.status = AUTHENTICATED
+    result = describe(pending, tenant)
+    if not result["consent_required"]:
+        pending.status = APPROVED
+        result["redirect_to"] = _resume_url(pending, issuer)
+    db.session.commit()
+    return result
+
+
+def decide(challenge: str, tenant: Tenant, issuer: str, approve: bool, remember: bool) -> dict:
+    """Record the user's consent or denial; returns where the browser goes next."""
+    pending = find(challenge)
+    if pending.status != AUTHENTICATED:
+        raise Conflict("Sign in before deciding on consent.")
+    user = db.session.get(User, pending.user_id)
+    client = db.session.get(Client, pending.client_id)
+    pending.status = APPROVED if approve else DENIED
+    actor = audit.Actor("user", user.id, user.email)
+    if approve and remember:
+        _remember(user, client, pending.scope)
+    audit.record("consent.granted" if approve else "consent.denied", actor, client,
+                 scope=pending.scope, remembered=bool(approve and remember))
+    redirect_to = _resume_url(pending, issuer)
+    db.session.commit()
+    return {"redirect_to": redirect_to}
+
+
+def redeem(verifier: str, browser_id: str | None,
+           params: dict) -> tuple[AuthorizationRequest, bool]:
+    """Consume a settled request (once, same browser, same parameters); True if approved."""
+    pending = db.session.scalar(select(AuthorizationRequest).where(
+        AuthorizationRequest.verifier_hash == digest(verifier)))
+    if (pending is None or pending.expires_at <= utcnow() or browser_id is None
+            or digest(browser_id) != pending.browser_hash or pending.params != params):
+        raise NotFound("Unknown or expired authorization verifier.")
+    approved = pending.status == APPROVED
+    consumed = db.session.execute(
+        update(AuthorizationRequest)
+        .where(AuthorizationRequest.id == pending.id,
+               AuthorizationRequest.status.in_((APPROVED, DENIED)))
+        .values(status=REDEEMED).execution_options(synchronize_session=False)).rowcount
+    if not consumed:
+        raise NotFound("Unknown or expired authorization verifier.")
+    return pending, approved
+
+
+def _resume_url(pending: AuthorizationRequest, issuer: str) -> str:
+    verifier = generate_secret()
+    pending.verifier_hash = digest(verifier)
+    return f"{issuer}/authorize?{urlencode({**pending.params, 'verifier': verifier})}"
+
+
+def _remember(user: User, client: Client, scope: str) -> None:
+    consent = db.session.scalar(select(Consent).where(Consent.user_id == user.id,
+                                                      Consent.client_id == client.id))
+    if consent is None:
+        db.session.add(Consent(user_id=user.id, client_id=client.id, scope=scope))
+    else:
+        consent.scope = " ".join(sorted(set(consent.scope.split()) | set(scope.split())))

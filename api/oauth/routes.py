@@ -1,0 +1,228 @@
+"""Protocol endpoints under each issuer ``{PUBLIC_API_URL}/t/{slug}``.
+
+Discovery (RFC 8414 / OIDC Discovery), JWKS, the authorization endpoint with
+its sign-in hand-off to the frontend, token (RFC 6749), revocation (RFC 7009),
+introspection (RFC 7662), userinfo (OIDC Core §5.3), and the sign-in challenge
+API that only the frontend may call.
+"""
+from __future__ import annotations
+
+import hmac
+from functools import wraps
+from urllib.parse import urlsplit
+
+from authlib.oauth2 import OAuth2Error
+from authlib.integrations.flask_oauth2 import current_token
+from flask import Blueprint, Response, current_app, g, redirect, request
+from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
+
+from api.clients.models import Client
+from api.errors import Forbidden
+from api.extensions import db
+from api.keys import services as keys
+from api.oauth import challenges, session
+from api.oauth.schemas import ConsentSchema, LoginSchema
+from api.oauth.server import authorization, require_oauth, user_info
+from api.rbac.permissions import SCOPES
+from api.tenancy.context import current_tenant, enter_tenant, issuer_url
+from api.tenancy.services import get_tenant
+from api.users.models import User
+
+bp = Blueprint("oauth", __name__)
+well_known_bp = Blueprint("well_known", __name__)
+
+#: Endpoints browsers may call cross-origin from a public client's origin.
+CORS_ENDPOINTS = {"get_discovery", "get_jwks", "issue_token", "revoke_token", "get_userinfo"}
+
+
+def metadata() -> dict:
+    """Authorization server metadata (RFC 8414 §2, OIDC Discovery §3)."""
+    issuer = issuer_url(current_tenant())
+    return {
+        "issuer": issuer,
+        "authorization_endpoint": f"{issuer}/authorize",
+        "token_endpoint": f"{issuer}/token",
+        "jwks_uri": f"{issuer}/jwks.json",
+        "revocation_endpoint": f"{issuer}/revoke",
+        "introspection_endpoint": f"{issuer}/introspect",
+        "userinfo_endpoint": f"{issuer}/userinfo",
+        "scopes_supported": list(SCOPES),
+        "response_types_supported": ["code"],
+        "response_modes_supported": ["query"],
+        "grant_types_supported": ["authorization_code", "client_credentials",
+                                  "refresh_token", "password"],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic",
+                                                  "client_secret_post", "none"],
+        "revocation_endpoint_auth_methods_supported": ["client_secret_basic",
+                                                       "client_secret_post", "none"],
+        "introspection_endpoint_auth_methods_supported": ["client_secret_basic",
+                                                          "client_secret_post"],
+        "code_challenge_methods_supported": ["S256"],
+        "subject_types_supported": ["public"],
+        "id_token_signing_alg_values_supported": sorted(keys.ALGORITHMS),
+        "claims_supported": ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce",
+                             "email", "email_verified", "tid", "tenant"],
+        "authorization_response_iss_parameter_supported": True,
+    }
+
+
+def _cacheable(payload: dict, max_age: int = 300) -> Response:
+    response = current_app.json.response(payload)
+    response.headers["Cache-Control"] = f"public, max-age={max_age}"
+    return response
+
+
+@bp.get("/.well-known/openid-configuration")
+def get_discovery():
+    return _cacheable(metadata())
+
+
+@well_known_bp.get("/.well-known/oauth-authorization-server/t/<slug>")
+def get_rfc8414_metadata(slug: str):
+    enter_tenant(get_tenant(slug))
+    return _cacheable(metadata())
+
+
+@bp.get("/jwks.json")
+def get_jwks():
+    return _cacheable(keys.jwks(current_tenant().id))
+
+
+@bp.get("/authorize")
+def authorize():
+    """RFC 6749 §4.1.1: validate first; never redirect to an unverified client or URI."""
+    tenant = current_tenant()
+    user, auth_time = session.signed_in_user(tenant)
+    params = {k: v for k, v in request.args.items() if k != "verifier"}
+    try:
+        grant = authorization.get_consent_grant(end_user=user)
+    except OAuth2Error as error:
+        return authorization.handle_error_response(None, error)
+    client, scope = grant.request.client, grant.request.scope
+    if "verifier" in request.args:
+        pending, approved = challenges.redeem(request.args["verifier"],
+                                              session.browser_id(), params)
+        user = db.session.get(User, pending.user_id) if approved else None
+        g.auth_time = pending.auth_time
+        response = authorization.create_authorization_response(grant=grant, grant_user=user)
+        if user is not None:
+            session.start_session(response, tenant, user, pending.auth_time)
+    elif (user is not None and params.get("prompt") not in ("login", "consent")
+          and not challenges.needs_consent(user, client, scope)):
+        g.auth_time = auth_time
+        response = authorization.create_authorization_response(grant=grant, grant_user=user)
+    else:
+        if params.get("prompt") == "login":
+            user = None
+        page = "consent" if user is not None else "login"
+        response = redirect(f"{current_app.config['PUBLIC_FRONTEND_URL']}/t/{tenant.slug}/"
+                            f"{page}?challenge=", code=302)
+        challenge = challenges.start(client, params, scope, session.browser_id(response, tenant),
+                                     user, auth_time)
+        response.headers["Location"] += challenge
+    db.session.commit()
+    return response
+
+
+@bp.post("/token")
+def issue_token():
+    response = authorization.create_token_response()
+    db.session.commit()
+    return response
+
+
+@bp.post("/revoke")
+def revoke_token():
+    response = authorization.create_endpoint_response("revocation")
+    db.session.commit()
+    return response
+
+
+@bp.post("/introspect")
+def introspect_token():
+    return authorization.create_endpoint_response("introspection")
+
+
+@bp.route("/userinfo", methods=["GET", "POST"])
+@require_oauth("openid")
+def get_userinfo():
+    grant = current_token.grant
+    user = db.session.get(User, grant.user_id) if grant.user_id else None
+    if user is None:
+        raise Forbidden("The token does not belong to a user.")
+    return dict(user_info(user, current_token.scope))
+
+
+def frontend_only(view):
+    """Only the frontend, presenting FRONTEND_API_KEY, may settle sign-in challenges."""
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        presented = request.headers.get("X-Frontend-Key", "")
+        expected = current_app.config["FRONTEND_API_KEY"]
+        if not hmac.compare_digest(presented.encode(), expected.encode()):
+            raise Forbidden("This endpoint is only for the Tessera frontend.")
+        return view(*args, **kwargs)
+    return wrapper
+
+
+@bp.get("/sign-in/challenges/<challenge>")
+@frontend_only
+def get_challenge(challenge: str):
+    return challenges.describe(challenges.find(challenge), current_tenant())
+
+
+@bp.post("/sign-in/challenges/<challenge>/login")
+@frontend_only
+def log_in(challenge: str):
+    data = LoginSchema().load(request.get_json(force=True, silent=True) or {})
+    tenant = current_tenant()
+    return challenges.log_in(challenge, tenant, issuer_url(tenant), data["email"],
+                             data["password"], str(data["ip"] or request.remote_addr))
+
+
+@bp.post("/sign-in/challenges/<challenge>/consent")
+@frontend_only
+def decide_consent(challenge: str):
+    data = ConsentSchema().load(request.get_json(force=True, silent=True) or {})
+    tenant = current_tenant()
+    return challenges.decide(challenge, tenant, issuer_url(tenant), data["approve"],
+                             data["remember"])
+
+
+@bp.after_request
+def allow_public_client_origins(response: Response) -> Response:
+    """CORS for single-page apps: only the origins of public clients' redirect URIs."""
+    origin = request.headers.get("Origin")
+    endpoint = (request.endpoint or "").rsplit(".", 1)[-1]
+    if not origin or endpoint not in CORS_ENDPOINTS or origin not in _public_client_origins():
+        return response
+    response.headers["Access-Control-Allow-Origin"] = origin
+    response.headers["Vary"] = "Origin"
+    if request.method == "OPTIONS":
+        response.headers["Access-Control-Allow-Methods"] = "GET, POST"
+        response.headers["Access-Control-Allow-Headers"] = "Authorization, Content-Type"
+        response.headers["Access-Control-Max-Age"] = "600"
+    return response
+
+
+def _public_client_origins() -> set[str]:
+    rows = db.session.scalars(select(Client.redirect_uris)
+                              .where(Client.token_endpoint_auth_method == "none"))
+    origins = set()
+    for uris in rows:
+        for uri in uris:
+            parts = urlsplit(uri)
+            origins.add(f"{parts.scheme}://{parts.netloc}")
+    return origins
+
+
+@bp.errorhandler(OperationalError)
+def database_unavailable(error):
+    """RFC 6749-style body for protocol clients; never a token, never ``active: true``."""
+    db.session.rollback()
+    response = current_app.json.response({"error": "temporarily_unavailable",
+                                          "error_description": "Try again later."})
+    response.status_code = 503
+    response.headers["Retry-After"] = "5"
+    return response

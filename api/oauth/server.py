@@ -1,0 +1,355 @@
+"""Authlib wiring: the tenant-aware authorization server, its grants, endpoints and guard.
+
+Authlib does the protocol; this module supplies only the glue it asks for:
+where clients, codes and tokens live (always in the request's tenant scope),
+how tokens are signed (the tenant's active key), and Tessera's policies
+(S256-only PKCE, single-use codes with replay revocation, refresh rotation
+with reuse detection, scope narrowed to the user's permissions).
+"""
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+from authlib.common.urls import add_params_to_uri
+from authlib.integrations.flask_oauth2 import AuthorizationServer, ResourceProtector
+from authlib.oauth2.rfc6749 import grants
+from authlib.oauth2.rfc6749.errors import InvalidGrantError, InvalidRequestError
+from authlib.oauth2.rfc6750 import BearerTokenValidator
+from authlib.oauth2.rfc7009 import RevocationEndpoint
+from authlib.oauth2.rfc7636 import CodeChallenge
+from authlib.oauth2.rfc7662 import IntrospectionEndpoint
+from authlib.oauth2.rfc9068 import JWTBearerTokenGenerator
+from authlib.oidc.core import UserInfo
+from authlib.oidc.core.grants import OpenIDCode
+from flask import Response, abort, g, json, request
+from joserfc.jwk import KeySet
+from sqlalchemy import select, update
+
+from api import audit
+from api.clients.models import Client
+from api.db import utcnow
+from api.extensions import db
+from api.keys import services as keys
+from api.oauth import tokens
+from api.oauth.models import AuthorizationCode, Grant
+from api.rbac.permissions import IDENTITY_SCOPES, SCOPES
+from api.security import digest, generate_secret
+from api.tenancy.context import current_tenant, issuer_url
+from api.users import authentication
+from api.users.models import User
+
+#: RFC 6749 §4.1.2 recommends at most 10 minutes.
+CODE_LIFETIME = timedelta(minutes=10)
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+
+
+def narrow_scope(scope: str, user: User | None) -> str:
+    """Scopes a user's token may carry: identity scopes plus the user's own permissions."""
+    if user is None or not scope:
+        return scope or ""
+    allowed = user.permissions.union(IDENTITY_SCOPES)
+    return " ".join(s for s in scope.split() if s in allowed)
+
+
+class TenantTokenGenerator(JWTBearerTokenGenerator):
+    """RFC 9068 access tokens signed with the current tenant's active key."""
+
+    def __init__(self):
+        tenant = current_tenant()
+        self.kid, alg, self.key = keys.active_key(tenant.id)
+        super().__init__(issuer=issuer_url(tenant), alg=alg,
+                         refresh_token_generator=lambda **kwargs: generate_secret(32),
+                         expires_generator=lambda client, grant_type:
+                         tenant.access_token_lifetime)
+
+    def get_jwks(self) -> KeySet:
+        return KeySet([self.key])  # a key set makes joserfc put the kid in the header
+
+    def get_extra_claims(self, client, grant_type, user, scope) -> dict:
+        return {"tid": str(current_tenant().id)}
+
+    def generate(self, grant_type, client, user=None, scope=None, expires_in=None,
+                 include_refresh_token=True):
+        """Narrow the scope to the user's permissions before minting (contract: RBAC)."""
+        scope = narrow_scope(self.get_allowed_scope(client, scope), user)
+        return super().generate(grant_type, client, user, scope, expires_in,
+                                include_refresh_token)
+
+
+def generate_token(**kwargs) -> dict:
+    return TenantTokenGenerator().generate(**kwargs)
+
+
+class TenantAuthorizationServer(AuthorizationServer):
+    """Authlib's Flask server, answering for whichever tenant the request is under."""
+
+    def load_config(self, config) -> None:
+        """Nothing in Flask config: tokens and scopes are Tessera's (see build_server)."""
+
+    def query_client(self, client_id: str) -> Client | None:
+        return db.session.scalar(select(Client).where(Client.client_id == client_id))
+
+    def save_token(self, token: dict, oauth_request) -> None:
+        tokens.record_issued(token, oauth_request, current_tenant())
+
+    def handle_response(self, status_code, payload, headers):
+        response = super().handle_response(status_code, payload, headers)
+        if status_code == 302:  # an authorization response (RFC 9207 §2)
+            response.headers["Location"] = add_params_to_uri(
+                response.headers["Location"], {"iss": issuer_url(current_tenant())})
+        elif request.endpoint in NO_STORE_ENDPOINTS:
+            response.headers.update(NO_STORE)
+        return response
+
+
+NO_STORE_ENDPOINTS = {"tenant.oauth.issue_token", "tenant.oauth.revoke_token",
+                      "tenant.oauth.introspect_token"}
+
+
+class S256CodeChallenge(CodeChallenge):
+    """PKCE (RFC 7636) with S256 only, required for public clients (RFC 9700 §2.1.1)."""
+
+    SUPPORTED_CODE_CHALLENGE_METHOD = ["S256"]
+    DEFAULT_CODE_CHALLENGE_METHOD = "S256"
+
+    def validate_code_challenge(self, grant, redirect_uri):
+        payload = grant.request.payload.data
+        if payload.get("code_challenge") and payload.get("code_challenge_method") != "S256":
+            raise InvalidRequestError("code_challenge_method must be S256")
+        if grant.request.client.is_public and not payload.get("code_challenge"):
+            raise InvalidRequestError("Public clients must send a PKCE code_challenge")
+        super().validate_code_challenge(grant, redirect_uri)
+
+
+class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
+    """RFC 6749 §4.1 with single-use codes; a replayed code revokes what it issued."""
+
+    TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
+
+    def save_authorization_code(self, code: str, oauth_request) -> AuthorizationCode:
+        payload = oauth_request.payload.data
+        row = AuthorizationCode(
+            code_hash=digest(code), client_id=oauth_request.client.id,
+            user_id=oauth_request.user.id, redirect_uri=oauth_request.payload.redirect_uri,
+            scope=narrow_scope(oauth_request.scope, oauth_request.user),
+            nonce=payload.get("nonce"), code_challenge=payload.get("code_challenge"),
+            code_challenge_method=payload.get("code_challenge_method"),
+            auth_time=g.get("auth_time") or utcnow(), expires_at=utcnow() + CODE_LIFETIME)
+        db.session.add(row)
+        return row
+
+    def query_authorization_code(self, code: str, client: Client) -> AuthorizationCode | None:
+        row = db.session.scalar(select(AuthorizationCode)
+                                .where(AuthorizationCode.code_hash == digest(code)))
+        if row is None or row.client_id != client.id:
+            return None
+        claimed = db.session.execute(
+            update(AuthorizationCode)
+            .where(AuthorizationCode.id == row.id, AuthorizationCode.used_at.is_(None))
+            .values(used_at=utcnow())
+            .execution_options(synchronize_session=False)).rowcount == 1
+        db.session.refresh(row)
+        if not claimed:
+            self._revoke_replayed(row, client)
+            return None
+        return None if row.is_expired() else row
+
+    def _revoke_replayed(self, row: AuthorizationCode, client: Client) -> None:
+        audit.record("code.replayed", tokens.actor_for(client), row, outcome=audit.DENIED)
+        grant = row.grant_id and db.session.get(Grant, row.grant_id)
+        if grant:
+            tokens.revoke_grant(grant, tokens.actor_for(client), "authorization code replayed")
+        db.session.commit()
+
+    def delete_authorization_code(self, authorization_code) -> None:
+        """Codes are kept, marked used, so that a replay can be recognised."""
+
+    def authenticate_user(self, authorization_code: AuthorizationCode) -> User | None:
+        user = db.session.get(User, authorization_code.user_id)
+        return user if user is not None and user.can_sign_in else None
+
+
+class TenantOpenIDCode(OpenIDCode):
+    """ID tokens (OIDC Core §3.1.3.6) signed with the tenant's key, ``aud`` = the client."""
+
+    def exists_nonce(self, nonce: str, oauth_request) -> bool:
+        return db.session.scalar(select(AuthorizationCode.id).where(
+            AuthorizationCode.nonce == nonce,
+            AuthorizationCode.client_id == oauth_request.client.id).limit(1)) is not None
+
+    def resolve_client_private_key(self, client):
+        return KeySet([keys.active_key(current_tenant().id)[2]])
+
+    def get_client_algorithm(self, client) -> str:
+        return keys.active_key(current_tenant().id)[1]
+
+    def get_client_claims(self, client) -> dict:
+        tenant = current_tenant()
+        return {"iss": issuer_url(tenant), "aud": [client.client_id],
+                "exp": int(time.time()) + tenant.access_token_lifetime}
+
+    def get_encode_header(self, client) -> dict:
+        kid, alg, _ = keys.active_key(current_tenant().id)
+        return {"alg": alg, "kid": kid, "typ": "JWT"}
+
+    def generate_user_info(self, user: User, scope: str) -> UserInfo:
+        return user_info(user, scope)
+
+
+def user_info(user: User, scope: str) -> UserInfo:
+    """The claims a token with ``scope`` may see about ``user`` (OIDC Core §5.1)."""
+    tenant = current_tenant()
+    info = UserInfo(sub=str(user.id), tid=str(tenant.id), tenant=tenant.slug)
+    if "email" in scope.split():
+        info["email"] = user.email
+        info["email_verified"] = False
+    return info
+
+
+class RefreshTokenGrant(grants.RefreshTokenGrant):
+    """RFC 6749 §6 with rotation; presenting a used refresh token revokes the grant."""
+
+    TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
+    INCLUDE_NEW_REFRESH_TOKEN = True
+
+    def authenticate_refresh_token(self, refresh_token: str):
+        token = tokens.find_refresh_token(refresh_token)
+        if token is None or not token.check_client(self.request.client):
+            return None
+        if token.refresh_used_at is not None or not tokens.claim_refresh_token(token):
+            actor = tokens.actor_for(self.request.client)
+            audit.record("refresh_token.reused", actor, token.grant, outcome=audit.DENIED)
+            tokens.revoke_grant(token.grant, actor, "refresh token reused")
+            db.session.commit()
+            return None
+        return token if token.grant.revoked_at is None and token.refresh_expires_at > utcnow() \
+            else None
+
+    def authenticate_user(self, refresh_token):
+        if refresh_token.grant.user_id is None:
+            return None
+        user = db.session.get(User, refresh_token.grant.user_id)
+        return user if user is not None and user.can_sign_in else None
+
+    def revoke_old_credential(self, refresh_token) -> None:
+        """The old refresh token was marked used when it was claimed."""
+
+
+class ClientCredentialsGrant(grants.ClientCredentialsGrant):
+    """RFC 6749 §4.4: the client acts as its own service account."""
+
+
+class PasswordGrant(grants.ResourceOwnerPasswordCredentialsGrant):
+    """RFC 6749 §4.3, only for clients registered for it; throttled like every sign-in."""
+
+    def authenticate_user(self, username: str, password: str) -> User | None:
+        try:
+            return authentication.authenticate(current_tenant(), username, password,
+                                               request.remote_addr)
+        except authentication.SignInThrottled:
+            raise InvalidGrantError("Too many failed sign-in attempts; try again later.")
+        except authentication.InvalidCredentials:
+            return None
+
+
+class TokenLookup:
+    """Finds a presented token string, remembering which kind it turned out to be."""
+
+    def query_token(self, token_string: str, token_type_hint: str | None):
+        tenant = current_tenant()
+        if token_type_hint != "refresh_token":
+            token = tokens.find_access_token(token_string, tenant, issuer_url(tenant))
+            if token is not None:
+                token.presented_as = "access_token"
+                return token
+        token = tokens.find_refresh_token(token_string)
+        if token is not None:
+            token.presented_as = "refresh_token"
+        return token
+
+
+class TenantRevocationEndpoint(TokenLookup, RevocationEndpoint):
+    """RFC 7009. A refresh token revokes its whole grant; an access token only itself."""
+
+    CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
+
+    def revoke_token(self, token, oauth_request) -> None:
+        actor = tokens.actor_for(oauth_request.client)
+        if token.presented_as == "refresh_token":
+            tokens.revoke_grant(token.grant, actor, "revoked by client")
+        else:
+            tokens.revoke_access_token(token, actor)
+
+
+class TenantIntrospectionEndpoint(TokenLookup, IntrospectionEndpoint):
+    """RFC 7662, for authenticated confidential clients of the same tenant."""
+
+    CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
+
+    def check_permission(self, token, client, oauth_request) -> bool:
+        return True  # any authenticated client of this tenant (the lookup is tenant-scoped)
+
+    def create_introspection_payload(self, token):
+        if token is not None and token.presented_as == "refresh_token":
+            return self.introspect_token(token) if token.refresh_usable() else {"active": False}
+        return super().create_introspection_payload(token)
+
+    def introspect_token(self, token) -> dict:
+        grant = token.grant
+        client = db.session.get(Client, grant.client_id)
+        user = db.session.get(User, grant.user_id) if grant.user_id else None
+        refresh = token.presented_as == "refresh_token"
+        expires_at = token.refresh_expires_at if refresh else token.access_expires_at
+        return {
+            "active": True, "scope": token.scope, "client_id": client.client_id,
+            "username": user.email if user else None,
+            "token_type": "refresh_token" if refresh else "Bearer",
+            "exp": int(expires_at.timestamp()), "iat": int(token.issued_at.timestamp()),
+            "sub": str(user.id) if user else client.client_id, "aud": client.client_id,
+            "iss": issuer_url(current_tenant()), "jti": token.jti,
+            "tid": str(current_tenant().id),
+        }
+
+
+class TenantBearerTokenValidator(BearerTokenValidator):
+    """RFC 6750 bearer tokens: this tenant's, unexpired, unrevoked JWT access tokens."""
+
+    def authenticate_token(self, token_string: str):
+        tenant = current_tenant()
+        return tokens.find_access_token(token_string, tenant, issuer_url(tenant))
+
+
+class TenantResourceProtector(ResourceProtector):
+    """Answers RFC 6750 errors with their own body and ``WWW-Authenticate`` header."""
+
+    def raise_error_response(self, error):
+        headers = dict(error.get_headers())
+        abort(Response(json.dumps(dict(error.get_body())), status=error.status_code,
+                       headers=headers, mimetype="application/json"))
+
+
+def build_server() -> TenantAuthorizationServer:
+    """The authorization server with Tessera's grants and endpoints registered."""
+    server = TenantAuthorizationServer()
+    server.register_token_generator("default", generate_token)
+    server.scopes_supported = list(SCOPES)
+    server.register_grant(AuthorizationCodeGrant,
+                          [S256CodeChallenge(required=True), TenantOpenIDCode()])
+    server.register_grant(RefreshTokenGrant)
+    server.register_grant(ClientCredentialsGrant)
+    server.register_grant(PasswordGrant)
+    server.register_endpoint(TenantRevocationEndpoint)
+    server.register_endpoint(TenantIntrospectionEndpoint)
+    return server
+
+
+def build_protector() -> TenantResourceProtector:
+    """The RFC 6750 guard for the tenant API."""
+    protector = TenantResourceProtector()
+    protector.register_token_validator(TenantBearerTokenValidator())
+    return protector
+
+
+authorization = build_server()
+require_oauth = build_protector()

@@ -1,0 +1,1 @@
+"""Fixed-window counters for throttling, shared by every API process."""

@@ -1,0 +1,66 @@
+"""Atomic fixed-window counting in the database (PostgreSQL and SQLite alike).
+
+Each hit is one ``INSERT ... ON CONFLICT DO UPDATE ... RETURNING`` statement, so
+parallel requests cannot read the same count and both pass the limit. Counters
+are written in their own short transaction, never the request's: they must
+stick even when the request fails, and must not hold row locks while the
+request does slow work (a password check).
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+
+import sqlalchemy as sa
+from sqlalchemy import delete, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from api.extensions import db
+from api.ratelimit.models import ThrottleCounter
+
+_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+
+
+@contextmanager
+def _own_transaction() -> Iterator[sa.Connection]:
+    bind = db.session.get_bind()
+    if isinstance(bind, sa.Engine):
+        with bind.begin() as connection:
+            yield connection
+    else:  # a session joined to an outer transaction (the test suite)
+        with bind.begin_nested():
+            yield bind
+
+
+def _window(window_seconds: int) -> int:
+    return int(time.time()) // window_seconds
+
+
+def hit(key: str, window_seconds: int) -> int:
+    """Count one hit for ``key`` in the current window; returns the hits so far."""
+    window = _window(window_seconds)
+    expires_at = datetime.fromtimestamp((window + 1) * window_seconds, timezone.utc)
+    with _own_transaction() as connection:
+        insert = _INSERTS[connection.dialect.name](ThrottleCounter)
+        statement = insert.values(key=f"{key}:{window}", hits=1, expires_at=expires_at)
+        statement = statement.on_conflict_do_update(
+            index_elements=[ThrottleCounter.key], set_={"hits": ThrottleCounter.hits + 1}
+        ).returning(ThrottleCounter.hits)
+        return connection.execute(statement).scalar_one()
+
+
+def clear(key: str, window_seconds: int) -> None:
+    """Forget the current window's hits for ``key`` (after a success)."""
+    with _own_transaction() as connection:
+        connection.execute(delete(ThrottleCounter).where(
+            ThrottleCounter.key == f"{key}:{_window(window_seconds)}"))
+
+
+def release(key: str, window_seconds: int) -> None:
+    """Give back one hit of the current window (a success should not count)."""
+    with _own_transaction() as connection:
+        connection.execute(update(ThrottleCounter).where(
+            ThrottleCounter.key == f"{key}:{_window(window_seconds)}", ThrottleCounter.hits > 0
+        ).values(hits=ThrottleCounter.hits - 1))

@@ -1,0 +1,41 @@
+"""The current tenant: resolved once per request from ``/t/<slug>`` and kept on ``g``.
+
+Every blueprint nested under :data:`bp` gets ``g.tenant`` and a session scoped
+to that tenant (see :mod:`api.db`); an unknown or deleted tenant is a 404.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, g
+
+from api.db import set_tenant_scope
+from api.extensions import db
+from api.tenancy.models import Tenant
+from api.tenancy.services import get_tenant
+
+bp = Blueprint("tenant", __name__, url_prefix="/t/<slug>")
+
+
+@bp.url_value_preprocessor
+def resolve_tenant(endpoint, values) -> None:
+    enter_tenant(get_tenant(values.pop("slug")))
+
+
+@bp.url_defaults
+def add_tenant_slug(endpoint, values) -> None:
+    if "tenant" in g:
+        values.setdefault("slug", g.tenant.slug)
+
+
+def enter_tenant(tenant: Tenant) -> None:
+    """Make ``tenant`` the request's tenant and scope the session to it."""
+    g.tenant = tenant
+    set_tenant_scope(db.session, tenant.id)
+
+
+def current_tenant() -> Tenant:
+    return g.tenant
+
+
+def issuer_url(tenant: Tenant) -> str:
+    """The tenant's issuer identifier: ``{PUBLIC_API_URL}/t/{slug}``."""
+    return f"{current_app.config['PUBLIC_API_URL']}/t/{tenant.slug}"

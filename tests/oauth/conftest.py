@@ -1,0 +1,121 @@
+"""Helpers for driving the protocol endpoints through the Flask test client."""
+import base64
+import hashlib
+import secrets
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from tests.factories import PASSWORD
+
+REDIRECT_URI = "https://app.example/callback"
+
+
+def basic_auth(client_id: str, secret: str) -> dict:
+    raw = base64.b64encode(f"{client_id}:{secret}".encode()).decode()
+    return {"Authorization": f"Basic {raw}"}
+
+
+def pkce_pair() -> tuple[str, str]:
+    verifier = secrets.token_urlsafe(48)
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
+    return verifier, challenge.rstrip(b"=").decode()
+
+
+def query(location: str) -> dict:
+    return {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
+
+
+class OAuthHelper:
+    """Drives one tenant's endpoints the way a client, a browser and the frontend would."""
+
+    def __init__(self, http, app, tenant):
+        self.http, self.app, self.tenant = http, app, tenant
+        self.base = f"/t/{tenant.slug}"
+        self.frontend_key = {"X-Frontend-Key": app.config["FRONTEND_API_KEY"]}
+
+    def token(self, client_id=None, secret=None, **form):
+        headers = basic_auth(client_id, secret) if secret else {}
+        if client_id and not secret:
+            form["client_id"] = client_id
+        return self.http.post(f"{self.base}/token", data=form, headers=headers)
+
+    def client_credentials(self, client, secret, scope=None):
+        form = {"grant_type": "client_credentials"}
+        if scope:
+            form["scope"] = scope
+        response = self.token(client.client_id, secret, **form)
+        assert response.status_code == 200, response.json
+        return response.json
+
+    def authorize(self, client, scope="openid", redirect_uri=REDIRECT_URI, **params):
+        args = {"response_type": "code", "client_id": client.client_id,
+                "redirect_uri": redirect_uri, "scope": scope, "state": "xyz", **params}
+        return self.http.get(f"{self.base}/authorize", query_string=args)
+
+    def challenge_of(self, response) -> str:
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return query(response.headers["Location"])["challenge"]
+
+    def log_in(self, challenge, email, password=PASSWORD):
+        return self.http.post(f"{self.base}/sign-in/challenges/{challenge}/login",
+                              json={"email": email, "password": password},
+                              headers=self.frontend_key)
+
+    def decide(self, challenge, approve=True, remember=False):
+        return self.http.post(f"{self.base}/sign-in/challenges/{challenge}/consent",
+                              json={"approve": approve, "remember": remember},
+                              headers=self.frontend_key)
+
+    def follow(self, redirect_to: str):
+        """The browser returning to the API's authorization endpoint."""
+        parts = urlsplit(redirect_to)
+        return self.http.get(parts.path, query_string=parts.query)
+
+    def code_flow(self, client, email, scope="openid", approve=True, **params):
+        """Authorize → sign in → (consent) → back to the API; returns the final response."""
+        challenge = self.challenge_of(self.authorize(client, scope, **params))
+        result = self.log_in(challenge, email)
+        assert result.status_code == 200, result.json
+        if result.json.get("consent_required"):
+            result = self.decide(challenge, approve=approve)
+        return self.follow(result.json["redirect_to"])
+
+    def code_tokens(self, client, secret, email, scope="openid profile:read", **params):
+        verifier, challenge = pkce_pair()
+        final = self.code_flow(client, email, scope, code_challenge=challenge,
+                               code_challenge_method="S256", **params)
+        code = query(final.headers["Location"])["code"]
+        response = self.token(client.client_id, secret, grant_type="authorization_code",
+                              code=code, redirect_uri=REDIRECT_URI, code_verifier=verifier)
+        assert response.status_code == 200, response.json
+        return response.json
+
+    def me(self, access_token):
+        return self.http.get(f"{self.base}/api/v1/me",
+                             headers={"Authorization": f"Bearer {access_token}"})
+
+
+@pytest.fixture
+def tenant(factories):
+    return factories.tenant("acme", owner_email="owner@acme.io")[0]
+
+
+@pytest.fixture
+def oauth(app, client, tenant):
+    return OAuthHelper(client, app, tenant)
+
+
+@pytest.fixture
+def web_app(factories, tenant):
+    """A confidential web client: code + refresh, identity scopes and profile permissions."""
+    return factories.client(tenant, grant_types=("authorization_code", "refresh_token"),
+                            scope="openid email offline_access profile:read users:read "
+                                  "projects:read", redirect_uris=(REDIRECT_URI,))
+
+
+@pytest.fixture
+def service(factories, tenant):
+    """A confidential machine client with client_credentials."""
+    return factories.client(tenant, grant_types=("client_credentials",),
+                            scope="projects:read users:read")
