@@ -20,6 +20,7 @@ from api.db import tenant_scope
 from api.errors import DomainError
 from api.extensions import db
 from api.keys import services as keys
+from api.oauth.purge import purge_expired
 from api.security import generate_secret
 from api.tenancy import services as tenancy
 from api.tenancy.schemas import TenantCreateSchema
@@ -34,7 +35,7 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Machine-read
 
 
 def register(app: Flask) -> None:
-    for group in (tenants_cli, users_cli, clients_cli, keys_cli, demo):
+    for group in (tenants_cli, users_cli, clients_cli, keys_cli, demo, purge):
         app.cli.add_command(group)
 
 
@@ -165,6 +166,14 @@ def rotate_keys_command(slug, algorithm, as_json):
         db.session.commit()
     _output(as_json, {"kid": key.kid, "algorithm": algorithm},
             f"New {algorithm} signing key {key.kid} is active")
+
+
+@click.command("purge")
+@json_option
+def purge(as_json):
+    """Delete expired codes, sign-in requests, grants and throttle windows (schedule it)."""
+    counts = purge_expired()
+    _output(as_json, counts, ", ".join(f"{name}: {count}" for name, count in counts.items()))
 
 
 DEMO_SLUG = "demo"

@@ -29,6 +29,7 @@ from sqlalchemy import select, update
 from api import audit
 from api.clients.models import Client
 from api.db import utcnow
+from api.errors import problem
 from api.extensions import db
 from api.keys import services as keys
 from api.oauth import tokens
@@ -42,6 +43,8 @@ from api.users.models import User
 #: RFC 6749 §4.1.2 recommends at most 10 minutes.
 CODE_LIFETIME = timedelta(minutes=10)
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+CONFIDENTIAL_AUTH = ["client_secret_basic", "client_secret_post"]
+ANY_CLIENT_AUTH = CONFIDENTIAL_AUTH + ["none"]
 
 
 def narrow_scope(scope: str, user: User | None) -> str:
@@ -125,7 +128,7 @@ class S256CodeChallenge(CodeChallenge):
 class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
     """RFC 6749 §4.1 with single-use codes; a replayed code revokes what it issued."""
 
-    TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
+    TOKEN_ENDPOINT_AUTH_METHODS = ANY_CLIENT_AUTH
 
     def save_authorization_code(self, code: str, oauth_request) -> AuthorizationCode:
         payload = oauth_request.payload.data
@@ -210,21 +213,30 @@ def user_info(user: User, scope: str) -> UserInfo:
 class RefreshTokenGrant(grants.RefreshTokenGrant):
     """RFC 6749 §6 with rotation; presenting a used refresh token revokes the grant."""
 
-    TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
+    TOKEN_ENDPOINT_AUTH_METHODS = ANY_CLIENT_AUTH
     INCLUDE_NEW_REFRESH_TOKEN = True
 
     def authenticate_refresh_token(self, refresh_token: str):
         token = tokens.find_refresh_token(refresh_token)
         if token is None or not token.check_client(self.request.client):
             return None
-        if token.refresh_used_at is not None or not tokens.claim_refresh_token(token):
-            actor = tokens.actor_for(self.request.client)
-            audit.record("refresh_token.reused", actor, token.grant, outcome=audit.DENIED)
-            tokens.revoke_grant(token.grant, actor, "refresh token reused")
-            db.session.commit()
+        if token.refresh_used_at is not None:
+            self._revoke_reused(token)
             return None
-        return token if token.grant.revoked_at is None and token.refresh_expires_at > utcnow() \
-            else None
+        return token if token.refresh_usable() else None
+
+    def issue_token(self, user, refresh_token):
+        """Claim the refresh token atomically first: of parallel uses exactly one wins."""
+        if not tokens.claim_refresh_token(refresh_token):
+            self._revoke_reused(refresh_token)
+            raise InvalidGrantError()
+        return super().issue_token(user, refresh_token)
+
+    def _revoke_reused(self, token) -> None:
+        actor = tokens.actor_for(self.request.client)
+        audit.record("refresh_token.reused", actor, token.grant, outcome=audit.DENIED)
+        tokens.revoke_grant(token.grant, actor, "refresh token reused")
+        db.session.commit()
 
     def authenticate_user(self, refresh_token):
         if refresh_token.grant.user_id is None:
@@ -239,9 +251,13 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
 class ClientCredentialsGrant(grants.ClientCredentialsGrant):
     """RFC 6749 §4.4: the client acts as its own service account."""
 
+    TOKEN_ENDPOINT_AUTH_METHODS = CONFIDENTIAL_AUTH
+
 
 class PasswordGrant(grants.ResourceOwnerPasswordCredentialsGrant):
     """RFC 6749 §4.3, only for clients registered for it; throttled like every sign-in."""
+
+    TOKEN_ENDPOINT_AUTH_METHODS = CONFIDENTIAL_AUTH
 
     def authenticate_user(self, username: str, password: str) -> User | None:
         try:
@@ -249,8 +265,8 @@ class PasswordGrant(grants.ResourceOwnerPasswordCredentialsGrant):
                                                request.remote_addr)
         except authentication.SignInThrottled:
             raise InvalidGrantError("Too many failed sign-in attempts; try again later.")
-        except authentication.InvalidCredentials:
-            return None
+        except authentication.InvalidCredentials:  # RFC 6749 §5.2: credentials are the grant
+            raise InvalidGrantError("The username or password is incorrect.")
 
 
 class TokenLookup:
@@ -272,7 +288,7 @@ class TokenLookup:
 class TenantRevocationEndpoint(TokenLookup, RevocationEndpoint):
     """RFC 7009. A refresh token revokes its whole grant; an access token only itself."""
 
-    CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
+    CLIENT_AUTH_METHODS = ANY_CLIENT_AUTH
 
     def revoke_token(self, token, oauth_request) -> None:
         actor = tokens.actor_for(oauth_request.client)
@@ -285,7 +301,7 @@ class TenantRevocationEndpoint(TokenLookup, RevocationEndpoint):
 class TenantIntrospectionEndpoint(TokenLookup, IntrospectionEndpoint):
     """RFC 7662, for authenticated confidential clients of the same tenant."""
 
-    CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
+    CLIENT_AUTH_METHODS = CONFIDENTIAL_AUTH
 
     def check_permission(self, token, client, oauth_request) -> bool:
         return True  # any authenticated client of this tenant (the lookup is tenant-scoped)
@@ -321,12 +337,20 @@ class TenantBearerTokenValidator(BearerTokenValidator):
 
 
 class TenantResourceProtector(ResourceProtector):
-    """Answers RFC 6750 errors with their own body and ``WWW-Authenticate`` header."""
+    """Answers RFC 6750 §3 errors: a ``WWW-Authenticate: Bearer`` challenge on every one."""
 
     def raise_error_response(self, error):
-        headers = dict(error.get_headers())
-        abort(Response(json.dumps(dict(error.get_body())), status=error.status_code,
-                       headers=headers, mimetype="application/json"))
+        realm = f'Bearer realm="{issuer_url(current_tenant())}"'
+        if error.error == "missing_authorization":  # §3.1: no error code without credentials
+            response = problem(401, "Unauthorized", "A bearer token is required.")
+            response.headers["WWW-Authenticate"] = realm
+        else:
+            body = {"error": error.error, "error_description": error.description}
+            response = Response(json.dumps(body), status=error.status_code,
+                                mimetype="application/json")
+            response.headers["WWW-Authenticate"] = (
+                f'{realm}, error="{error.error}", error_description="{error.description}"')
+        abort(response)
 
 
 def build_server() -> TenantAuthorizationServer:

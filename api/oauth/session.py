@@ -1,4 +1,4 @@
-"""The API's own sign-in session: a signed cookie per tenant, so a signed-in user is not asked again.
+"""The API's own sign-in session: a signed cookie per tenant, so users sign in once.
 
 The cookie is HttpOnly, SameSite=Lax, path-scoped to the tenant's issuer, and
 Secure outside development. It names the user and the time of sign-in; the

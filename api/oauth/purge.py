@@ -1,0 +1,29 @@
+"""Housekeeping: delete protocol state nobody can use any more.
+
+Run ``flask --app api purge`` from cron or a systemd timer (hourly is plenty).
+Expired codes, pending sign-in requests, grants (with their tokens) and
+throttle windows go; the audit log keeps the history.
+"""
+from __future__ import annotations
+
+from sqlalchemy import delete
+
+from api.db import unscoped, utcnow
+from api.extensions import db
+from api.oauth.models import AuthorizationCode, AuthorizationRequest, Grant
+from api.ratelimit.models import ThrottleCounter
+
+
+def purge_expired() -> dict[str, int]:
+    """Delete everything expired, across tenants; returns how many rows of each went."""
+    now = utcnow()
+    counts = {}
+    with unscoped(db.session):
+        for name, model in (("authorization_codes", AuthorizationCode),
+                            ("authorization_requests", AuthorizationRequest),
+                            ("grants", Grant), ("throttle_counters", ThrottleCounter)):
+            counts[name] = db.session.execute(
+                delete(model).where(model.expires_at <= now)
+                .execution_options(synchronize_session=False)).rowcount
+        db.session.commit()
+    return counts

@@ -1,0 +1,285 @@
+"""authorization_code with PKCE (RFC 6749 §4.1, RFC 7636, RFC 9207, RFC 9700) and OIDC."""
+import jwt as pyjwt
+import pytest
+from sqlalchemy import update
+
+from api.db import tenant_scope, utcnow
+from api.oauth.models import AuthorizationCode, AuthorizationRequest
+from tests.oauth.conftest import REDIRECT_URI, pkce_pair, query
+
+ISSUER = "http://localhost:8080/t/acme"
+
+
+def test_unauthenticated_browser_goes_to_the_frontend_login(oauth, web_app):
+    app_client, _ = web_app
+    response = oauth.authorize(app_client, code_challenge=pkce_pair()[1],
+                               code_challenge_method="S256")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("http://localhost:8000/t/acme/login?challenge=")
+    assert "tessera_browser=" in response.headers["Set-Cookie"]
+
+
+def test_challenge_describes_the_request_to_the_frontend(oauth, web_app):
+    app_client, _ = web_app
+    challenge = oauth.challenge_of(oauth.authorize(app_client, "openid users:read"))
+    described = oauth.http.get(f"/t/acme/sign-in/challenges/{challenge}",
+                               headers=oauth.frontend_key)
+    assert described.status_code == 200
+    assert described.json["client"]["client_name"] == app_client.client_name
+    assert described.json["tenant"] == {"slug": "acme", "name": "Acme"}
+    assert described.json["scopes"] == ["openid", "users:read"]
+    assert described.json["user"] is None
+
+
+def test_challenge_api_is_only_for_the_frontend(oauth, web_app):
+    app_client, _ = web_app
+    challenge = oauth.challenge_of(oauth.authorize(app_client))
+    assert oauth.http.get(f"/t/acme/sign-in/challenges/{challenge}").status_code == 403
+    wrong = {"X-Frontend-Key": "guess"}
+    assert oauth.http.post(f"/t/acme/sign-in/challenges/{challenge}/login", headers=wrong,
+                           json={"email": "owner@acme.io", "password": "x"}).status_code == 403
+
+
+def test_full_flow_with_consent_issues_code_state_and_iss(oauth, web_app):
+    app_client, secret = web_app
+    verifier, code_challenge = pkce_pair()
+    challenge = oauth.challenge_of(oauth.authorize(
+        app_client, "openid email", code_challenge=code_challenge,
+        code_challenge_method="S256", nonce="n-0S6"))
+    login = oauth.log_in(challenge, "owner@acme.io")
+    assert login.status_code == 200 and login.json["consent_required"] is True
+    assert "redirect_to" not in login.json
+    decided = oauth.decide(challenge, approve=True)
+    final = oauth.follow(decided.json["redirect_to"])
+    assert final.status_code == 302 and final.headers["Location"].startswith(REDIRECT_URI)
+    params = query(final.headers["Location"])
+    assert params["state"] == "xyz" and params["iss"] == ISSUER and params["code"]
+    tokens = oauth.token(app_client.client_id, secret, grant_type="authorization_code",
+                         code=params["code"], redirect_uri=REDIRECT_URI,
+                         code_verifier=verifier).json
+    id_token = pyjwt.decode(tokens["id_token"], options={"verify_signature": False})
+    assert id_token["aud"] == [app_client.client_id] and id_token["nonce"] == "n-0S6"
+    assert id_token["iss"] == ISSUER and id_token["email"] == "owner@acme.io"
+    assert id_token["at_hash"] and tokens["refresh_token"]
+
+
+def test_deny_returns_access_denied_to_the_client(oauth, web_app):
+    app_client, _ = web_app
+    final = oauth.code_flow(app_client, "owner@acme.io", approve=False,
+                            code_challenge=pkce_pair()[1], code_challenge_method="S256")
+    assert final.headers["Location"].startswith(REDIRECT_URI)
+    params = query(final.headers["Location"])
+    assert params["error"] == "access_denied"
+    assert params["state"] == "xyz" and params["iss"] == ISSUER and "code" not in params
+
+
+def test_signed_in_user_with_remembered_consent_is_not_asked_again(oauth, web_app):
+    app_client, _ = web_app
+    _, code_challenge = pkce_pair()
+    pkce = {"code_challenge": code_challenge, "code_challenge_method": "S256"}
+    challenge = oauth.challenge_of(oauth.authorize(app_client, **pkce))
+    oauth.log_in(challenge, "owner@acme.io")
+    final = oauth.follow(oauth.decide(challenge, remember=True).json["redirect_to"])
+    cookie = final.headers["Set-Cookie"]
+    assert "tessera_session=" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert "Path=/t/acme/" in cookie
+    again = oauth.authorize(app_client, **pkce)
+    assert again.status_code == 302 and "code" in query(again.headers["Location"])
+
+
+def test_signed_in_user_without_remembered_consent_goes_to_consent(oauth, web_app):
+    app_client, _ = web_app
+    pkce = {"code_challenge": pkce_pair()[1], "code_challenge_method": "S256"}
+    oauth.code_flow(app_client, "owner@acme.io", **pkce)
+    again = oauth.authorize(app_client, **pkce)
+    assert again.headers["Location"].startswith("http://localhost:8000/t/acme/consent?challenge=")
+
+
+def test_first_party_clients_skip_consent(oauth, factories, tenant):
+    console, _ = factories.client(tenant, grant_types=("authorization_code",),
+                                  scope="openid", redirect_uris=(REDIRECT_URI,),
+                                  first_party=True)
+    challenge = oauth.challenge_of(oauth.authorize(console, code_challenge=pkce_pair()[1],
+                                                   code_challenge_method="S256"))
+    login = oauth.log_in(challenge, "owner@acme.io")
+    assert login.json["consent_required"] is False
+    final = oauth.follow(login.json["redirect_to"])
+    assert "code" in query(final.headers["Location"])
+
+
+def test_scope_is_narrowed_to_the_users_permissions(oauth, factories, web_app, tenant):
+    factories.user(tenant, email="plain@acme.io", role="user")
+    app_client, secret = web_app
+    tokens = oauth.code_tokens(app_client, secret, "plain@acme.io",
+                               scope="openid users:read projects:read")
+    assert tokens["scope"] == "openid projects:read"
+    assert oauth.me(tokens["access_token"]).json["permissions"] == ["projects:read"]
+
+
+@pytest.mark.parametrize("redirect_uri", [
+    "https://app.example/callback/", "https://APP.example/callback",
+    "https://app.example/callback?x=1", "http://app.example/callback",
+    "https://app.example/callback/../evil", "https://evil.example/callback",
+])
+def test_unregistered_redirect_uris_are_never_redirected_to(oauth, web_app, redirect_uri):
+    app_client, _ = web_app
+    response = oauth.authorize(app_client, redirect_uri=redirect_uri)
+    assert response.status_code == 400
+    assert "Location" not in response.headers
+    assert response.json["error"] == "invalid_request"
+
+
+def test_unknown_client_is_never_redirected_to(oauth):
+    response = oauth.http.get("/t/acme/authorize", query_string={
+        "response_type": "code", "client_id": "nope", "redirect_uri": REDIRECT_URI})
+    assert response.status_code in (400, 401) and "Location" not in response.headers
+    assert response.json["error"] == "invalid_client"
+
+
+@pytest.mark.parametrize("params,error", [
+    ({"code_challenge": "a" * 43, "code_challenge_method": "plain"}, "invalid_request"),
+    ({"code_challenge": "a" * 43}, "invalid_request"),
+    ({"scope": "openid root:everything"}, "invalid_scope"),
+    ({"response_type": "token"}, "unsupported_response_type"),
+])
+def test_other_errors_go_to_the_registered_redirect_uri(oauth, web_app, params, error):
+    app_client, _ = web_app
+    response = oauth.authorize(app_client, **params)
+    assert response.status_code == 302
+    location = response.headers["Location"]
+    assert location.startswith(REDIRECT_URI)
+    assert query(location)["error"] == error
+    assert query(location)["state"] == "xyz" and query(location)["iss"] == ISSUER
+
+
+def test_public_clients_must_use_pkce(oauth, factories, tenant):
+    spa, _ = factories.client(tenant, grant_types=("authorization_code",), scope="openid",
+                              redirect_uris=(REDIRECT_URI,), public=True)
+    response = oauth.authorize(spa)
+    assert query(response.headers["Location"])["error"] == "invalid_request"
+
+
+def test_public_client_flow_with_pkce_and_no_secret(oauth, factories, tenant):
+    spa, _ = factories.client(tenant, grant_types=("authorization_code", "refresh_token"),
+                              scope="openid projects:read", redirect_uris=(REDIRECT_URI,),
+                              public=True)
+    tokens = oauth.code_tokens(spa, None, "owner@acme.io", scope="openid projects:read")
+    assert tokens["access_token"] and tokens["refresh_token"]
+
+
+def _issue_code(oauth, app_client, **pkce):
+    final = oauth.code_flow(app_client, "owner@acme.io", **pkce)
+    return query(final.headers["Location"])["code"]
+
+
+def test_pkce_downgrade_is_rejected(oauth, web_app):
+    app_client, secret = web_app
+    code = _issue_code(oauth, app_client)
+    response = oauth.token(app_client.client_id, secret, grant_type="authorization_code",
+                           code=code, redirect_uri=REDIRECT_URI, code_verifier="x" * 50)
+    assert response.status_code == 400 and response.json["error"] == "invalid_request"
+
+
+def test_wrong_code_verifier_is_invalid_grant(oauth, web_app):
+    app_client, secret = web_app
+    _, challenge = pkce_pair()
+    code = _issue_code(oauth, app_client, code_challenge=challenge,
+                       code_challenge_method="S256")
+    response = oauth.token(app_client.client_id, secret, grant_type="authorization_code",
+                           code=code, redirect_uri=REDIRECT_URI, code_verifier="y" * 50)
+    assert response.status_code == 400 and response.json["error"] == "invalid_grant"
+
+
+def test_replayed_code_is_refused_and_revokes_its_tokens(oauth, web_app):
+    app_client, secret = web_app
+    verifier, challenge = pkce_pair()
+    code = _issue_code(oauth, app_client, code_challenge=challenge,
+                       code_challenge_method="S256")
+    form = dict(grant_type="authorization_code", code=code, redirect_uri=REDIRECT_URI,
+                code_verifier=verifier)
+    first = oauth.token(app_client.client_id, secret, **form)
+    assert first.status_code == 200
+    assert oauth.me(first.json["access_token"]).status_code == 200
+    replay = oauth.token(app_client.client_id, secret, **form)
+    assert replay.status_code == 400 and replay.json["error"] == "invalid_grant"
+    assert oauth.me(first.json["access_token"]).status_code == 401
+    refreshed = oauth.token(app_client.client_id, secret, grant_type="refresh_token",
+                            refresh_token=first.json["refresh_token"])
+    assert refreshed.json["error"] == "invalid_grant"
+
+
+def test_code_is_bound_to_its_client_and_redirect_uri(oauth, factories, web_app, tenant):
+    app_client, secret = web_app
+    other, other_secret = factories.client(tenant, grant_types=("authorization_code",),
+                                           scope="openid", redirect_uris=(REDIRECT_URI,))
+    verifier, challenge = pkce_pair()
+    pkce = {"code_challenge": challenge, "code_challenge_method": "S256"}
+    code = _issue_code(oauth, app_client, **pkce)
+    stolen = oauth.token(other.client_id, other_secret, grant_type="authorization_code",
+                         code=code, redirect_uri=REDIRECT_URI, code_verifier=verifier)
+    assert stolen.json["error"] == "invalid_grant"
+    code = _issue_code(oauth, app_client, **pkce)
+    moved = oauth.token(app_client.client_id, secret, grant_type="authorization_code",
+                        code=code, redirect_uri="https://app.example/other",
+                        code_verifier=verifier)
+    assert moved.json["error"] == "invalid_grant"
+
+
+def test_expired_code_is_invalid_grant(db, oauth, web_app, tenant):
+    app_client, secret = web_app
+    verifier, challenge = pkce_pair()
+    code = _issue_code(oauth, app_client, code_challenge=challenge,
+                       code_challenge_method="S256")
+    with tenant_scope(db.session, tenant.id):
+        db.session.execute(update(AuthorizationCode).values(expires_at=utcnow()))
+        db.session.commit()
+    response = oauth.token(app_client.client_id, secret, grant_type="authorization_code",
+                           code=code, redirect_uri=REDIRECT_URI, code_verifier=verifier)
+    assert response.json["error"] == "invalid_grant"
+
+
+def test_code_of_one_tenant_is_worthless_under_another(oauth, factories, web_app):
+    factories.tenant("other")
+    app_client, secret = web_app
+    verifier, challenge = pkce_pair()
+    code = _issue_code(oauth, app_client, code_challenge=challenge,
+                       code_challenge_method="S256")
+    oauth.base = "/t/other"
+    response = oauth.token(app_client.client_id, secret, grant_type="authorization_code",
+                           code=code, redirect_uri=REDIRECT_URI, code_verifier=verifier)
+    assert response.status_code == 401 and response.json["error"] == "invalid_client"
+
+
+def test_verifier_works_once_only_in_the_same_browser_with_the_same_request(app, oauth,
+                                                                            web_app):
+    app_client, _ = web_app
+    challenge = oauth.challenge_of(oauth.authorize(app_client))
+    oauth.log_in(challenge, "owner@acme.io")
+    redirect_to = oauth.decide(challenge).json["redirect_to"]
+    stranger = app.test_client()
+    assert stranger.get(redirect_to.replace("http://localhost:8080", "")).status_code == 404
+    tampered = redirect_to.replace("state=xyz", "state=abc")
+    assert oauth.follow(tampered).status_code == 404
+    assert oauth.follow(redirect_to).status_code == 302
+    assert oauth.follow(redirect_to).status_code == 404
+
+
+def test_expired_challenge_is_gone(db, oauth, web_app, tenant):
+    app_client, _ = web_app
+    challenge = oauth.challenge_of(oauth.authorize(app_client))
+    with tenant_scope(db.session, tenant.id):
+        db.session.execute(update(AuthorizationRequest).values(expires_at=utcnow()))
+        db.session.commit()
+    response = oauth.log_in(challenge, "owner@acme.io")
+    assert response.status_code == 410
+    assert response.mimetype == "application/problem+json"
+
+
+def test_wrong_password_on_the_challenge_is_a_clear_error(oauth, web_app):
+    app_client, _ = web_app
+    challenge = oauth.challenge_of(oauth.authorize(app_client))
+    response = oauth.log_in(challenge, "owner@acme.io", "not the password")
+    assert response.status_code == 401
+    assert response.json["detail"] == "The email or password is incorrect."
+    unknown = oauth.log_in(challenge, "ghost@acme.io", "not the password")
+    assert unknown.status_code == 401 and unknown.json == response.json

@@ -1,0 +1,94 @@
+"""client_credentials (RFC 6749 §4.4) and the JWT access token profile (RFC 9068)."""
+import jwt as pyjwt
+import pytest
+from sqlalchemy import select
+
+from api.audit.models import AuditEvent
+from api.db import tenant_scope
+from api.oauth.models import Grant, Token
+from tests.oauth.conftest import basic_auth
+
+
+def test_issues_a_jwt_access_token_with_the_contract_claims(oauth, service, tenant, client):
+    app_client, secret = service
+    response = oauth.token(app_client.client_id, secret, grant_type="client_credentials")
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["Pragma"] == "no-cache"
+    body = response.json
+    assert body["token_type"] == "Bearer" and body["expires_in"] == 3600
+    assert "refresh_token" not in body
+    header = pyjwt.get_unverified_header(body["access_token"])
+    assert header["typ"] == "at+jwt" and header["kid"]
+    jwk = next(k for k in client.get("/t/acme/jwks.json").json["keys"]
+               if k["kid"] == header["kid"])
+    claims = pyjwt.decode(body["access_token"], pyjwt.PyJWK(jwk).key, algorithms=["RS256"],
+                          audience=app_client.client_id, issuer="http://localhost:8080/t/acme")
+    assert claims["sub"] == claims["client_id"] == app_client.client_id
+    assert claims["tid"] == str(tenant.id)
+    assert set(claims["scope"].split()) == {"projects:read", "users:read"}
+    assert claims["exp"] - claims["iat"] == 3600
+    assert claims["jti"]
+
+
+def test_client_tokens_are_recorded_as_client_grants(db, oauth, service, tenant):
+    app_client, secret = service
+    oauth.client_credentials(app_client, secret)
+    with tenant_scope(db.session, tenant.id):
+        grant = db.session.scalars(select(Grant)).one()
+        assert grant.user_id is None and grant.grant_type == "client_credentials"
+        assert db.session.scalars(select(Token.grant_id)).all() == [grant.id]
+        actions = db.session.scalars(select(AuditEvent.action)).all()
+    assert "token.issued" in actions
+
+
+def test_lifetime_comes_from_the_tenant(db, oauth, service, tenant):
+    tenant.access_token_lifetime = 120
+    db.session.commit()
+    app_client, secret = service
+    assert oauth.client_credentials(app_client, secret)["expires_in"] == 120
+
+
+def test_client_secret_post_is_accepted(oauth, service):
+    app_client, secret = service
+    response = oauth.http.post("/t/acme/token", data={
+        "grant_type": "client_credentials", "client_id": app_client.client_id,
+        "client_secret": secret})
+    assert response.status_code == 200
+
+
+def test_scope_is_narrowed_to_what_the_client_may_have(oauth, service):
+    app_client, secret = service
+    token = oauth.client_credentials(app_client, secret, scope="projects:read clients:write")
+    assert token["scope"] == "projects:read"
+
+
+@pytest.mark.parametrize("form,status,error", [
+    ({"grant_type": "client_credentials", "scope": "no-such-scope"}, 400, "invalid_scope"),
+    ({"grant_type": "password", "username": "a", "password": "b"}, 400, "unauthorized_client"),
+    ({"grant_type": "authorization_code", "code": "x"}, 400, "unauthorized_client"),
+    ({"grant_type": "urn:ietf:params:oauth:grant-type:device_code"}, 400,
+     "unsupported_grant_type"),
+])
+def test_errors_follow_rfc_6749(oauth, service, form, status, error):
+    app_client, secret = service
+    response = oauth.token(app_client.client_id, secret, **form)
+    assert response.status_code == status
+    assert response.json["error"] == error
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_wrong_secret_is_invalid_client(oauth, service):
+    app_client, _ = service
+    response = oauth.token(app_client.client_id, "wrong", grant_type="client_credentials")
+    assert response.status_code == 401
+    assert response.json["error"] == "invalid_client"
+
+
+def test_a_client_is_unknown_under_another_tenant(client, factories, service):
+    factories.tenant("other")
+    app_client, secret = service
+    response = client.post("/t/other/token", data={"grant_type": "client_credentials"},
+                           headers=basic_auth(app_client.client_id, secret))
+    assert response.status_code == 401
+    assert response.json["error"] == "invalid_client"
