@@ -89,7 +89,10 @@ def _configure_sqlite(dbapi_connection, connection_record) -> None:
 
     pysqlite's own transaction handling is switched off so that SQLAlchemy
     emits BEGIN itself (see ``_begin_sqlite``): reads then run inside the
-    transaction and SAVEPOINTs work, as on PostgreSQL.
+    transaction and SAVEPOINTs work, as on PostgreSQL. Transactions begin
+    IMMEDIATE, taking the write lock up front: SQLite serialises writers
+    anyway, and a deferred transaction that reads, then writes after another
+    process committed, would fail with "database is locked" instead of waiting.
     """
     if type(dbapi_connection).__module__ != "sqlite3":
         return
@@ -101,7 +104,7 @@ def _configure_sqlite(dbapi_connection, connection_record) -> None:
 @event.listens_for(sa.Engine, "begin")
 def _begin_sqlite(connection: sa.Connection) -> None:
     if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN")
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 class TenantScopeError(RuntimeError):

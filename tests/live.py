@@ -24,9 +24,10 @@ def free_port() -> int:
 
 
 @contextmanager
-def uwsgi(section: str, env: dict[str, str], timeout: float = 20) -> Iterator[str]:
-    """Serve ``uwsgi.ini:<section>`` on a free loopback port; yields its base URL."""
-    port = free_port()
+def uwsgi(section: str, env: dict[str, str], timeout: float = 20,
+          port: int | None = None) -> Iterator[str]:
+    """Serve ``uwsgi.ini:<section>`` on a loopback port (a free one by default); yields its URL."""
+    port = port or free_port()
     bind_var = {"api": "API_HTTP", "frontend": "FRONTEND_HTTP"}[section]
     process_env = {**os.environ, "TESSERA_ENV": "testing", **env,
                    bind_var: f"127.0.0.1:{port}"}

@@ -1,10 +1,12 @@
 """Atomic fixed-window counting in the database (PostgreSQL and SQLite alike).
 
 Each hit is one ``INSERT ... ON CONFLICT DO UPDATE ... RETURNING`` statement, so
-parallel requests cannot read the same count and both pass the limit. Counters
-are written in their own short transaction, never the request's: they must
-stick even when the request fails, and must not hold row locks while the
-request does slow work (a password check).
+parallel requests cannot read the same count and both pass the limit. On
+PostgreSQL counters are written in their own short transaction, never the
+request's, so they do not hold row locks while the request does slow work (a
+password check). SQLite serialises every write transaction anyway, so there
+they share the request's transaction. Callers commit before raising on a
+failure, so failures always count.
 """
 from __future__ import annotations
 
@@ -26,12 +28,11 @@ _INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 @contextmanager
 def _own_transaction() -> Iterator[sa.Connection]:
     bind = db.session.get_bind()
-    if isinstance(bind, sa.Engine):
+    if isinstance(bind, sa.Engine) and bind.dialect.name == "postgresql":
         with bind.begin() as connection:
             yield connection
-    else:  # a session joined to an outer transaction (the test suite)
-        with bind.begin_nested():
-            yield bind
+    else:  # SQLite, or a session joined to an outer transaction (the test suite)
+        yield db.session.connection()
 
 
 def _window(window_seconds: int) -> int:
