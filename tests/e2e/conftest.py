@@ -49,8 +49,8 @@ def _seed(url: str) -> dict:
         upgrade()
         tenant, _ = create_tenant("live", "Live", "owner@live.example", PASSWORD, audit.OPERATOR)
         with tenant_scope(db.session, tenant.id):
-            for number in range(4):
-                create_user(f"user{number}@live.example", PASSWORD, "user", audit.OPERATOR)
+            for name in ("user0", "user1", "user2", "user3", "victim"):
+                create_user(f"{name}@live.example", PASSWORD, "user", audit.OPERATOR)
             for name, grants, scope, uris, public in [
                 ("service", ["client_credentials"], "projects:read users:read", [], False),
                 ("web", ["authorization_code", "refresh_token"],

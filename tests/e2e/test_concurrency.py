@@ -58,7 +58,7 @@ def test_parallel_password_guesses_cannot_exceed_the_limit(live):
     token_url = discover(live)["token_endpoint"]
     responses = race(lambda: requests.post(token_url, auth=(client_id, secret), timeout=30,
                                            data={"grant_type": "password",
-                                                 "username": "user3@live.example",
+                                                 "username": "victim@live.example",
                                                  "password": "a wrong guess!"}), times=20)
     assert all(r.status_code == 400 for r in responses)
     checked = [r for r in responses if "incorrect" in r.json()["error_description"]]
