@@ -50,7 +50,9 @@ def load_config(instance_path: str, environ: Mapping[str, str] | None = None) ->
         "API_INTERNAL_URL": env.get("API_INTERNAL_URL", public_api_url).rstrip("/"),
         "REDIS_URL": env.get("REDIS_URL") or None,
         "TESTING": tessera_env == "testing",
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # No pre-ping (a round trip per request): a connection that died with the
+        # database fails one request with a 503 and the pool discards it.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_recycle": 3600},
     }
 
 

@@ -24,17 +24,21 @@ def free_port() -> int:
 
 
 @contextmanager
-def uwsgi(section: str, env: dict[str, str], timeout: float = 20,
-          port: int | None = None) -> Iterator[str]:
-    """Serve ``uwsgi.ini:<section>`` on a loopback port (a free one by default); yields its URL."""
+def uwsgi(section: str, env: dict[str, str], timeout: float = 20, port: int | None = None,
+          processes: int | None = 2) -> Iterator[str]:
+    """Serve ``uwsgi.ini:<section>`` on a loopback port (a free one by default); yields its URL.
+
+    ``processes=None`` keeps uwsgi.ini's own sizing.
+    """
     port = port or free_port()
     bind_var = {"api": "API_HTTP", "frontend": "FRONTEND_HTTP"}[section]
     process_env = {**os.environ, "TESSERA_ENV": "testing", **env,
                    bind_var: f"127.0.0.1:{port}"}
     base_url = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryFile("w+") as log:
+        extra = ["--processes", str(processes)] if processes else []
         process = subprocess.Popen(
-            [str(UWSGI), "--ini", f"uwsgi.ini:{section}", "--processes", "2"],
+            [str(UWSGI), "--ini", f"uwsgi.ini:{section}", *extra],
             cwd=ROOT, env=process_env, stdout=log, stderr=subprocess.STDOUT)
         try:
             _wait_until_up(process, log, base_url, timeout)
@@ -55,8 +59,8 @@ def _wait_until_up(process: subprocess.Popen, log, base_url: str, timeout: float
             log.seek(0)
             raise RuntimeError(f"uWSGI exited early:\n{log.read()}")
         try:
-            requests.get(f"{base_url}/health", timeout=1)
+            requests.get(f"{base_url}/health", timeout=2)
             return
-        except requests.ConnectionError:
+        except requests.RequestException:
             time.sleep(0.1)
     raise RuntimeError(f"uWSGI did not answer on {base_url} within {timeout}s")
