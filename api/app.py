@@ -33,6 +33,9 @@ def create_app(config: dict | None = None) -> Flask:
 def register_extensions(app: Flask) -> None:
     from api import models  # noqa: F401  (every model registered before use)
 
+    from api.oauth import subscriptions
+
+    subscriptions.connect()
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):

@@ -133,11 +133,14 @@ def create_user_command(slug, email, password, role, as_json):
 @_one_line_errors
 def create_client_command(slug, name, grants, scope, redirect_uris, public, as_json):
     """Register an OAuth client in tenant SLUG."""
-    data = ClientCreateSchema().load({"client_name": name, "grant_types": list(grants),
-                                      "scope": scope, "redirect_uris": list(redirect_uris),
-                                      "public": public})
+    data = ClientCreateSchema().load({
+        "client_name": name, "grant_types": list(grants), "scope": scope,
+        "redirect_uris": list(redirect_uris),
+        "token_endpoint_auth_method": "none" if public else "client_secret_basic"})
+    method = data.pop("token_endpoint_auth_method")
     with _in_tenant(slug):
-        client, secret = create_client(**data, actor=audit.OPERATOR)
+        client, secret = create_client(**data, public=public, auth_method=method,
+                                       actor=audit.OPERATOR)
     result = {"id": str(client.id), "client_id": client.client_id,
               "client_name": client.client_name, "grant_types": client.grant_types,
               "scope": client.scope, "redirect_uris": client.redirect_uris,

@@ -49,6 +49,7 @@ def load_config(instance_path: str, environ: Mapping[str, str] | None = None) ->
         "PUBLIC_FRONTEND_URL": env.get("PUBLIC_FRONTEND_URL", "http://localhost:8000").rstrip("/"),
         "API_INTERNAL_URL": env.get("API_INTERNAL_URL", public_api_url).rstrip("/"),
         "REDIS_URL": env.get("REDIS_URL") or None,
+        "TENANT_SIGNUP": env.get("TENANT_SIGNUP", "on").lower() in ("on", "true", "1", "yes"),
         "TESTING": tessera_env == "testing",
         # No pre-ping (a round trip per request): a connection that died with the
         # database fails one request with a 503 and the pool discards it.

@@ -13,6 +13,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 from datetime import datetime, timezone
 
 import sqlalchemy as sa
@@ -20,6 +21,7 @@ from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import event
 from sqlalchemy.orm import (DeclarativeBase, Mapped, ORMExecuteState, Session,
                             mapped_column, registry, with_loader_criteria)
+from sqlalchemy.sql.util import find_tables
 
 _SCOPE_KEY = "tenant_scope"
 _UNSCOPED = object()
@@ -165,7 +167,22 @@ def _restore(session: Session, previous) -> None:
 
 
 def _touches_tenant_tables(state: ORMExecuteState) -> bool:
-    return any(issubclass(mapper.class_, TenantScoped) for mapper in state.all_mappers)
+    """Whether the statement involves a tenant-owned entity or table (and so gets the criteria).
+
+    Tables count too: ``select(func.count(User.id))`` names no entity, but its
+    FROM is still the tenant-owned table, which the criteria then filter.
+    """
+    if any(issubclass(mapper.class_, TenantScoped) for mapper in state.all_mappers):
+        return True
+    tables = find_tables(state.statement, include_joins=True, include_aliases=True,
+                         include_selects=True, include_crud=True)
+    return any(getattr(table, "name", None) in _tenant_table_names() for table in tables)
+
+
+@lru_cache(maxsize=1)
+def _tenant_table_names() -> frozenset[str]:
+    return frozenset(mapper.local_table.name for mapper in Base.registry.mappers
+                     if issubclass(mapper.class_, TenantScoped))
 
 
 @event.listens_for(Session, "do_orm_execute")

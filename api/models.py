@@ -4,11 +4,12 @@ from api.clients.models import Client
 from api.keys.models import SigningKey
 from api.oauth.models import (AuthorizationCode, AuthorizationRequest, Consent, Grant,
                               Token)
+from api.projects.models import Project
 from api.ratelimit.models import ThrottleCounter
 from api.rbac.models import Permission, Role
 from api.tenancy.models import Tenant
 from api.users.models import User
 
 __all__ = ["AuditEvent", "AuthorizationCode", "AuthorizationRequest", "Client", "Consent",
-           "Grant", "Permission", "Role", "SigningKey", "Tenant", "ThrottleCounter", "Token",
-           "User"]
+           "Grant", "Permission", "Project", "Role", "SigningKey", "Tenant", "ThrottleCounter",
+           "Token", "User"]

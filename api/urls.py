@@ -4,20 +4,35 @@
     /.well-known/oauth-authorization-server/t/…  RFC 8414 metadata
     /t/<slug>/…                                  one tenant's issuer: protocol endpoints
     /t/<slug>/api/v1/…                           the tenant REST API
+    /api/v1/tenants, /api/v1/openapi.json        sign-up, the OpenAPI document
 """
 from flask import Blueprint
 
+from api.audit.routes import bp as audit_bp
+from api.clients.routes import bp as clients_bp
 from api.health.routes import bp as health_bp
 from api.me.routes import bp as me_bp
 from api.oauth.routes import bp as oauth_bp
 from api.oauth.routes import well_known_bp
+from api.openapi import bp as openapi_bp
+from api.projects.routes import bp as projects_bp
+from api.rbac.routes import bp as roles_bp
 from api.tenancy.context import bp as tenant_bp
+from api.tenancy.routes import bp as tenant_settings_bp
+from api.tenancy.routes import signup_bp
+from api.tokens.routes import bp as tokens_bp
+from api.users.routes import bp as users_bp
+
+#: The tenant REST API, one blueprint per resource.
+RESOURCES = (me_bp, tenant_settings_bp, users_bp, roles_bp, clients_bp, tokens_bp, audit_bp,
+             projects_bp)
 
 api_v1 = Blueprint("api_v1", __name__, url_prefix="/api/v1")
-api_v1.register_blueprint(me_bp)
+for resource in RESOURCES:
+    api_v1.register_blueprint(resource)
 
 tenant_bp.register_blueprint(oauth_bp)
 tenant_bp.register_blueprint(api_v1)
 
 #: Blueprints registered on the app, in order.
-TOP_LEVEL = (health_bp, well_known_bp, tenant_bp)
+TOP_LEVEL = (health_bp, well_known_bp, signup_bp, openapi_bp, tenant_bp)

@@ -3,8 +3,11 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 
+import sqlalchemy as sa
 from flask import g, has_request_context, request
+from sqlalchemy import Select, or_, select
 
 from api.audit.models import AuditEvent
 from api.extensions import db
@@ -53,3 +56,21 @@ def _request_metadata() -> dict:
         "user_agent": (request.user_agent.string or "")[:512] or None,
         "request_id": g.get("request_id"),
     }
+
+
+def list_events(actor: str | None = None, action: str | None = None,
+                since: datetime | None = None, until: datetime | None = None) -> Select:
+    """Newest first; ``actor`` matches the label or id, ``action`` exactly or as ``prefix.*``."""
+    statement = select(AuditEvent).order_by(AuditEvent.created_at.desc())
+    if actor:
+        statement = statement.where(or_(AuditEvent.actor == actor,
+                                        sa.cast(AuditEvent.actor_id, sa.String) == actor))
+    if action:
+        statement = statement.where(
+            AuditEvent.action.startswith(action[:-1], autoescape=True) if action.endswith("*")
+            else AuditEvent.action == action)
+    if since:
+        statement = statement.where(AuditEvent.created_at >= since)
+    if until:
+        statement = statement.where(AuditEvent.created_at < until)
+    return statement

@@ -3,7 +3,10 @@ from urllib.parse import urlsplit
 
 from marshmallow import Schema, ValidationError, fields, validate
 
+from api.rest import PageArgs
+
 GRANT_TYPES = ("authorization_code", "client_credentials", "refresh_token", "password")
+AUTH_METHODS = ("client_secret_basic", "client_secret_post", "none")
 LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
 
 
@@ -29,7 +32,18 @@ class ClientCreateSchema(Schema):
     redirect_uris = fields.List(fields.String(validate=[validate.Length(max=2000),
                                                         validate_redirect_uri]),
                                 load_default=list, validate=validate.Length(max=20))
-    public = fields.Boolean(load_default=False)
+    token_endpoint_auth_method = fields.String(load_default="client_secret_basic",
+                                               validate=validate.OneOf(AUTH_METHODS))
+
+
+class ClientUpdateSchema(Schema):
+    client_name = fields.String(validate=validate.Length(min=1, max=200))
+    grant_types = fields.List(fields.String(validate=validate.OneOf(GRANT_TYPES)),
+                              validate=validate.Length(min=1, max=4))
+    scope = fields.String(validate=validate.Length(max=2000))
+    redirect_uris = fields.List(fields.String(validate=[validate.Length(max=2000),
+                                                        validate_redirect_uri]),
+                                validate=validate.Length(max=20))
 
 
 class ClientSchema(Schema):
@@ -43,3 +57,14 @@ class ClientSchema(Schema):
     token_endpoint_auth_method = fields.String()
     is_first_party = fields.Boolean()
     created_at = fields.AwareDateTime()
+    updated_at = fields.AwareDateTime()
+
+
+class ClientWithSecretSchema(ClientSchema):
+    """The client as created or rotated: its secret, shown this once."""
+
+    client_secret = fields.String(allow_none=True)
+
+
+class ClientListArgs(PageArgs):
+    client_name = fields.String(validate=validate.Length(max=200))

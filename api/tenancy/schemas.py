@@ -21,3 +21,15 @@ class TenantSchema(Schema):
     refresh_token_lifetime = fields.Integer()
     self_signup_enabled = fields.Boolean()
     created_at = fields.AwareDateTime()
+
+
+class TenantUpdateSchema(Schema):
+    name = fields.String(validate=validate.Length(min=1, max=200))
+    access_token_lifetime = fields.Integer(validate=validate.Range(min=60, max=86_400))
+    refresh_token_lifetime = fields.Integer(validate=validate.Range(min=3600,
+                                                                    max=365 * 86_400))
+    self_signup_enabled = fields.Boolean()
+
+
+class TenantCreatedSchema(TenantSchema):
+    issuer = fields.String()

@@ -6,8 +6,8 @@ import uuid
 from sqlalchemy import select
 
 from api import audit
-from api.db import tenant_scope
-from api.errors import Conflict, NotFound
+from api.db import tenant_scope, utcnow
+from api.errors import Conflict, DomainError, NotFound
 from api.extensions import db
 from api.keys import services as keys
 from api.rbac import permissions
@@ -15,6 +15,11 @@ from api.rbac.services import create_system_roles
 from api.tenancy.models import Tenant
 from api.users.models import User
 from api.users.services import add_user
+
+
+class SignUpThrottled(DomainError):
+    status = 429
+    title = "Too Many Requests"
 
 
 def create_tenant(slug: str, name: str, owner_email: str, owner_password: str,
@@ -48,3 +53,19 @@ def list_tenants() -> list[Tenant]:
     """Every live tenant, by slug."""
     return list(db.session.scalars(select(Tenant).where(Tenant.deleted_at.is_(None))
                                    .order_by(Tenant.slug)))
+
+
+def update_tenant(tenant: Tenant, changes: dict, actor: audit.Actor) -> Tenant:
+    """Change the tenant's name, token lifetimes or sign-up switch."""
+    for field, value in changes.items():
+        setattr(tenant, field, value)
+    audit.record("tenant.updated", actor, tenant, **changes)
+    db.session.commit()
+    return tenant
+
+
+def delete_tenant(tenant: Tenant, actor: audit.Actor) -> None:
+    """Soft-delete: the issuer answers 404 from now on, so every token dies with it."""
+    tenant.deleted_at = utcnow()
+    audit.record("tenant.deleted", actor, tenant, slug=tenant.slug)
+    db.session.commit()

@@ -56,3 +56,11 @@ def test_new_rows_are_stamped_with_the_scoped_tenant(db, two_tenants):
         db.session.add(user)
         db.session.flush()
     assert user.tenant_id == first.id
+
+
+def test_counts_are_scoped_too(db, two_tenants):
+    first, *_ = two_tenants
+    from sqlalchemy import func
+    with tenant_scope(db.session, first.id):
+        assert db.session.scalar(select(func.count(User.id))) == 1
+        assert db.session.scalar(select(func.count()).select_from(User)) == 1

@@ -1,0 +1,41 @@
+"""What the OAuth server does when users change: revoke the tokens they no longer deserve."""
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+
+from api import audit
+from api.extensions import db
+from api.oauth import tokens
+from api.oauth.models import Grant
+from api.rbac.permissions import ALL
+from api.users import signals
+from api.users.models import User
+
+
+def _active_grants(user: User) -> list[Grant]:
+    return list(db.session.scalars(select(Grant).where(Grant.user_id == user.id,
+                                                       Grant.revoked_at.is_(None))))
+
+
+def revoke_excess(user: User, actor: audit.Actor, **_) -> None:
+    """Revoke the user's grants whose scope holds a permission the user lost."""
+    allowed = user.permissions
+    for grant in _active_grants(user):
+        if (set(grant.scope.split()) & set(ALL)) - allowed:
+            tokens.revoke_grant(grant, actor, "permissions reduced")
+
+
+def revoke_all(user: User, actor: audit.Actor, keep: uuid.UUID | None = None, **_) -> None:
+    """Revoke every grant of the user, except ``keep``."""
+    for grant in _active_grants(user):
+        if grant.id != keep:
+            tokens.revoke_grant(grant, actor, "access ended")
+
+
+def connect() -> None:
+    """Subscribe to the user signals (idempotent)."""
+    signals.permissions_reduced.connect(revoke_excess)
+    signals.access_ended.connect(revoke_all)
+    signals.password_changed.connect(revoke_all)

@@ -1,0 +1,193 @@
+"""The OpenAPI 3 document of the REST API, generated from the marshmallow schemas.
+
+Each REST endpoint is described once in :data:`OPERATIONS` (summary, permission,
+request and response schemas, error statuses); paths and parameters come from
+the app's URL map, so the document cannot drift from the routes. A test checks
+that every route under ``/api/v1`` is described.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+from flask import Blueprint, current_app
+from marshmallow import Schema, fields
+
+from api.audit.schemas import AuditEventListArgs, AuditEventSchema
+from api.clients.schemas import (ClientCreateSchema, ClientListArgs, ClientSchema,
+                                 ClientUpdateSchema, ClientWithSecretSchema)
+from api.me.schemas import MeSchema
+from api.projects.schemas import (ProjectCreateSchema, ProjectListArgs, ProjectSchema,
+                                  ProjectUpdateSchema)
+from api.rbac.schemas import RoleCreateSchema, RoleSchema, RoleUpdateSchema
+from api.rest import PageArgs
+from api.tenancy.schemas import (TenantCreatedSchema, TenantCreateSchema, TenantSchema,
+                                 TenantUpdateSchema)
+from api.tokens.schemas import GrantListArgs, GrantSchema
+from api.users.schemas import UserCreateSchema, UserListArgs, UserSchema, UserUpdateSchema
+
+bp = Blueprint("openapi", __name__)
+
+
+class ProblemSchema(Schema):
+    """RFC 9457 problem document."""
+
+    type = fields.String()
+    title = fields.String()
+    status = fields.Integer()
+    detail = fields.String()
+    errors = fields.Dict(keys=fields.String(), values=fields.Raw())
+
+
+@dataclass
+class Op:
+    summary: str
+    permission: str | None = None
+    body: type[Schema] | None = None
+    args: type[Schema] | None = None
+    response: type[Schema] | None = None
+    status: int = 200
+    listing: bool = False
+    errors: tuple[int, ...] = field(default=(400, 401, 403, 404, 422))
+    public: bool = False
+
+
+CONFLICT = (400, 401, 403, 404, 409, 422)
+OPERATIONS: dict[str, Op] = {
+    "me.get_me": Op("The caller: user or client, tenant, roles, permissions", None,
+                    response=MeSchema, errors=(401, 404)),
+    "tenant_settings.get_tenant": Op("Tenant settings", "tenant:read", response=TenantSchema),
+    "tenant_settings.update_tenant": Op("Change tenant settings (owner)", "tenant:write",
+                                        body=TenantUpdateSchema, response=TenantSchema),
+    "tenant_settings.delete_tenant": Op("Delete the tenant (owner, soft)", "tenant:delete",
+                                        status=204),
+    "users.list_users": Op("List users", "users:read", args=UserListArgs,
+                           response=UserSchema, listing=True),
+    "users.create_user": Op("Create a user", "users:write", body=UserCreateSchema,
+                            response=UserSchema, status=201, errors=CONFLICT),
+    "users.get_user": Op("Read a user (yourself with profile:read)", "users:read",
+                         response=UserSchema),
+    "users.update_user": Op("Change role, activity or password", "users:write",
+                            body=UserUpdateSchema, response=UserSchema, errors=CONFLICT),
+    "users.delete_user": Op("Delete a user (soft)", "users:write", status=204,
+                            errors=CONFLICT),
+    "roles.list_roles": Op("List system and custom roles", "roles:read", args=PageArgs,
+                           response=RoleSchema, listing=True),
+    "roles.create_role": Op("Create a custom role", "roles:write", body=RoleCreateSchema,
+                            response=RoleSchema, status=201, errors=CONFLICT),
+    "roles.get_role": Op("Read a role", "roles:read", response=RoleSchema),
+    "roles.update_role": Op("Edit a custom role", "roles:write", body=RoleUpdateSchema,
+                            response=RoleSchema, errors=CONFLICT),
+    "roles.delete_role": Op("Delete a custom role", "roles:write", status=204,
+                            errors=CONFLICT),
+    "clients.list_clients": Op("List OAuth clients", "clients:read", args=ClientListArgs,
+                               response=ClientSchema, listing=True),
+    "clients.create_client": Op("Register a client; the secret is shown once",
+                                "clients:write", body=ClientCreateSchema,
+                                response=ClientWithSecretSchema, status=201),
+    "clients.get_client": Op("Read a client", "clients:read", response=ClientSchema),
+    "clients.update_client": Op("Edit a client", "clients:write", body=ClientUpdateSchema,
+                                response=ClientSchema),
+    "clients.rotate_client_secret": Op("Rotate the client secret (shown once)",
+                                       "clients:write", response=ClientWithSecretSchema,
+                                       errors=CONFLICT),
+    "clients.delete_client": Op("Delete a client and its tokens", "clients:write",
+                                status=204, errors=CONFLICT),
+    "tokens.list_tokens": Op("Active grants: all with tokens:manage, else your own",
+                             "tokens:read", args=GrantListArgs, response=GrantSchema,
+                             listing=True),
+    "tokens.get_token": Op("Read an active grant", "tokens:read", response=GrantSchema),
+    "tokens.revoke_token": Op("Revoke a grant and its tokens at once", "tokens:write",
+                              status=204),
+    "audit.list_audit_events": Op("The security log", "audit:read", args=AuditEventListArgs,
+                                  response=AuditEventSchema, listing=True),
+    "projects.list_projects": Op("List projects", "projects:read", args=ProjectListArgs,
+                                 response=ProjectSchema, listing=True),
+    "projects.create_project": Op("Create a project", "projects:write",
+                                  body=ProjectCreateSchema, response=ProjectSchema,
+                                  status=201),
+    "projects.get_project": Op("Read a project", "projects:read", response=ProjectSchema),
+    "projects.update_project": Op("Edit a project", "projects:write",
+                                  body=ProjectUpdateSchema, response=ProjectSchema),
+    "projects.delete_project": Op("Delete a project", "projects:write", status=204),
+    "signup.sign_up": Op("Sign up: create a tenant and its owner", body=TenantCreateSchema,
+                         response=TenantCreatedSchema, status=201,
+                         errors=(400, 403, 409, 422, 429), public=True),
+}
+
+_PARAM = re.compile(r"<(?:(\w+):)?(\w+)>")
+_STATUS_TEXT = {400: "Malformed request", 401: "Missing or invalid bearer token",
+                403: "Insufficient permission", 404: "Unknown object or tenant",
+                409: "Conflict with the current state", 422: "Validation failed",
+                429: "Too many requests"}
+
+
+def _operation_key(endpoint: str) -> str:
+    return ".".join(endpoint.split(".")[-2:])
+
+
+def build_spec() -> dict:
+    """The whole document, for the app in context."""
+    spec = APISpec(title="Tessera tenant API", version="1", openapi_version="3.0.3",
+                   plugins=[MarshmallowPlugin()],
+                   info={"description": "Manage a tenant: users, roles, clients, tokens, "
+                                        "audit log and projects."},
+                   servers=[{"url": current_app.config["PUBLIC_API_URL"]}])
+    spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer",
+                                                   "bearerFormat": "JWT"})
+    spec.components.schema("Problem", schema=ProblemSchema)
+    for rule in current_app.url_map.iter_rules():
+        op = OPERATIONS.get(_operation_key(rule.endpoint))
+        if op is None or "/api/v1/" not in rule.rule:
+            continue
+        method = next(m for m in rule.methods if m not in ("HEAD", "OPTIONS")).lower()
+        path = _PARAM.sub(r"{\2}", rule.rule)
+        spec.path(path=path, operations={method: _operation(rule, op)})
+    return spec.to_dict()
+
+
+def _operation(rule, op: Op) -> dict:
+    parameters = [{"in": "path", "name": name, "required": True,
+                   "schema": {"type": "string", "format": "uuid"} if kind == "uuid"
+                   else {"type": "string", "pattern": "^[a-z0-9-]{2,63}$"}}
+                  for kind, name in _PARAM.findall(rule.rule)]
+    if op.args is not None:
+        parameters.append({"in": "query", "schema": op.args})
+    responses = {str(status): {"description": _STATUS_TEXT[status],
+                               "content": {"application/problem+json": {"schema": "Problem"}}}
+                 for status in op.errors}
+    if op.status == 204:
+        responses["204"] = {"description": "Done"}
+    else:
+        schema = _page_schema(op.response) if op.listing else op.response
+        responses[str(op.status)] = {"description": "OK",
+                                     "content": {"application/json": {"schema": schema}}}
+    operation = {"summary": op.summary, "parameters": parameters, "responses": responses,
+                 "tags": [rule.endpoint.split(".")[-2]]}
+    if op.permission:
+        operation["description"] = f"Requires the `{op.permission}` permission."
+    if not op.public:
+        operation["security"] = [{"bearerAuth": []}]
+    if op.body is not None:
+        operation["requestBody"] = {"required": True,
+                                    "content": {"application/json": {"schema": op.body}}}
+    return operation
+
+
+_pages: dict[type, type] = {}
+
+
+def _page_schema(item: type[Schema]) -> type[Schema]:
+    """``{items, page, per_page, total}`` around ``item``."""
+    if item not in _pages:
+        _pages[item] = type(f"{item.__name__.removesuffix('Schema')}PageSchema", (Schema,), {
+            "items": fields.List(fields.Nested(item)), "page": fields.Integer(),
+            "per_page": fields.Integer(), "total": fields.Integer()})
+    return _pages[item]
+
+
+@bp.get("/api/v1/openapi.json")
+def get_openapi():
+    return build_spec()

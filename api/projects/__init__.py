@@ -1,0 +1,1 @@
+"""Projects: the example business resource a team copies to add its own."""

@@ -1,0 +1,50 @@
+"""``/projects`` and ``/projects/{id}``: thin routes, load → one service call → dump."""
+import uuid
+
+from flask import Blueprint
+
+from api.projects import services
+from api.projects.schemas import (ProjectCreateSchema, ProjectListArgs, ProjectSchema,
+                                  ProjectUpdateSchema)
+from api.rbac.guard import current_caller, require_permission
+from api.rbac.permissions import PROJECTS_READ, PROJECTS_WRITE
+from api.rest import load_args, load_body, page_of, paginate
+
+bp = Blueprint("projects", __name__)
+project_schema = ProjectSchema()
+
+
+@bp.get("/projects")
+@require_permission(PROJECTS_READ)
+def list_projects():
+    args = load_args(ProjectListArgs())
+    page, per_page = args.pop("page"), args.pop("per_page")
+    items, total = paginate(services.list_projects(**args), page, per_page)
+    return page_of(project_schema, items, total, page, per_page)
+
+
+@bp.post("/projects")
+@require_permission(PROJECTS_WRITE)
+def create_project():
+    data = load_body(ProjectCreateSchema())
+    return project_schema.dump(services.create_project(current_caller(), **data)), 201
+
+
+@bp.get("/projects/<uuid:project_id>")
+@require_permission(PROJECTS_READ)
+def get_project(project_id: uuid.UUID):
+    return project_schema.dump(services.get_project(project_id))
+
+
+@bp.patch("/projects/<uuid:project_id>")
+@require_permission(PROJECTS_WRITE)
+def update_project(project_id: uuid.UUID):
+    data = load_body(ProjectUpdateSchema())
+    return project_schema.dump(services.update_project(current_caller(), project_id, data))
+
+
+@bp.delete("/projects/<uuid:project_id>")
+@require_permission(PROJECTS_WRITE)
+def delete_project(project_id: uuid.UUID):
+    services.delete_project(current_caller(), project_id)
+    return "", 204

@@ -1,0 +1,50 @@
+"""``/roles`` and ``/roles/{id}``."""
+import uuid
+
+from flask import Blueprint
+
+from api.rbac import services
+from api.rbac.guard import current_caller, require_permission
+from api.rbac.permissions import ROLES_READ, ROLES_WRITE
+from api.rbac.schemas import RoleCreateSchema, RoleSchema, RoleUpdateSchema
+from api.rest import PageArgs, load_args, load_body, page_of, paginate
+
+bp = Blueprint("roles", __name__)
+role_schema = RoleSchema()
+
+
+@bp.get("/roles")
+@require_permission(ROLES_READ)
+def list_roles():
+    args = load_args(PageArgs())
+    items, total = paginate(services.list_roles(), args["page"], args["per_page"])
+    return page_of(role_schema, items, total, args["page"], args["per_page"])
+
+
+@bp.post("/roles")
+@require_permission(ROLES_WRITE)
+def create_role():
+    data = load_body(RoleCreateSchema())
+    role = services.create_role(current_caller(), data["name"], data["description"],
+                                data["permissions"])
+    return role_schema.dump(role), 201
+
+
+@bp.get("/roles/<uuid:role_id>")
+@require_permission(ROLES_READ)
+def get_role(role_id: uuid.UUID):
+    return role_schema.dump(services.get_role(role_id))
+
+
+@bp.patch("/roles/<uuid:role_id>")
+@require_permission(ROLES_WRITE)
+def update_role(role_id: uuid.UUID):
+    data = load_body(RoleUpdateSchema())
+    return role_schema.dump(services.update_role(current_caller(), role_id, data))
+
+
+@bp.delete("/roles/<uuid:role_id>")
+@require_permission(ROLES_WRITE)
+def delete_role(role_id: uuid.UUID):
+    services.delete_role(current_caller(), role_id)
+    return "", 204

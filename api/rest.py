@@ -1,0 +1,57 @@
+"""Helpers every REST resource shares: JSON bodies, query arguments, pagination."""
+from __future__ import annotations
+
+from flask import request
+from marshmallow import Schema, fields, validate
+import sqlalchemy as sa
+from sqlalchemy import Select, func
+from werkzeug.exceptions import BadRequest
+
+from api.extensions import db
+
+
+def load_body(schema: Schema, partial: bool = False) -> dict:
+    """The request's JSON object, validated by ``schema`` (malformed JSON is a 400)."""
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise BadRequest("The request body must be a JSON object.")
+    return schema.load(data, partial=partial)
+
+
+def load_args(schema: Schema) -> dict:
+    """The query string, validated by ``schema``."""
+    return schema.load(request.args.to_dict())
+
+
+class PageArgs(Schema):
+    """``?page=&per_page=``; list endpoints extend it with their filters."""
+
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
+    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+
+
+def count_rows(statement: Select) -> int:
+    """How many rows ``statement`` yields.
+
+    Counting the same statement keeps its entities, so tenant scoping applies
+    to the count too.
+    """
+    entity = statement.column_descriptions[0]["entity"]
+    counted = func.count(sa.inspect(entity).primary_key[0]) if entity is not None else func.count()
+    return db.session.scalar(statement.with_only_columns(counted, maintain_column_froms=True)
+                             .order_by(None))
+
+
+def rows_page(statement: Select, page: int, per_page: int) -> list:
+    return db.session.execute(statement.limit(per_page).offset((page - 1) * per_page)).all()
+
+
+def paginate(statement: Select, page: int, per_page: int) -> tuple[list, int]:
+    """One page of ``statement``'s entities and the total count."""
+    items = db.session.scalars(statement.limit(per_page).offset((page - 1) * per_page)).all()
+    return items, count_rows(statement)
+
+
+def page_of(schema: Schema, items: list, total: int, page: int, per_page: int) -> dict:
+    return {"items": schema.dump(items, many=True), "page": page, "per_page": per_page,
+            "total": total}

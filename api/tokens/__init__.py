@@ -1,0 +1,1 @@
+"""Active grants as a REST resource: ``/tokens``; admins see all, users their own."""

@@ -1,0 +1,52 @@
+"""``/users`` and ``/users/{id}``."""
+import uuid
+
+from flask import Blueprint
+
+from api.rbac.guard import current_caller, require_permission
+from api.rbac.permissions import USERS_READ, USERS_WRITE
+from api.rest import load_args, load_body, page_of, paginate
+from api.users import services
+from api.users.schemas import UserCreateSchema, UserListArgs, UserSchema, UserUpdateSchema
+
+bp = Blueprint("users", __name__)
+user_schema = UserSchema()
+
+
+@bp.get("/users")
+@require_permission(USERS_READ)
+def list_users():
+    args = load_args(UserListArgs())
+    page, per_page = args.pop("page"), args.pop("per_page")
+    items, total = paginate(services.list_users(**args), page, per_page)
+    return page_of(user_schema, items, total, page, per_page)
+
+
+@bp.post("/users")
+@require_permission(USERS_WRITE)
+def create_user():
+    data = load_body(UserCreateSchema())
+    caller = current_caller()
+    user = services.create_user(data["email"], data["password"], data["role"], caller.actor,
+                                caller)
+    return user_schema.dump(user), 201
+
+
+@bp.get("/users/<uuid:user_id>")
+@require_permission()
+def get_user(user_id: uuid.UUID):
+    return user_schema.dump(services.read_user(current_caller(), user_id))
+
+
+@bp.patch("/users/<uuid:user_id>")
+@require_permission()
+def update_user(user_id: uuid.UUID):
+    data = load_body(UserUpdateSchema())
+    return user_schema.dump(services.update_user(current_caller(), user_id, data))
+
+
+@bp.delete("/users/<uuid:user_id>")
+@require_permission(USERS_WRITE)
+def delete_user(user_id: uuid.UUID):
+    services.delete_user(current_caller(), user_id)
+    return "", 204

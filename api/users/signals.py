@@ -1,0 +1,15 @@
+"""Signals about users that other domains act on (the OAuth server revokes tokens).
+
+Sending a signal keeps the dependency pointing the right way: users never
+import the OAuth server, which subscribes in :mod:`api.oauth.subscriptions`.
+"""
+from blinker import Namespace
+
+_signals = Namespace()
+
+#: The user's permissions shrank (demotion, role edited): revoke grants above them.
+permissions_reduced = _signals.signal("permissions-reduced")
+#: The user can no longer sign in (deactivated, deleted): revoke every grant.
+access_ended = _signals.signal("access-ended")
+#: The password changed: revoke every grant but the one that changed it (``keep``).
+password_changed = _signals.signal("password-changed")
