@@ -7,6 +7,7 @@ import uuid
 from pathlib import Path
 
 from flask import Flask, g, request
+from werkzeug.exceptions import BadRequest
 
 from api.config import load_config
 from api.extensions import db, migrate
@@ -47,6 +48,14 @@ def register_request_hooks(app: Flask) -> None:
     def assign_request_id():
         incoming = request.headers.get("X-Request-ID", "")
         g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+
+    @app.before_request
+    def refuse_nul_characters():
+        """No text we store may hold NUL (PostgreSQL refuses it): a 400, not a 500."""
+        values = [*request.args.values(), *request.form.values()]
+        if any("\x00" in value for value in values) or (
+                request.is_json and b"\\u0000" in request.get_data()):
+            raise BadRequest("NUL characters are not allowed.")
 
     @app.after_request
     def echo_request_id(response):

@@ -39,6 +39,8 @@ class ProblemSchema(Schema):
     status = fields.Integer()
     detail = fields.String()
     errors = fields.Dict(keys=fields.String(), values=fields.Raw())
+    error = fields.String(metadata={"description": "RFC 6750 error code, on 401/403 from "
+                                                   "bearer protection"})
 
 
 @dataclass

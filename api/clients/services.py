@@ -63,7 +63,7 @@ def create_client(client_name: str, grant_types: list[str], scope: str,
 def list_clients(client_name: str | None = None) -> Select:
     statement = select(Client).order_by(Client.client_name)
     if client_name:
-        statement = statement.where(Client.client_name.contains(client_name, autoescape=True))
+        statement = statement.where(Client.client_name.icontains(client_name, autoescape=True))
     return statement
 
 

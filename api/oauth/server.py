@@ -22,7 +22,7 @@ from authlib.oauth2.rfc7662 import IntrospectionEndpoint
 from authlib.oauth2.rfc9068 import JWTBearerTokenGenerator
 from authlib.oidc.core import UserInfo
 from authlib.oidc.core.grants import OpenIDCode
-from flask import Response, abort, g, json, request
+from flask import abort, g, request
 from joserfc.jwk import KeySet
 from sqlalchemy import select, update
 
@@ -337,19 +337,18 @@ class TenantBearerTokenValidator(BearerTokenValidator):
 
 
 class TenantResourceProtector(ResourceProtector):
-    """Answers RFC 6750 §3 errors: a ``WWW-Authenticate: Bearer`` challenge on every one."""
+    """RFC 6750 §3 errors: a ``WWW-Authenticate: Bearer`` challenge, and a problem document
+    whose ``error`` member carries the RFC 6750 error code."""
 
     def raise_error_response(self, error):
-        realm = f'Bearer realm="{issuer_url(current_tenant())}"'
+        challenge = f'Bearer realm="{issuer_url(current_tenant())}"'
         if error.error == "missing_authorization":  # §3.1: no error code without credentials
             response = problem(401, "Unauthorized", "A bearer token is required.")
-            response.headers["WWW-Authenticate"] = realm
         else:
-            body = {"error": error.error, "error_description": error.description}
-            response = Response(json.dumps(body), status=error.status_code,
-                                mimetype="application/json")
-            response.headers["WWW-Authenticate"] = (
-                f'{realm}, error="{error.error}", error_description="{error.description}"')
+            response = problem(error.status_code, error.error.replace("_", " ").capitalize(),
+                               error.description, error=error.error)
+            challenge += f', error="{error.error}", error_description="{error.description}"'
+        response.headers["WWW-Authenticate"] = challenge
         abort(response)
 
 

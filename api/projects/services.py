@@ -15,7 +15,7 @@ from api.rbac.caller import Caller
 def list_projects(name: str | None = None) -> Select:
     statement = select(Project).order_by(Project.created_at.desc())
     if name:
-        statement = statement.where(Project.name.contains(name, autoescape=True))
+        statement = statement.where(Project.name.icontains(name, autoescape=True))
     return statement
 
 

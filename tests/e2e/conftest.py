@@ -9,6 +9,7 @@ from api import audit
 from api.app import create_app
 from api.clients.services import create_client
 from api.db import tenant_scope
+from api.rbac.permissions import ALL
 from api.extensions import db
 from api.tenancy.services import create_tenant
 from api.users.services import create_user
@@ -58,6 +59,7 @@ def _seed(url: str) -> dict:
                 ("legacy", ["password", "refresh_token"], "openid projects:read", [], False),
                 ("spa", ["authorization_code", "refresh_token"], "openid projects:read",
                  [CALLBACK], True),
+                ("admin-cli", ["password"], "openid " + " ".join(ALL), [], False),
             ]:
                 client, secret = create_client(name, grants, scope, uris, public, audit.OPERATOR)
                 clients[name] = (client.client_id, secret)

@@ -1,0 +1,67 @@
+"""Bad input: problem documents naming the field, 400 for malformed JSON, 409 for conflicts."""
+import pytest
+
+from tests.factories import PASSWORD
+
+
+@pytest.mark.parametrize("path,body,field", [
+    ("/users", {"email": "a@acme.io", "password": PASSWORD, "tenant_id": "x"}, "tenant_id"),
+    ("/users", {"email": "a@acme.io", "password": PASSWORD, "id": "x"}, "id"),
+    ("/users", {"email": "not-an-email", "password": PASSWORD}, "email"),
+    ("/users", {"email": "a@acme.io", "password": "short"}, "password"),
+    ("/users", {"email": "a@acme.io", "password": PASSWORD, "role": "emperor"}, "role"),
+    ("/projects", {"name": ""}, "name"),
+    ("/projects", {"name": "x" * 201}, "name"),
+    ("/roles", {"name": "Bad Name", "permissions": []}, "name"),
+    ("/roles", {"name": "ok", "permissions": ["root:all"]}, "permissions"),
+    ("/clients", {"client_name": "x", "grant_types": ["implicit"]}, "grant_types"),
+    ("/clients", {"client_name": "x", "grant_types": ["authorization_code"],
+                  "redirect_uris": ["http://evil.example/cb"]}, "redirect_uris"),
+    ("/clients", {"client_name": "x", "grant_types": ["authorization_code"],
+                  "redirect_uris": ["https://a.example/*"]}, "redirect_uris"),
+    ("/clients", {"client_name": "x", "grant_types": ["authorization_code"],
+                  "redirect_uris": ["/relative"]}, "redirect_uris"),
+    ("/clients", {"client_name": "x", "grant_types": ["client_credentials"],
+                  "token_endpoint_auth_method": "none"}, "grant_types"),
+])
+def test_invalid_fields_are_422_problem_documents(owner, path, body, field):
+    response = owner.post(path, json=body)
+    assert response.status_code == 422, response.json
+    assert response.mimetype == "application/problem+json"
+    assert field in response.json["errors"]
+
+
+def test_malformed_json_is_400(owner):
+    response = owner.post("/projects", data="{not json", content_type="application/json")
+    assert response.status_code == 400
+    assert response.mimetype == "application/problem+json"
+    assert owner.post("/projects", json=["a list"]).status_code == 400
+
+
+def test_duplicates_are_409_not_500(owner):
+    body = {"email": "dup@acme.io", "password": PASSWORD}
+    assert owner.post("/users", json=body).status_code == 201
+    assert owner.post("/users", json={**body, "email": "DUP@acme.io"}).status_code == 409
+    role = {"name": "twice", "permissions": []}
+    assert owner.post("/roles", json=role).status_code == 201
+    assert owner.post("/roles", json=role).status_code == 409
+
+
+def test_unknown_query_arguments_and_bad_pages_are_rejected(owner):
+    assert owner.get("/users", query_string={"page": 0}).status_code == 422
+    assert owner.get("/users", query_string={"per_page": 1000}).status_code == 422
+    assert owner.get("/users", query_string={"is_admin": "1"}).status_code == 422
+
+
+def test_a_failed_request_changes_nothing(owner):
+    before = owner.get("/projects").json["total"]
+    owner.post("/projects", json={"name": "ok", "owner_id": "00000000-0000-0000-0000-000000000000"})
+    assert owner.get("/projects").json["total"] == before
+
+
+def test_nul_characters_are_a_400_everywhere(owner, client):
+    assert owner.get("/audit-events", query_string={"actor": "a\x00b"}).status_code == 400
+    assert owner.post("/projects", json={"name": "a\x00b"}).status_code == 400
+    token = client.post("/t/acme/token", data={"grant_type": "password", "username": "\x00",
+                                               "password": "x"})
+    assert token.status_code == 400
