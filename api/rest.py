@@ -55,3 +55,12 @@ def paginate(statement: Select, page: int, per_page: int) -> tuple[list, int]:
 def page_of(schema: Schema, items: list, total: int, page: int, per_page: int) -> dict:
     return {"items": schema.dump(items, many=True), "page": page, "per_page": per_page,
             "total": total}
+
+
+def listing(args_schema: Schema, item_schema: Schema, query) -> dict:
+    """A list endpoint's whole answer: load ``?page=&per_page=`` and the filters, run
+    ``query(**filters)``, and return ``{items, page, per_page, total}``."""
+    args = load_args(args_schema)
+    page, per_page = args.pop("page"), args.pop("per_page")
+    items, total = paginate(query(**args), page, per_page)
+    return page_of(item_schema, items, total, page, per_page)

@@ -9,7 +9,7 @@ from api.clients.schemas import (ClientCreateSchema, ClientListArgs, ClientSchem
                                  ClientUpdateSchema, ClientWithSecretSchema)
 from api.rbac.guard import current_caller, require_permission
 from api.rbac.permissions import CLIENTS_READ, CLIENTS_WRITE
-from api.rest import load_args, load_body, page_of, paginate
+from api.rest import listing, load_body
 
 bp = Blueprint("clients", __name__)
 client_schema = ClientSchema()
@@ -19,10 +19,7 @@ with_secret = ClientWithSecretSchema()
 @bp.get("/clients")
 @require_permission(CLIENTS_READ)
 def list_clients():
-    args = load_args(ClientListArgs())
-    page, per_page = args.pop("page"), args.pop("per_page")
-    items, total = paginate(services.list_clients(**args), page, per_page)
-    return page_of(client_schema, items, total, page, per_page)
+    return listing(ClientListArgs(), client_schema, services.list_clients)
 
 
 @bp.post("/clients")

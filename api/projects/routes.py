@@ -8,7 +8,7 @@ from api.projects.schemas import (ProjectCreateSchema, ProjectListArgs, ProjectS
                                   ProjectUpdateSchema)
 from api.rbac.guard import current_caller, require_permission
 from api.rbac.permissions import PROJECTS_READ, PROJECTS_WRITE
-from api.rest import load_args, load_body, page_of, paginate
+from api.rest import listing, load_body
 
 bp = Blueprint("projects", __name__)
 project_schema = ProjectSchema()
@@ -17,10 +17,7 @@ project_schema = ProjectSchema()
 @bp.get("/projects")
 @require_permission(PROJECTS_READ)
 def list_projects():
-    args = load_args(ProjectListArgs())
-    page, per_page = args.pop("page"), args.pop("per_page")
-    items, total = paginate(services.list_projects(**args), page, per_page)
-    return page_of(project_schema, items, total, page, per_page)
+    return listing(ProjectListArgs(), project_schema, services.list_projects)
 
 
 @bp.post("/projects")

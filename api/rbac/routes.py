@@ -7,7 +7,7 @@ from api.rbac import services
 from api.rbac.guard import current_caller, require_permission
 from api.rbac.permissions import ROLES_READ, ROLES_WRITE
 from api.rbac.schemas import RoleCreateSchema, RoleSchema, RoleUpdateSchema
-from api.rest import PageArgs, load_args, load_body, page_of, paginate
+from api.rest import PageArgs, listing, load_body
 
 bp = Blueprint("roles", __name__)
 role_schema = RoleSchema()
@@ -16,9 +16,7 @@ role_schema = RoleSchema()
 @bp.get("/roles")
 @require_permission(ROLES_READ)
 def list_roles():
-    args = load_args(PageArgs())
-    items, total = paginate(services.list_roles(), args["page"], args["per_page"])
-    return page_of(role_schema, items, total, args["page"], args["per_page"])
+    return listing(PageArgs(), role_schema, services.list_roles)
 
 
 @bp.post("/roles")

@@ -5,7 +5,7 @@ from flask import Blueprint
 
 from api.rbac.guard import current_caller, require_permission
 from api.rbac.permissions import USERS_READ, USERS_WRITE
-from api.rest import load_args, load_body, page_of, paginate
+from api.rest import listing, load_body
 from api.users import services
 from api.users.schemas import UserCreateSchema, UserListArgs, UserSchema, UserUpdateSchema
 
@@ -16,10 +16,7 @@ user_schema = UserSchema()
 @bp.get("/users")
 @require_permission(USERS_READ)
 def list_users():
-    args = load_args(UserListArgs())
-    page, per_page = args.pop("page"), args.pop("per_page")
-    items, total = paginate(services.list_users(**args), page, per_page)
-    return page_of(user_schema, items, total, page, per_page)
+    return listing(UserListArgs(), user_schema, services.list_users)
 
 
 @bp.post("/users")

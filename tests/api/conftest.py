@@ -1,13 +1,13 @@
 """Callers of the tenant REST API, each holding a real token from a real grant."""
 from __future__ import annotations
 
-import base64
 from dataclasses import dataclass
 
 import pytest
 
 from api.rbac.permissions import ALL
 from tests.factories import PASSWORD
+from tests.oauth.conftest import basic_auth
 
 CLIENT_SCOPE = "projects:read projects:write users:read clients:read"
 
@@ -41,11 +41,6 @@ class Api:
         return self.call("DELETE", path, **kwargs)
 
 
-def _basic(client_id, secret) -> dict:
-    raw = base64.b64encode(f"{client_id}:{secret}".encode()).decode()
-    return {"Authorization": f"Basic {raw}"}
-
-
 class Callers:
     """Mints tokens for one tenant: users through the password grant, a service account."""
 
@@ -61,7 +56,7 @@ class Callers:
         if scope:
             form["scope"] = scope
         response = self.http.post(f"/t/{self.tenant.slug}/token", data=form,
-                                  headers=_basic(self.app_client.client_id, self.app_secret))
+                                  headers=basic_auth(self.app_client.client_id, self.app_secret))
         assert response.status_code == 200, response.json
         return response.json["access_token"]
 
@@ -75,7 +70,7 @@ class Callers:
     def as_service(self) -> Api:
         response = self.http.post(f"/t/{self.tenant.slug}/token",
                                   data={"grant_type": "client_credentials"},
-                                  headers=_basic(self.service.client_id, self.service_secret))
+                                  headers=basic_auth(self.service.client_id, self.service_secret))
         return Api(self.http, self.tenant.slug, response.json["access_token"])
 
     def anonymous(self) -> Api:
