@@ -1,27 +1,45 @@
-"""The frontend application factory; it mirrors :mod:`api.app`.
-
-A placeholder until the web UI lands: it serves its health probes and a landing page.
-"""
+"""The frontend application factory; it mirrors :mod:`api.app`."""
 from __future__ import annotations
 
-import os
-
 from flask import Flask, render_template
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from frontend.api_client import ApiUnavailable
+from frontend.config import load_config
+from frontend.extensions import csrf
+
+#: Every response: no framing, no sniffing, no referrer (sign-in URLs carry challenges),
+#: and a CSP without inline scripts.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; "
+                               "img-src 'self' data:; frame-ancestors 'none'; "
+                               "base-uri 'none'; object-src 'none'",
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
 
 
 def create_app(config: dict | None = None) -> Flask:
     """Build the frontend app; ``config`` overrides what the environment says."""
     app = Flask(__name__)
-    app.config.update(
-        PUBLIC_API_URL=os.environ.get("PUBLIC_API_URL", "http://localhost:8080").rstrip("/"),
-        API_INTERNAL_URL=os.environ.get("API_INTERNAL_URL", "http://localhost:8080").rstrip("/"),
-    )
+    app.config.update(load_config())
     app.config.update(config or {})
+    register_extensions(app)
     register_blueprints(app)
+    register_errorhandlers(app)
+    register_security_headers(app)
     return app
 
 
+def register_extensions(app: Flask) -> None:
+    csrf.init_app(app)
+
+
 def register_blueprints(app: Flask) -> None:
+    from frontend.signin.routes import bp as signin_bp
+
     @app.get("/health")
     def get_health():
         return {"status": "ok"}
@@ -29,3 +47,39 @@ def register_blueprints(app: Flask) -> None:
     @app.get("/")
     def show_home():
         return render_template("home.html", api_url=app.config["PUBLIC_API_URL"])
+
+    app.register_blueprint(signin_bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    def error_page(status: int, title: str, message: str):
+        return render_template("error.html", status=status, title=title,
+                               message=message), status
+
+    @app.errorhandler(CSRFError)
+    def handle_csrf_error(error: CSRFError):
+        return error_page(400, "Your form expired",
+                          "Please go back, reload the page and try again.")
+
+    @app.errorhandler(ApiUnavailable)
+    def handle_api_unavailable(error: ApiUnavailable):
+        app.logger.warning("API unavailable: %s", error)
+        return error_page(503, "Service unavailable",
+                          "Tessera cannot be reached right now. Please try again shortly.")
+
+    @app.errorhandler(HTTPException)
+    def handle_http_error(error: HTTPException):
+        return error_page(error.code or 500, error.name, error.description)
+
+    @app.errorhandler(Exception)
+    def handle_unexpected_error(error: Exception):
+        app.logger.exception("unhandled error")
+        return error_page(500, "Something went wrong", "Please try again.")
+
+
+def register_security_headers(app: Flask) -> None:
+    @app.after_request
+    def add_security_headers(response):
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response

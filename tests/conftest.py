@@ -10,6 +10,7 @@ os.environ.pop("DATABASE_URL", None)
 
 from api.app import create_app  # noqa: E402
 from api.extensions import db as _db  # noqa: E402
+from tests.live import LiveTenant, free_port, seed_live_tenant, uwsgi  # noqa: E402
 from tests.services import fresh_postgres_database, postgres_server_url  # noqa: E402
 
 
@@ -78,3 +79,26 @@ def cli(app, db):
 def pytest_report_header(config):
     server = postgres_server_url()
     return f"database: {'PostgreSQL (fresh database per run)' if server else 'SQLite (fresh file)'}"
+
+
+# A live API under uWSGI on its own committed database (tests/e2e, tests/frontend).
+
+@pytest.fixture(scope="session")
+def live_database_url(tmp_path_factory):
+    server = postgres_server_url()
+    if server is None:
+        yield f"sqlite:///{tmp_path_factory.mktemp('live') / 'tessera.db'}"
+        return
+    with fresh_postgres_database(server) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def live(live_database_url):
+    seeded = seed_live_tenant(live_database_url)
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    env = {"DATABASE_URL": live_database_url, "PUBLIC_API_URL": base_url}
+    with uwsgi("api", env, port=port):
+        yield LiveTenant(base_url=base_url, issuer=f"{base_url}/t/live", slug="live",
+                         frontend_key=seeded["frontend_key"], clients=seeded["clients"])

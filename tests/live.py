@@ -9,9 +9,20 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import requests
+
+from api import audit
+from api.app import create_app
+from api.clients.services import create_client
+from api.db import tenant_scope
+from api.extensions import db
+from api.rbac.permissions import ALL
+from api.tenancy.services import create_tenant
+from api.users.services import create_user
+from tests.factories import PASSWORD
 
 ROOT = Path(__file__).resolve().parent.parent
 UWSGI = Path(sys.executable).parent / "uwsgi"
@@ -64,3 +75,49 @@ def _wait_until_up(process: subprocess.Popen, log, base_url: str, timeout: float
         except requests.RequestException:
             time.sleep(0.1)
     raise RuntimeError(f"uWSGI did not answer on {base_url} within {timeout}s")
+
+
+CALLBACK = "http://127.0.0.1:9999/callback"
+#: A client name that must show as text, never run.
+XSS_NAME = "<script>alert('owned')</script>"
+
+
+@dataclass
+class LiveTenant:
+    base_url: str
+    issuer: str
+    slug: str
+    frontend_key: str
+    clients: dict  # name -> (client_id, secret)
+    owner: str = "owner@live.example"
+    password: str = PASSWORD
+
+
+def seed_live_tenant(url: str) -> dict:
+    """Migrate ``url`` and commit a tenant "live" with users and one client per grant."""
+    from flask_migrate import upgrade
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url})
+    clients = {}
+    with app.app_context():
+        upgrade()
+        tenant, _ = create_tenant("live", "Live", "owner@live.example", PASSWORD, audit.OPERATOR)
+        with tenant_scope(db.session, tenant.id):
+            for name in ("user0", "user1", "user2", "user3", "victim"):
+                create_user(f"{name}@live.example", PASSWORD, "user", audit.OPERATOR)
+            for name, grants, scope, uris, public in [
+                ("service", ["client_credentials"], "projects:read users:read", [], False),
+                ("web", ["authorization_code", "refresh_token"],
+                 "openid email profile:read projects:read", [CALLBACK], False),
+                ("legacy", ["password", "refresh_token"], "openid projects:read", [], False),
+                ("spa", ["authorization_code", "refresh_token"], "openid projects:read",
+                 [CALLBACK], True),
+                ("admin-cli", ["password"], "openid " + " ".join(ALL), [], False),
+                (XSS_NAME, ["authorization_code"], "openid", [CALLBACK], False),
+            ]:
+                client, secret = create_client(name, grants, scope, uris, public, audit.OPERATOR)
+                clients[name] = (client.client_id, secret)
+        key = app.config["FRONTEND_API_KEY"]
+        db.session.remove()
+        db.engine.dispose()
+    return {"clients": clients, "frontend_key": key}

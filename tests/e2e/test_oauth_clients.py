@@ -10,7 +10,7 @@ from authlib.integrations.requests_client import OAuth2Session
 from oauthlib.oauth2 import BackendApplicationClient, LegacyApplicationClient
 from requests_oauthlib import OAuth2Session as RequestsOAuth2Session
 
-from tests.e2e.conftest import CALLBACK
+from tests.live import CALLBACK
 
 
 @pytest.fixture(autouse=True)

@@ -1,0 +1,4 @@
+"""Unbound extension singletons, initialised in :func:`frontend.app.create_app`."""
+from flask_wtf.csrf import CSRFProtect
+
+csrf = CSRFProtect()

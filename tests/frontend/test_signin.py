@@ -1,0 +1,114 @@
+"""Sign-in and consent pages against the live API (the frontend talks to it over HTTP)."""
+import re
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import requests
+from authlib.integrations.requests_client import OAuth2Session
+
+from frontend.app import create_app
+from tests.live import CALLBACK, XSS_NAME
+
+
+@pytest.fixture
+def frontend(live):
+    app = create_app({"API_INTERNAL_URL": live.base_url, "PUBLIC_API_URL": live.base_url,
+                      "FRONTEND_API_KEY": live.frontend_key})
+    return app.test_client()
+
+
+def start_flow(live, client_name="web", scope="openid email projects:read"):
+    """A browser at the API's authorization endpoint; returns (browser, challenge)."""
+    client_id, _ = live.clients[client_name]
+    session = OAuth2Session(client_id, scope=scope, redirect_uri=CALLBACK,
+                            code_challenge_method="S256")
+    url, _ = session.create_authorization_url(f"{live.issuer}/authorize",
+                                              code_verifier="f" * 64)
+    browser = requests.Session()
+    response = browser.get(url, allow_redirects=False, timeout=5)
+    return browser, parse_qs(urlsplit(response.headers["Location"]).query)["challenge"][0]
+
+
+def csrf_token(page) -> str:
+    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"',
+                     page.get_data(as_text=True)).group(1)
+
+
+def sign_in(frontend, challenge, email="user1@live.example", password=None, live=None):
+    page = frontend.get(f"/t/live/login?challenge={challenge}")
+    return frontend.post("/t/live/login", data={
+        "csrf_token": csrf_token(page), "challenge": challenge, "email": email,
+        "password": password or live.password})
+
+
+def test_login_page_shows_tenant_client_and_scopes_in_plain_words(frontend, live):
+    _, challenge = start_flow(live)
+    page = frontend.get(f"/t/live/login?challenge={challenge}")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "Live" in html and ">web<" in html
+    assert "See your email address" in html and "View projects" in html
+    assert page.headers["X-Frame-Options"] == "DENY"
+    assert "frame-ancestors 'none'" in page.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in page.headers["Content-Security-Policy"]
+    assert page.headers["Referrer-Policy"] == "no-referrer"
+
+
+def test_full_flow_with_consent_ends_in_a_code(frontend, live):
+    browser, challenge = start_flow(live)
+    signed_in = sign_in(frontend, challenge, live=live)
+    assert signed_in.status_code == 303
+    assert signed_in.headers["Location"].startswith("/t/live/consent?challenge=")
+    consent = frontend.get(signed_in.headers["Location"])
+    assert "Allow access?" in consent.get_data(as_text=True)
+    decided = frontend.post("/t/live/consent", data={
+        "csrf_token": csrf_token(consent), "challenge": challenge, "allow": "1"})
+    assert decided.status_code == 303 and decided.headers["Location"].startswith(live.issuer)
+    back = browser.get(decided.headers["Location"], allow_redirects=False, timeout=5)
+    assert back.headers["Location"].startswith(CALLBACK) and "code=" in back.headers["Location"]
+
+
+def test_deny_sends_access_denied_to_the_client(frontend, live):
+    browser, challenge = start_flow(live)
+    consent = frontend.get(sign_in(frontend, challenge, live=live).headers["Location"])
+    decided = frontend.post("/t/live/consent", data={
+        "csrf_token": csrf_token(consent), "challenge": challenge, "deny": "1"})
+    back = browser.get(decided.headers["Location"], allow_redirects=False, timeout=5)
+    assert "error=access_denied" in back.headers["Location"]
+
+
+def test_wrong_password_is_shown_on_the_page(frontend, live):
+    _, challenge = start_flow(live)
+    response = sign_in(frontend, challenge, password="not my password", live=live)
+    assert response.status_code == 401
+    assert "The email or password is incorrect." in response.get_data(as_text=True)
+
+
+def test_forms_without_a_csrf_token_are_refused(frontend, live):
+    _, challenge = start_flow(live)
+    response = frontend.post("/t/live/login", data={
+        "challenge": challenge, "email": "user1@live.example", "password": live.password})
+    assert response.status_code == 400
+    assert "Your form expired" in response.get_data(as_text=True)
+
+
+def test_unknown_challenge_is_a_clear_page(frontend, live):
+    response = frontend.get("/t/live/login?challenge=nope")
+    assert response.status_code == 404
+    assert "Unknown sign-in challenge" in response.get_data(as_text=True)
+    assert frontend.get("/t/live/login").status_code == 400
+
+
+def test_client_names_are_escaped(frontend, live):
+    _, challenge = start_flow(live, XSS_NAME, scope="openid")
+    html = frontend.get(f"/t/live/login?challenge={challenge}").get_data(as_text=True)
+    assert "<script>alert" not in html
+    assert "&lt;script&gt;alert" in html
+
+
+def test_api_unreachable_is_a_friendly_503(live):
+    app = create_app({"API_INTERNAL_URL": "http://127.0.0.1:1", "API_TIMEOUT": 2})
+    response = app.test_client().get("/t/live/login?challenge=x")
+    assert response.status_code == 503
+    html = response.get_data(as_text=True)
+    assert "cannot be reached" in html and "Traceback" not in html
