@@ -18,6 +18,7 @@ COPY uwsgi.ini ./
 COPY api api
 COPY frontend frontend
 COPY migrations migrations
+RUN mkdir instance && chown tessera instance
 USER tessera
 ENV PATH=/opt/venv/bin:$PATH PYTHONPATH=/srv/tessera TESSERA_ENV=production
 EXPOSE 3031

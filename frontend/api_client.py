@@ -65,3 +65,24 @@ def log_in(slug: str, challenge: str, email: str, password: str, ip: str | None)
 def decide(slug: str, challenge: str, approve: bool, remember: bool) -> dict:
     return _call("POST", f"/t/{slug}/sign-in/challenges/{challenge}/consent",
                  json={"approve": approve, "remember": remember})
+
+
+def console_client(slug: str) -> dict:
+    """The tenant's first-party console client: ``client_id`` and ``redirect_uri``."""
+    return _call("GET", f"/t/{slug}/sign-in/console-client")
+
+
+def token(slug: str, form: dict) -> dict:
+    """The token endpoint (RFC 6749 §3.2), for the console's own public client."""
+    return _call("POST", f"/t/{slug}/token", data=form)
+
+
+def revoke(slug: str, client_id: str, token_value: str) -> None:
+    _call("POST", f"/t/{slug}/revoke",
+          data={"token": token_value, "client_id": client_id, "token_type_hint": "refresh_token"})
+
+
+def rest(method: str, slug: str, path: str, access_token: str, **kwargs) -> dict:
+    """A call to the tenant REST API with the signed-in user's access token."""
+    return _call(method, f"/t/{slug}/api/v1{path}",
+                 headers={"Authorization": f"Bearer {access_token}"}, **kwargs)

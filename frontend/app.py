@@ -38,6 +38,7 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from frontend.console.routes import bp as console_bp
     from frontend.signin.routes import bp as signin_bp
 
     @app.get("/health")
@@ -49,6 +50,7 @@ def register_blueprints(app: Flask) -> None:
         return render_template("home.html", api_url=app.config["PUBLIC_API_URL"])
 
     app.register_blueprint(signin_bp)
+    app.register_blueprint(console_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

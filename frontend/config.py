@@ -35,6 +35,7 @@ def load_config(environ: Mapping[str, str] | None = None) -> dict:
                                        "http://localhost:8000").rstrip("/"),
         "API_INTERNAL_URL": env.get("API_INTERNAL_URL", public_api_url).rstrip("/"),
         "API_TIMEOUT": float(env.get("API_TIMEOUT", "5")),
+        "REDIS_URL": env.get("REDIS_URL") or None,
         "SESSION_COOKIE_NAME": "tessera_frontend",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

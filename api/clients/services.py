@@ -112,3 +112,22 @@ def delete_client(caller: Caller, client_uuid: uuid.UUID) -> None:
     audit.record("client.deleted", caller.actor, client, client_id=client.client_id)
     db.session.delete(client)
     db.session.commit()
+
+
+CONSOLE_NAME = "Tessera console"
+
+
+def console_client(frontend_url: str, slug: str) -> Client:
+    """The tenant's first-party console client (public, PKCE), created on first use."""
+    redirect_uri = f"{frontend_url}/t/{slug}/console/callback"
+    client = db.session.scalar(select(Client).where(Client.is_first_party,
+                                                    Client.client_name == CONSOLE_NAME))
+    if client is None:
+        client, _ = create_client(CONSOLE_NAME, ["authorization_code", "refresh_token"],
+                                  "openid email offline_access " + " ".join(ALL),
+                                  [redirect_uri], public=True, actor=audit.OPERATOR,
+                                  first_party=True)
+    elif client.redirect_uris != [redirect_uri]:  # PUBLIC_FRONTEND_URL changed
+        client.redirect_uris = [redirect_uri]
+        db.session.commit()
+    return client

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
 from api.clients.models import Client
+from api.clients.services import console_client
 from api.errors import Forbidden
 from api.extensions import db
 from api.keys import services as keys
@@ -164,6 +165,14 @@ def frontend_only(view):
             raise Forbidden("This endpoint is only for the Tessera frontend.")
         return view(*args, **kwargs)
     return wrapper
+
+
+@bp.get("/sign-in/console-client")
+@frontend_only
+def get_console_client():
+    """The tenant's first-party console client, for the frontend's own sign-in."""
+    client = console_client(current_app.config["PUBLIC_FRONTEND_URL"], current_tenant().slug)
+    return {"client_id": client.client_id, "redirect_uri": client.redirect_uris[0]}
 
 
 @bp.get("/sign-in/challenges/<challenge>")

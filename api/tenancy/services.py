@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import uuid
 
+from flask import current_app
 from sqlalchemy import select
 
 from api import audit
+from api.clients.services import console_client
 from api.db import tenant_scope, utcnow
 from api.errors import Conflict, DomainError, NotFound
 from api.extensions import db
@@ -37,6 +39,7 @@ def create_tenant(slug: str, name: str, owner_email: str, owner_password: str,
         audit.record("tenant.created", actor, tenant, slug=slug)
         audit.record("user.created", actor, owner, role=permissions.OWNER)
         db.session.commit()
+        console_client(current_app.config["PUBLIC_FRONTEND_URL"], slug)
     return tenant, owner
 
 

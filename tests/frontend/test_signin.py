@@ -30,8 +30,8 @@ def start_flow(live, client_name="web", scope="openid email projects:read"):
 
 
 def csrf_token(page) -> str:
-    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"',
-                     page.get_data(as_text=True)).group(1)
+    tag = re.search(r'<input[^>]*name="csrf_token"[^>]*>', page.get_data(as_text=True)).group(0)
+    return re.search(r'value="([^"]+)"', tag).group(1)
 
 
 def sign_in(frontend, challenge, email="user1@live.example", password=None, live=None):

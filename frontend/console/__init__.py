@@ -1,0 +1,1 @@
+"""The tenant console: a first-party client of each tenant; tokens stay server-side."""

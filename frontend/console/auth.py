@@ -1,0 +1,143 @@
+"""Console sign-in: the authorization code flow with PKCE, run server-side.
+
+The frontend is a first-party public client of each tenant. Tokens never reach
+the browser: they sit in the server-side session, are refreshed when the API
+answers 401, and are revoked at sign-out.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+import time
+from functools import wraps
+from urllib.parse import urlencode
+
+from flask import current_app, g, redirect, request, url_for
+
+from frontend import api_client
+from frontend.api_client import ApiError
+from frontend.console import sessions
+
+
+def _challenge(verifier: str) -> str:
+    digest = hashlib.sha256(verifier.encode()).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def set_cookie(response, slug: str, session_id: str) -> None:
+    response.set_cookie(sessions.COOKIE, session_id, max_age=sessions.LIFETIME,
+                        path=f"/t/{slug}/console", httponly=True, samesite="Lax",
+                        secure=current_app.config["SESSION_COOKIE_SECURE"])
+
+
+def clear_cookie(response, slug: str) -> None:
+    response.delete_cookie(sessions.COOKIE, path=f"/t/{slug}/console")
+
+
+def start(slug: str):
+    """Send the browser to the tenant's authorization endpoint."""
+    console = api_client.console_client(slug)
+    state, verifier = secrets.token_urlsafe(24), secrets.token_urlsafe(48)
+    pending = sessions.create({"slug": slug, "pending": {
+        "state": state, "verifier": verifier, "client_id": console["client_id"],
+        "redirect_uri": console["redirect_uri"]}})
+    # No scope: the console's registered scope applies, narrowed to the user's role.
+    query = urlencode({"response_type": "code", "client_id": console["client_id"],
+                       "redirect_uri": console["redirect_uri"], "state": state,
+                       "code_challenge": _challenge(verifier), "code_challenge_method": "S256"})
+    response = redirect(f"{current_app.config['PUBLIC_API_URL']}/t/{slug}/authorize?{query}")
+    set_cookie(response, slug, pending)
+    return response
+
+
+def finish(slug: str):
+    """The authorization response: check state and issuer, redeem the code, rotate the id."""
+    old_id = request.cookies.get(sessions.COOKIE)
+    pending = (sessions.load(old_id) or {}).get("pending")
+    issuer = f"{current_app.config['PUBLIC_API_URL']}/t/{slug}"
+    if (not pending or not hmac.compare_digest(request.args.get("state", ""), pending["state"])
+            or request.args.get("iss") != issuer):
+        return redirect(url_for("console.log_in", slug=slug))
+    sessions.delete(old_id)
+    if "code" not in request.args:  # access_denied or another error: start over
+        return redirect(url_for("console.log_in", slug=slug))
+    tokens = api_client.token(slug, {
+        "grant_type": "authorization_code", "code": request.args["code"],
+        "redirect_uri": pending["redirect_uri"], "client_id": pending["client_id"],
+        "code_verifier": pending["verifier"]})
+    session_id = sessions.create(_session_data(slug, pending["client_id"], tokens))
+    response = redirect(url_for("console.show_dashboard", slug=slug))
+    set_cookie(response, slug, session_id)
+    return response
+
+
+def _session_data(slug: str, client_id: str, tokens: dict) -> dict:
+    return {"slug": slug, "client_id": client_id, "access_token": tokens["access_token"],
+            "refresh_token": tokens.get("refresh_token"),
+            "expires": time.time() + sessions.LIFETIME}
+
+
+def end(slug: str):
+    """Sign out: revoke the grant at the API and forget the session."""
+    session_id = request.cookies.get(sessions.COOKIE)
+    data = sessions.load(session_id)
+    if data and data.get("refresh_token"):
+        try:
+            api_client.revoke(slug, data["client_id"], data["refresh_token"])
+        except ApiError:
+            pass  # already revoked: signing out still ends the session
+    sessions.delete(session_id)
+    response = redirect(url_for("console.log_in", slug=slug))
+    clear_cookie(response, slug)
+    return response
+
+
+class Console:
+    """The signed-in user's view of the tenant API, refreshing the access token as needed."""
+
+    def __init__(self, slug: str, session_id: str, data: dict):
+        self.slug, self.session_id, self.data = slug, session_id, data
+
+    def call(self, method: str, path: str, **kwargs) -> dict:
+        try:
+            return api_client.rest(method, self.slug, path, self.data["access_token"], **kwargs)
+        except ApiError as error:
+            if error.status != 401 or not self._refresh():
+                raise
+        return api_client.rest(method, self.slug, path, self.data["access_token"], **kwargs)
+
+    def _refresh(self) -> bool:
+        try:
+            tokens = api_client.token(self.slug, {
+                "grant_type": "refresh_token", "refresh_token": self.data["refresh_token"],
+                "client_id": self.data["client_id"]})
+        except ApiError:
+            return False
+        self.data.update(access_token=tokens["access_token"],
+                         refresh_token=tokens.get("refresh_token"))
+        sessions.save(self.session_id, self.data)
+        return True
+
+
+def console_page(view):
+    """Load the console session (or send the browser to sign in) and ``g.me``."""
+    @wraps(view)
+    def wrapper(slug: str, *args, **kwargs):
+        session_id = request.cookies.get(sessions.COOKIE)
+        data = sessions.load(session_id)
+        if not data or data.get("slug") != slug or "access_token" not in data:
+            return redirect(url_for("console.log_in", slug=slug))
+        g.console = Console(slug, session_id, data)
+        try:
+            g.me = g.console.call("GET", "/me")
+            return view(slug, *args, **kwargs)
+        except ApiError as error:
+            if error.status != 401:
+                raise
+        sessions.delete(session_id)
+        response = redirect(url_for("console.log_in", slug=slug))
+        clear_cookie(response, slug)
+        return response
+    return wrapper

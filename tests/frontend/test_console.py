@@ -1,0 +1,107 @@
+"""Console sign-in through the authorization code flow, server-side sessions, console pages."""
+import re
+from urllib.parse import urlsplit
+
+import pytest
+import requests
+
+from frontend.app import create_app
+from tests.frontend.test_signin import csrf_token
+
+
+@pytest.fixture
+def frontend(live, tmp_path):
+    app = create_app({"API_INTERNAL_URL": live.base_url, "PUBLIC_API_URL": live.base_url,
+                      "FRONTEND_API_KEY": live.frontend_key})
+    app.instance_path = str(tmp_path)
+    return app.test_client()
+
+
+def local(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.path}?{parts.query}" if parts.query else parts.path
+
+
+def console_cookie(frontend) -> str | None:
+    cookie = frontend.get_cookie("tessera_console", path="/t/live/console")
+    return cookie.value if cookie else None
+
+
+def sign_in(frontend, live, email):
+    """Browser (requests, at the API) and frontend (test client) through the whole flow."""
+    browser = requests.Session()
+    start = frontend.get("/t/live/console/login")
+    assert start.status_code == 302 and start.headers["Location"].startswith(live.issuer)
+    pending_id = console_cookie(frontend)
+    at_api = browser.get(start.headers["Location"], allow_redirects=False, timeout=5)
+    login = frontend.get(local(at_api.headers["Location"]))
+    challenge = re.search(r'name="challenge" type="hidden" value="([^"]+)"',
+                          login.get_data(as_text=True)).group(1)
+    posted = frontend.post("/t/live/login", data={"csrf_token": csrf_token(login),
+                                                  "challenge": challenge, "email": email,
+                                                  "password": live.password})
+    assert posted.status_code == 303, posted.get_data(as_text=True)  # first party: no consent
+    back = browser.get(posted.headers["Location"], allow_redirects=False, timeout=5)
+    callback = frontend.get(local(back.headers["Location"]))
+    assert callback.status_code == 302 and callback.headers["Location"].endswith("/console")
+    assert console_cookie(frontend) not in (None, pending_id)  # the id rotated at sign-in
+    return browser
+
+
+def test_console_requires_sign_in(frontend):
+    response = frontend.get("/t/live/console")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/t/live/console/login")
+
+
+def test_owner_signs_in_sees_dashboard_and_signs_out(frontend, live):
+    sign_in(frontend, live, live.owner)
+    dashboard = frontend.get("/t/live/console")
+    html = dashboard.get_data(as_text=True)
+    assert dashboard.status_code == 200 and "Your role: owner" in html
+    assert "active tokens" in html and "Recent activity" in html
+    assert "access_token" not in html and "eyJ" not in html  # tokens never reach the browser
+    cookie = frontend.get_cookie("tessera_console", path="/t/live/console")
+    assert cookie.http_only and cookie.same_site == "Lax"
+    signed_out = frontend.post("/t/live/console/logout", data={
+        "csrf_token": csrf_token(dashboard)})
+    assert signed_out.status_code == 302
+    assert frontend.get("/t/live/console").status_code == 302
+
+
+def test_a_user_sees_only_what_the_role_allows(frontend, live):
+    sign_in(frontend, live, "user2@live.example")
+    html = frontend.get("/t/live/console").get_data(as_text=True)
+    assert "Your role: user" in html
+    assert "Clients</a>" not in html and "Recent activity" not in html
+    assert "Tokens</a>" in html
+
+
+def test_create_a_client_and_see_its_secret_once(frontend, live):
+    sign_in(frontend, live, live.owner)
+    page = frontend.get("/t/live/console/clients")
+    created = frontend.post("/t/live/console/clients", data={
+        "csrf_token": csrf_token(page), "client_name": "Reporting",
+        "grant_types": ["client_credentials"], "scope": "projects:read"})
+    html = created.get_data(as_text=True)
+    assert created.status_code == 200 and "shown only this once" in html
+    secret = re.search(r'readonly value="([^"]+)"', html).group(1)
+    again = frontend.get("/t/live/console/clients").get_data(as_text=True)
+    assert "Reporting" in again and secret not in again
+
+
+def test_revoking_a_token_signs_that_grant_out(frontend, live):
+    sign_in(frontend, live, "user1@live.example")
+    tokens = frontend.get("/t/live/console/tokens")
+    grant_id = re.search(r"/tokens/([0-9a-f-]{36})/revoke", tokens.get_data(as_text=True))
+    revoked = frontend.post(f"/t/live/console/tokens/{grant_id.group(1)}/revoke",
+                            data={"csrf_token": csrf_token(tokens)})
+    assert revoked.status_code in (302, 303)
+    # that was the console's own grant: the session is no longer honoured
+    after = frontend.get("/t/live/console")
+    assert after.status_code == 302 and after.headers["Location"].endswith("/console/login")
+
+
+def test_posts_without_csrf_are_refused(frontend, live):
+    sign_in(frontend, live, live.owner)
+    assert frontend.post("/t/live/console/logout").status_code == 400
