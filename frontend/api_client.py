@@ -86,3 +86,8 @@ def rest(method: str, slug: str, path: str, access_token: str, **kwargs) -> dict
     """A call to the tenant REST API with the signed-in user's access token."""
     return _call(method, f"/t/{slug}/api/v1{path}",
                  headers={"Authorization": f"Bearer {access_token}"}, **kwargs)
+
+
+def create_tenant(data: dict, ip: str | None) -> dict:
+    """Self-service sign-up (``POST /api/v1/tenants``)."""
+    return _call("POST", "/api/v1/tenants", json=data, headers={"X-End-User-IP": ip or ""})

@@ -5,7 +5,7 @@ from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from frontend.api_client import ApiUnavailable
+from frontend.api_client import ApiError, ApiUnavailable
 from frontend.config import load_config
 from frontend.extensions import csrf
 
@@ -38,8 +38,10 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from frontend.console import pages  # noqa: F401  (registers its pages on console_bp)
     from frontend.console.routes import bp as console_bp
     from frontend.signin.routes import bp as signin_bp
+    from frontend.signup import bp as signup_bp
 
     @app.get("/health")
     def get_health():
@@ -47,9 +49,10 @@ def register_blueprints(app: Flask) -> None:
 
     @app.get("/")
     def show_home():
-        return render_template("home.html", api_url=app.config["PUBLIC_API_URL"])
+        return render_template("home.html", api_url=app.config["PUBLIC_API_URL"], demo=True)
 
     app.register_blueprint(signin_bp)
+    app.register_blueprint(signup_bp)
     app.register_blueprint(console_bp)
 
 
@@ -62,6 +65,10 @@ def register_errorhandlers(app: Flask) -> None:
     def handle_csrf_error(error: CSRFError):
         return error_page(400, "Your form expired",
                           "Please go back, reload the page and try again.")
+
+    @app.errorhandler(ApiError)
+    def handle_api_error(error: ApiError):
+        return error_page(error.status, error.problem.get("title", "Refused"), error.message)
 
     @app.errorhandler(ApiUnavailable)
     def handle_api_unavailable(error: ApiUnavailable):

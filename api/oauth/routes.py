@@ -7,8 +7,6 @@ API that only the frontend may call.
 """
 from __future__ import annotations
 
-import hmac
-from functools import wraps
 from urllib.parse import urlsplit
 
 from authlib.oauth2 import OAuth2Error
@@ -21,6 +19,7 @@ from api.clients.models import Client
 from api.clients.services import console_client
 from api.errors import Forbidden
 from api.extensions import db
+from api.frontend_key import frontend_only
 from api.keys import services as keys
 from api.oauth import challenges, session
 from api.oauth.schemas import ConsentSchema, LoginSchema
@@ -153,18 +152,6 @@ def get_userinfo():
     if user is None:
         raise Forbidden("The token does not belong to a user.")
     return dict(user_info(user, current_token.scope))
-
-
-def frontend_only(view):
-    """Only the frontend, presenting FRONTEND_API_KEY, may settle sign-in challenges."""
-    @wraps(view)
-    def wrapper(*args, **kwargs):
-        presented = request.headers.get("X-Frontend-Key", "")
-        expected = current_app.config["FRONTEND_API_KEY"]
-        if not hmac.compare_digest(presented.encode(), expected.encode()):
-            raise Forbidden("This endpoint is only for the Tessera frontend.")
-        return view(*args, **kwargs)
-    return wrapper
 
 
 @bp.get("/sign-in/console-client")

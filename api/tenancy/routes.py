@@ -1,8 +1,9 @@
 """``/tenant`` (settings of the caller's tenant) and ``POST /api/v1/tenants`` (sign-up)."""
-from flask import Blueprint, current_app, request
+from flask import Blueprint, current_app
 
 from api import audit
 from api.errors import Forbidden
+from api.frontend_key import end_user_ip
 from api.rbac.guard import current_caller, require_permission
 from api.rbac.permissions import TENANT_DELETE, TENANT_READ, TENANT_WRITE
 from api.ratelimit import services as ratelimit
@@ -45,7 +46,7 @@ def sign_up():
     if not current_app.config["TENANT_SIGNUP"]:
         raise Forbidden("Self-service sign-up is switched off on this server.")
     data = load_body(TenantCreateSchema())
-    if ratelimit.hit(f"signup-ip:{request.remote_addr}", 3600) > SIGNUPS_PER_IP_PER_HOUR:
+    if ratelimit.hit(f"signup-ip:{end_user_ip()}", 3600) > SIGNUPS_PER_IP_PER_HOUR:
         raise services.SignUpThrottled("Too many sign-ups from this address; try later.")
     tenant, _ = services.create_tenant(**data, actor=audit.Actor("anonymous",
                                                                  label=data["owner_email"]))

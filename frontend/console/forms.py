@@ -1,8 +1,9 @@
 """Console forms (Flask-WTF: CSRF on every one)."""
 from flask_wtf import FlaskForm
-from wtforms import SelectMultipleField, StringField, TextAreaField
+from wtforms import (BooleanField, EmailField, IntegerField, PasswordField, SelectField,
+                     SelectMultipleField, StringField, TextAreaField)
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, Length, NumberRange
 
 GRANTS = [SelectChoice("authorization_code", "Authorization code"),
           SelectChoice("refresh_token", "Refresh token"),
@@ -14,3 +15,35 @@ class ClientForm(FlaskForm):
     grant_types = SelectMultipleField("Grants", choices=GRANTS, validators=[DataRequired()])
     scope = StringField("Scopes (space-separated)", validators=[Length(max=2000)])
     redirect_uris = TextAreaField("Redirect URIs (one per line)", validators=[Length(max=4000)])
+
+
+class UserForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired(), Length(max=320)])
+    password = PasswordField("Initial password", validators=[DataRequired(), Length(max=256)])
+    role = SelectField("Role", validators=[DataRequired()])
+
+
+class RoleForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=64)])
+    description = StringField("Description", validators=[Length(max=500)])
+    permissions = SelectMultipleField("Permissions")
+
+
+class SettingsForm(FlaskForm):
+    name = StringField("Tenant name", validators=[DataRequired(), Length(max=200)])
+    access_token_lifetime = IntegerField("Access token lifetime (seconds)",
+                                         validators=[NumberRange(60, 86_400)])
+    refresh_token_lifetime = IntegerField("Refresh token lifetime (seconds)",
+                                          validators=[NumberRange(3600, 365 * 86_400)])
+    self_signup_enabled = BooleanField("Users may sign themselves up")
+
+
+class PasswordForm(FlaskForm):
+    password = PasswordField("New password", validators=[DataRequired(), Length(max=256)])
+
+
+class SignUpForm(FlaskForm):
+    slug = StringField("Tenant slug", validators=[DataRequired(), Length(min=2, max=63)])
+    name = StringField("Organisation name", validators=[DataRequired(), Length(max=200)])
+    owner_email = EmailField("Your email", validators=[DataRequired(), Length(max=320)])
+    owner_password = PasswordField("Password", validators=[DataRequired(), Length(max=256)])

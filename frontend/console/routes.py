@@ -102,3 +102,34 @@ def delete_client(slug: str, client_uuid):
     except ApiError as error:
         flash(error.message, "error")
     return redirect(url_for(".manage_clients", slug=slug), code=303)
+
+
+@bp.route("/clients/<uuid:client_uuid>", methods=["GET", "POST"])
+@console_page
+def edit_client(slug: str, client_uuid):
+    client = g.console.call("GET", f"/clients/{client_uuid}")
+    form = ClientForm(data={**client, "redirect_uris": "\n".join(client["redirect_uris"])})
+    if form.validate_on_submit():
+        try:
+            g.console.call("PATCH", f"/clients/{client_uuid}", json={
+                "client_name": form.client_name.data, "grant_types": form.grant_types.data,
+                "scope": form.scope.data or "",
+                "redirect_uris": (form.redirect_uris.data or "").split()})
+            flash("Client saved.", "success")
+            return redirect(url_for(".manage_clients", slug=slug), code=303)
+        except ApiError as error:
+            flash(error.message, "error")
+            for field, messages in error.field_errors.items():
+                if field in form:
+                    form[field].errors = list(_flatten(messages))
+    return render_template("console/client.html", slug=slug, form=form, client=client)
+
+
+@bp.post("/clients/<uuid:client_uuid>/secret")
+@console_page
+def rotate_secret(slug: str, client_uuid):
+    rotated = g.console.call("POST", f"/clients/{client_uuid}/secret")
+    flash("New secret issued; the old one no longer works.", "success")
+    clients = g.console.call("GET", "/clients", params={"per_page": 100})
+    return render_template("console/clients.html", slug=slug, form=ClientForm(formdata=None),
+                           clients=clients, created=rotated)

@@ -1,0 +1,88 @@
+"""Console pages for users, roles, audit log, settings, account and sign-up."""
+import re
+import uuid
+
+from tests.frontend.test_console import frontend, sign_in  # noqa: F401  (fixture)
+from tests.frontend.test_signin import csrf_token
+from tests.factories import PASSWORD
+
+
+def test_users_page_creates_filters_changes_role_and_deactivates(frontend, live):  # noqa: F811
+    sign_in(frontend, live, live.owner)
+    page = frontend.get("/t/live/console/users")
+    email = f"new-{uuid.uuid4().hex[:6]}@live.example"
+    created = frontend.post("/t/live/console/users", data={
+        "csrf_token": csrf_token(page), "email": email, "password": PASSWORD, "role": "user"})
+    assert created.status_code == 303
+    found = frontend.get("/t/live/console/users", query_string={"email": email})
+    html = found.get_data(as_text=True)
+    assert email in html and "1 in all" in html
+    user_id = re.search(r"/users/([0-9a-f-]{36})/delete", html).group(1)
+    promoted = frontend.post(f"/t/live/console/users/{user_id}", data={
+        "csrf_token": csrf_token(found), "role": "admin"}, follow_redirects=True)
+    assert "User updated." in promoted.get_data(as_text=True)
+    deactivated = frontend.post(f"/t/live/console/users/{user_id}", data={
+        "csrf_token": csrf_token(found), "active": "0"}, follow_redirects=True)
+    assert "Deactivated" in deactivated.get_data(as_text=True)
+
+
+def test_api_refusals_are_shown_as_messages(frontend, live):  # noqa: F811
+    sign_in(frontend, live, live.owner)
+    page = frontend.get("/t/live/console/users")
+    weak = frontend.post("/t/live/console/users", data={
+        "csrf_token": csrf_token(page), "email": "weak@live.example", "password": "short",
+        "role": "user"})
+    assert weak.status_code == 200
+    assert "password: " in weak.get_data(as_text=True)
+
+
+def test_roles_page_creates_a_custom_role(frontend, live):  # noqa: F811
+    sign_in(frontend, live, live.owner)
+    page = frontend.get("/t/live/console/roles")
+    name = f"auditors-{uuid.uuid4().hex[:4]}"
+    created = frontend.post("/t/live/console/roles", data={
+        "csrf_token": csrf_token(page), "name": name, "permissions": ["audit:read"]},
+        follow_redirects=True)
+    html = created.get_data(as_text=True)
+    assert f"Role {name} created." in html and "(system)" in html
+
+
+def test_audit_page_filters(frontend, live):  # noqa: F811
+    sign_in(frontend, live, live.owner)
+    page = frontend.get("/t/live/console/audit", query_string={"action": "sign_in.*"})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "sign_in.succeeded" in html
+    assert "<td>token.issued</td>" not in html
+
+
+def test_settings_are_for_owners_only(frontend, live):  # noqa: F811
+    sign_in(frontend, live, "user0@live.example")
+    assert "Settings</a>" not in frontend.get("/t/live/console").get_data(as_text=True)
+    assert frontend.get("/t/live/console/settings").status_code == 403
+
+
+def test_owner_changes_settings(frontend, live):  # noqa: F811
+    sign_in(frontend, live, live.owner)
+    page = frontend.get("/t/live/console/settings")
+    saved = frontend.post("/t/live/console/settings", data={
+        "csrf_token": csrf_token(page), "name": "Live", "access_token_lifetime": "3600",
+        "refresh_token_lifetime": "86400"}, follow_redirects=True)
+    assert "Settings saved." in saved.get_data(as_text=True)
+    bad = frontend.post("/t/live/console/settings", data={
+        "csrf_token": csrf_token(page), "name": "Live", "access_token_lifetime": "5",
+        "refresh_token_lifetime": "86400"})
+    assert "Settings saved." not in bad.get_data(as_text=True)
+
+
+def test_sign_up_page_creates_a_tenant(frontend, live):  # noqa: F811
+    page = frontend.get("/signup")
+    slug = f"co-{uuid.uuid4().hex[:6]}"
+    created = frontend.post("/signup", data={
+        "csrf_token": csrf_token(page), "slug": slug, "name": "NewCo",
+        "owner_email": "founder@newco.io", "owner_password": PASSWORD})
+    assert created.status_code == 303
+    assert created.headers["Location"].endswith(f"/t/{slug}/console/login")
+    taken = frontend.post("/signup", data={
+        "csrf_token": csrf_token(page), "slug": slug, "name": "NewCo",
+        "owner_email": "founder@newco.io", "owner_password": PASSWORD})
+    assert taken.status_code == 422 and "already exists" in taken.get_data(as_text=True)
