@@ -10,7 +10,7 @@ os.environ.pop("DATABASE_URL", None)
 
 from api.app import create_app  # noqa: E402
 from api.extensions import db as _db  # noqa: E402
-from tests.live import LiveTenant, free_port, seed_live_tenant, uwsgi  # noqa: E402
+from tests.live import LiveStack, LiveTenant, free_port, seed_live_tenant, uwsgi  # noqa: E402
 from tests.services import fresh_postgres_database, postgres_server_url  # noqa: E402
 
 
@@ -102,3 +102,16 @@ def live(live_database_url):
     with uwsgi("api", env, port=port):
         yield LiveTenant(base_url=base_url, issuer=f"{base_url}/t/live", slug="live",
                          frontend_key=seeded["frontend_key"], clients=seeded["clients"])
+
+
+@pytest.fixture(scope="session")
+def live_stack(live, live_database_url):
+    """The frontend under uWSGI beside the live API, each knowing the other's address."""
+    frontend_port, api_port = free_port(), free_port()
+    frontend_url = f"http://127.0.0.1:{frontend_port}"
+    api_url = f"http://127.0.0.1:{api_port}"
+    shared = {"PUBLIC_API_URL": api_url, "PUBLIC_FRONTEND_URL": frontend_url,
+              "API_INTERNAL_URL": api_url}
+    with uwsgi("api", {**shared, "DATABASE_URL": live_database_url}, port=api_port), \
+            uwsgi("frontend", shared, port=frontend_port):
+        yield LiveStack(api_url=api_url, frontend_url=frontend_url, tenant=live)

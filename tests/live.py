@@ -93,6 +93,17 @@ class LiveTenant:
     password: str = PASSWORD
 
 
+@dataclass
+class LiveStack:
+    api_url: str
+    frontend_url: str
+    tenant: LiveTenant
+
+    @property
+    def issuer(self) -> str:
+        return f"{self.api_url}/t/{self.tenant.slug}"
+
+
 def seed_live_tenant(url: str) -> dict:
     """Migrate ``url`` and commit a tenant "live" with users and one client per grant."""
     from flask_migrate import upgrade

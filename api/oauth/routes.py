@@ -47,6 +47,7 @@ def metadata() -> dict:
         "revocation_endpoint": f"{issuer}/revoke",
         "introspection_endpoint": f"{issuer}/introspect",
         "userinfo_endpoint": f"{issuer}/userinfo",
+        "end_session_endpoint": f"{issuer}/logout",
         "scopes_supported": list(SCOPES),
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
@@ -122,6 +123,17 @@ def authorize():
                                      user, auth_time)
         response.headers["Location"] += challenge
     db.session.commit()
+    return response
+
+
+@bp.get("/logout")
+def end_session():
+    """End the API's sign-in session (OIDC RP-Initiated Logout), back to the frontend."""
+    target = request.args.get("post_logout_redirect_uri", "")
+    frontend = f"{current_app.config['PUBLIC_FRONTEND_URL']}/t/{current_tenant().slug}/"
+    response = (redirect(target) if target.startswith(frontend)
+                else current_app.json.response({"signed_out": True}))
+    session.end_session(response, current_tenant())
     return response
 
 

@@ -55,6 +55,12 @@ def start_session(response: Response, tenant: Tenant, user: User, auth_time: dat
     response.set_cookie(SESSION_COOKIE, value, max_age=MAX_AGE, **_cookie_options(tenant))
 
 
+def end_session(response: Response, tenant: Tenant) -> None:
+    response.delete_cookie(SESSION_COOKIE, **{k: v for k, v in _cookie_options(tenant).items()
+                                              if k in ("path", "secure", "httponly",
+                                                       "samesite")})
+
+
 def browser_id(response: Response | None = None, tenant: Tenant | None = None) -> str | None:
     """This browser's random id; with a response, one is created and set when missing."""
     existing = request.cookies.get(BROWSER_COOKIE)

@@ -89,7 +89,11 @@ def end(slug: str):
         except ApiError:
             pass  # already revoked: signing out still ends the session
     sessions.delete(session_id)
-    response = redirect(url_for("console.log_in", slug=slug))
+    signed_out = url_for("console.show_signed_out", slug=slug, _external=True)
+    public = current_app.config["PUBLIC_FRONTEND_URL"]
+    signed_out = public + signed_out[signed_out.index(f"/t/{slug}/"):]
+    response = redirect(f"{current_app.config['PUBLIC_API_URL']}/t/{slug}/logout?"
+                        + urlencode({"post_logout_redirect_uri": signed_out}))
     clear_cookie(response, slug)
     return response
 

@@ -35,6 +35,11 @@ def log_out(slug: str):
     return auth.end(slug)  # CSRFProtect has checked the token of every POST
 
 
+@bp.get("/signed-out")
+def show_signed_out(slug: str):
+    return render_template("console/signed_out.html", slug=slug)
+
+
 @bp.get("")
 @console_page
 def show_dashboard(slug: str):

@@ -66,6 +66,7 @@ def test_owner_signs_in_sees_dashboard_and_signs_out(frontend, live):
     signed_out = frontend.post("/t/live/console/logout", data={
         "csrf_token": csrf_token(dashboard)})
     assert signed_out.status_code == 302
+    assert signed_out.headers["Location"].startswith(f"{live.issuer}/logout?")
     assert frontend.get("/t/live/console").status_code == 302
 
 
