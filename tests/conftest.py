@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 
 import pytest
 
@@ -83,8 +84,9 @@ def pytest_report_header(config):
 
 # A live API under uWSGI on its own committed database (tests/e2e, tests/frontend).
 
-@pytest.fixture(scope="session")
-def live_database_url(tmp_path_factory):
+@contextmanager
+def fresh_database(tmp_path_factory):
+    """A new empty database: on the PostgreSQL server when configured, else SQLite."""
     server = postgres_server_url()
     if server is None:
         yield f"sqlite:///{tmp_path_factory.mktemp('live') / 'tessera.db'}"
@@ -93,15 +95,34 @@ def live_database_url(tmp_path_factory):
         yield url
 
 
-@pytest.fixture(scope="session")
-def live(live_database_url):
-    seeded = seed_live_tenant(live_database_url)
+@contextmanager
+def serve_live_tenant(url: str):
+    """Seed ``url`` and serve the API on it under uWSGI; yields the LiveTenant."""
+    seeded = seed_live_tenant(url)
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
-    env = {"DATABASE_URL": live_database_url, "PUBLIC_API_URL": base_url}
-    with uwsgi("api", env, port=port):
+    with uwsgi("api", {"DATABASE_URL": url, "PUBLIC_API_URL": base_url}, port=port):
         yield LiveTenant(base_url=base_url, issuer=f"{base_url}/t/live", slug="live",
                          frontend_key=seeded["frontend_key"], clients=seeded["clients"])
+
+
+@pytest.fixture(scope="session")
+def live_database_url(tmp_path_factory):
+    with fresh_database(tmp_path_factory) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def live(live_database_url):
+    with serve_live_tenant(live_database_url) as tenant:
+        yield tenant
+
+
+@pytest.fixture
+def isolated_live(tmp_path_factory):
+    """A live API on a database of its own, for tests that may wreck their tenant."""
+    with fresh_database(tmp_path_factory) as url, serve_live_tenant(url) as tenant:
+        yield tenant
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,6 @@
 """Property-based run of the REST API from its own OpenAPI document (Schemathesis).
 
-With an owner's token against the live API under uWSGI: no 5xx anywhere, and
+With an owner's token against a live API under uWSGI on a database of its own: no 5xx anywhere, and
 every response conforms to the document (status codes, content types, schemas).
 """
 import subprocess
@@ -23,7 +23,8 @@ def owner_token(live) -> str:
     return response.json()["access_token"]
 
 
-def test_rest_api_conforms_to_its_openapi_document(live, tmp_path):
+def test_rest_api_conforms_to_its_openapi_document(isolated_live, tmp_path):
+    live = isolated_live  # fuzzing changes passwords and roles: keep it off the shared tenant
     config = tmp_path / "schemathesis.toml"
     config.write_text('[parameters]\n"path.slug" = "live"\n')
     command = [str(SCHEMATHESIS), "--config-file", str(config), "run",
