@@ -6,6 +6,7 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from frontend import api_client
 from frontend.api_client import ApiError
 from frontend.console.forms import SignUpForm
+from frontend.console.routes import show_api_errors
 
 bp = Blueprint("signup", __name__)
 
@@ -23,7 +24,5 @@ def sign_up():
             return redirect(url_for("console.log_in", slug=form.slug.data), code=303)
         except ApiError as failure:
             error = failure.message
-            for field, messages in failure.field_errors.items():
-                if field in form:
-                    form[field].errors = [str(m) for m in messages]
+            show_api_errors(form, failure)
     return render_template("signup.html", form=form, error=error), 200 if error is None else 422

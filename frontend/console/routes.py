@@ -81,13 +81,18 @@ def manage_clients(slug: str):
                 "redirect_uris": (form.redirect_uris.data or "").split()})
             flash(f"Client {created['client_name']} created.", "success")
         except ApiError as error:
-            flash(error.message, "error")
-            for field, messages in error.field_errors.items():
-                if field in form:
-                    form[field].errors = list(_flatten(messages))
+            show_api_errors(form, error)
     clients = g.console.call("GET", "/clients", params={"per_page": 100})
     return render_template("console/clients.html", slug=slug, form=form, clients=clients,
                            created=created)
+
+
+def show_api_errors(form, error: ApiError) -> None:
+    """The API's problem document on the page: a flash, and messages under the fields."""
+    flash(error.message, "error")
+    for field, messages in error.field_errors.items():
+        if field in form:
+            form[field].errors = list(_flatten(messages))
 
 
 def _flatten(messages):
@@ -123,10 +128,7 @@ def edit_client(slug: str, client_uuid):
             flash("Client saved.", "success")
             return redirect(url_for(".manage_clients", slug=slug), code=303)
         except ApiError as error:
-            flash(error.message, "error")
-            for field, messages in error.field_errors.items():
-                if field in form:
-                    form[field].errors = list(_flatten(messages))
+            show_api_errors(form, error)
     return render_template("console/client.html", slug=slug, form=form, client=client)
 
 

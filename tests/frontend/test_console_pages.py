@@ -89,3 +89,43 @@ def test_sign_up_page_creates_a_tenant(frontend, live):  # noqa: F811
         "csrf_token": csrf_token(page), "slug": slug, "name": "NewCo",
         "owner_email": "founder@newco.io", "owner_password": PASSWORD})
     assert taken.status_code == 422 and "already exists" in taken.get_data(as_text=True)
+
+
+def test_an_expired_access_token_is_refreshed_transparently(frontend, live):  # noqa: F811
+    from frontend.console import sessions
+    sign_in(frontend, live, live.owner)
+    session_id = frontend.get_cookie("tessera_console", path="/t/live/console").value
+    with frontend.application.app_context():
+        data = sessions.load(session_id)
+        data["access_token"] = "expired.or.revoked"
+        sessions.save(session_id, data)
+    page = frontend.get("/t/live/console")
+    assert page.status_code == 200 and "Your role: owner" in page.get_data(as_text=True)
+    with frontend.application.app_context():
+        assert sessions.load(session_id)["access_token"] != "expired.or.revoked"
+
+
+def test_client_edit_and_secret_rotation(frontend, live):  # noqa: F811
+    sign_in(frontend, live, live.owner)
+    page = frontend.get("/t/live/console/clients")
+    created = frontend.post("/t/live/console/clients", data={
+        "csrf_token": csrf_token(page), "client_name": "Editable",
+        "grant_types": ["authorization_code"], "redirect_uris": "https://a.example/cb"})
+    client_id = re.findall(r"/clients/([0-9a-f-]{36})/delete",
+                           created.get_data(as_text=True))
+    edit_path = next(f"/t/live/console/clients/{c}" for c in client_id
+                     if "Editable" in frontend.get(f"/t/live/console/clients/{c}")
+                     .get_data(as_text=True))
+    edit = frontend.get(edit_path)
+    bad = frontend.post(edit_path, data={"csrf_token": csrf_token(edit), "client_name": "E",
+                                         "grant_types": ["authorization_code"],
+                                         "redirect_uris": "http://evil.example/cb"})
+    assert "must use https" in bad.get_data(as_text=True)
+    saved = frontend.post(edit_path, data={"csrf_token": csrf_token(edit),
+                                           "client_name": "Edited",
+                                           "grant_types": ["authorization_code"],
+                                           "redirect_uris": "https://b.example/cb"},
+                          follow_redirects=True)
+    assert "Client saved." in saved.get_data(as_text=True)
+    rotated = frontend.post(f"{edit_path}/secret", data={"csrf_token": csrf_token(edit)})
+    assert "shown only this once" in rotated.get_data(as_text=True)
