@@ -5,7 +5,7 @@ FLASK := $(VENV)/bin/flask --app api
 UWSGI := $(VENV)/bin/uwsgi
 DEV_ENV := TESSERA_ENV=development
 
-.PHONY: run install test lint migrate demo clean
+.PHONY: run install test lint stack stack-stop clean
 
 $(VENV)/.installed: setup.cfg pyproject.toml
 	python3 -m venv $(VENV)
@@ -24,6 +24,13 @@ run: install
 	  $(DEV_ENV) $(UWSGI) --ini uwsgi.ini:frontend & \
 	  $(DEV_ENV) $(UWSGI) --ini uwsgi.ini:api
 
+## Two API instances and the frontend under uWSGI behind nginx, on DATABASE_URL (PostgreSQL).
+stack: install
+	$(PY) bin/stack start
+
+stack-stop:
+	$(PY) bin/stack stop
+
 ## The whole suite; on PostgreSQL when TESSERA_TEST_DATABASE_URL names a server.
 test: install lint
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
@@ -32,4 +39,4 @@ lint: install
 	$(VENV)/bin/flake8 api frontend tests migrations bench
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache test-artifacts
+	rm -rf $(VENV) instance .pytest_cache test-artifacts .stack

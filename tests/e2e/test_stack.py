@@ -1,0 +1,159 @@
+"""The local stack (bin/stack): two API instances and the frontend behind nginx, on PostgreSQL.
+
+Discovery, grants, revocation and the tenant API through nginx; rate limiting;
+scale-out (a token from one instance works on the other, a revocation through one
+holds on the other); an instance killed under load.
+"""
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.live import free_port
+from tests.services import fresh_postgres_database, postgres_server_url, require
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+PASSWORD = "correct horse battery staple"
+
+
+def flask_cli(env, *args) -> dict:
+    result = subprocess.run([str(Path(sys.executable).parent / "flask"), "--app", "api", *args,
+                             "--json"], cwd=ROOT, env=env, capture_output=True, text=True,
+                            check=True)
+    return json.loads(result.stdout)
+
+
+@pytest.fixture(scope="module")
+def stack():
+    require(shutil.which("nginx") is not None, "nginx")
+    server = postgres_server_url()
+    require(server is not None, "PostgreSQL (TESSERA_TEST_DATABASE_URL)")
+    with fresh_postgres_database(server) as url:
+        api_port, frontend_port = free_port(), free_port()
+        env = {**os.environ, "DATABASE_URL": url, "TESSERA_ENV": "testing",
+               "STACK_API_PORT": str(api_port), "STACK_FRONTEND_PORT": str(frontend_port),
+               "STACK_SOCKET_BASE": str(free_port() % 20000 + 30000),
+               "PUBLIC_API_URL": f"http://127.0.0.1:{api_port}"}
+        command = [sys.executable, str(ROOT / "bin" / "stack")]
+        subprocess.run([*command, "start"], cwd=ROOT, env=env, check=True,
+                       capture_output=True)
+        try:
+            base = f"http://127.0.0.1:{api_port}"
+            _wait(f"{base}/health/ready")
+            flask_cli(env, "tenants", "create", "stack", "--name", "Stack",
+                      "--owner-email", "owner@stack.io", "--owner-password", PASSWORD)
+            service = flask_cli(env, "clients", "create", "stack", "--name", "svc",
+                                "--grant", "client_credentials", "--scope", "projects:read")
+            admin = flask_cli(env, "clients", "create", "stack", "--name", "cli",
+                              "--grant", "password", "--scope", "audit:read projects:read")
+            yield {"base": base, "issuer": f"{base}/t/stack", "service": service,
+                   "admin": admin, "frontend": f"http://127.0.0.1:{frontend_port}"}
+        finally:
+            subprocess.run([*command, "stop"], cwd=ROOT, env=env, check=False)
+
+
+def _wait(url):
+    for _ in range(100):
+        try:
+            if requests.get(url, timeout=2).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"{url} never became ready")
+
+
+def service_token(stack) -> str:
+    client = stack["service"]
+    response = requests.post(f"{stack['issuer']}/token", timeout=10,
+                             auth=(client["client_id"], client["client_secret"]),
+                             data={"grant_type": "client_credentials"})
+    assert response.status_code == 200, response.text
+    return response.json()["access_token"]
+
+
+def me(stack, token):
+    return requests.get(f"{stack['issuer']}/api/v1/me", timeout=10,
+                        headers={"Authorization": f"Bearer {token}"})
+
+
+def test_discovery_grants_and_api_through_nginx(stack):
+    metadata = requests.get(f"{stack['issuer']}/.well-known/openid-configuration",
+                            timeout=5).json()
+    assert metadata["issuer"] == stack["issuer"]
+    token = service_token(stack)
+    assert me(stack, token).json()["type"] == "client"
+    page = requests.get(f"{stack['frontend']}/", timeout=5)
+    assert page.status_code == 200 and "Tessera" in page.text
+    css = requests.get(f"{stack['frontend']}/static/tessera.css", timeout=5)
+    assert css.status_code == 200 and "max-age" in css.headers["Cache-Control"]
+
+
+def test_request_ids_pass_through_and_forwarded_headers_are_not_trusted(stack):
+    echoed = requests.get(f"{stack['base']}/health", headers={"X-Request-ID": "trace-42"},
+                          timeout=5)
+    assert echoed.headers["X-Request-ID"] == "trace-42"
+    assert requests.get(f"{stack['base']}/health", timeout=5).headers["X-Request-ID"]
+    admin = stack["admin"]
+    token = requests.post(f"{stack['issuer']}/token", timeout=10,
+                          auth=(admin["client_id"], admin["client_secret"]),
+                          headers={"X-Forwarded-For": "203.0.113.66"},
+                          data={"grant_type": "password", "username": "owner@stack.io",
+                                "password": PASSWORD, "scope": "audit:read"}).json()
+    events = requests.get(f"{stack['issuer']}/api/v1/audit-events", timeout=10,
+                          params={"action": "sign_in.succeeded"},
+                          headers={"Authorization": f"Bearer {token['access_token']}"}).json()
+    assert events["items"][0]["ip"] == "127.0.0.1"
+
+
+def test_metrics_are_not_reachable_from_outside(stack):
+    assert requests.get(f"{stack['base']}/metrics", timeout=5).status_code == 404
+
+
+def test_token_bursts_get_429_while_other_traffic_is_served(stack):
+    client = stack["service"]
+
+    def token_request(_):
+        return requests.post(f"{stack['issuer']}/token", timeout=30,
+                             auth=(client["client_id"], client["client_secret"]),
+                             data={"grant_type": "client_credentials"}).status_code
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        statuses = list(pool.map(token_request, range(120)))
+    assert 429 in statuses and 200 in statuses
+    assert requests.get(f"{stack['issuer']}/jwks.json", timeout=5).status_code == 200
+
+
+def test_tokens_and_revocations_hold_across_instances(stack):
+    time.sleep(2)  # let the token rate limit refill
+    token = service_token(stack)
+    assert all(me(stack, token).status_code == 200 for _ in range(6))  # both instances
+    client = stack["service"]
+    revoked = requests.post(f"{stack['issuer']}/revoke", timeout=10, data={"token": token},
+                            auth=(client["client_id"], client["client_secret"]))
+    assert revoked.status_code == 200
+    assert all(me(stack, token).status_code == 401 for _ in range(6))
+
+
+def test_killing_an_instance_under_load_loses_no_request(stack):
+    time.sleep(2)
+    token = service_token(stack)
+    pidfile = ROOT / ".stack" / "api1.pid"
+    pid = int(pidfile.read_text())
+
+    def call(number):
+        if number == 40:
+            os.kill(pid, signal.SIGKILL)  # the master dies; nginx moves on to api2
+        return me(stack, token).status_code
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        statuses = list(pool.map(call, range(200)))
+    assert statuses.count(200) == 200, {s: statuses.count(s) for s in set(statuses)}
