@@ -4,6 +4,7 @@ WORKDIR /src
 COPY pyproject.toml setup.cfg README.md ./
 COPY api api
 COPY frontend frontend
+COPY observability observability
 # Install the dependencies into a virtualenv, then drop the package itself:
 # the image runs the source tree below, beside its migrations/.
 RUN python -m venv /opt/venv \
@@ -17,6 +18,7 @@ WORKDIR /srv/tessera
 COPY uwsgi.ini ./
 COPY api api
 COPY frontend frontend
+COPY observability observability
 COPY migrations migrations
 RUN mkdir instance && chown tessera instance
 USER tessera

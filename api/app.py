@@ -1,7 +1,6 @@
 """The API application factory; it reads like a table of contents."""
 from __future__ import annotations
 
-import logging
 import re
 import uuid
 from pathlib import Path
@@ -9,6 +8,7 @@ from pathlib import Path
 from flask import Flask, g, request
 from werkzeug.exceptions import BadRequest
 
+import observability
 from api.config import load_config
 from api.extensions import db, migrate
 
@@ -28,6 +28,7 @@ def create_app(config: dict | None = None) -> Flask:
     register_errorhandlers(app)
     register_commands(app)
     configure_logger(app)
+    observability.init_app(app, "api")
     return app
 
 
@@ -83,4 +84,6 @@ def register_commands(app: Flask) -> None:
 
 
 def configure_logger(app: Flask) -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    """JSON log lines on stderr (uWSGI collects them); tests keep pytest's capture."""
+    if not app.testing:
+        observability.configure_logging()

@@ -1,6 +1,7 @@
 """The frontend application factory; it mirrors :mod:`api.app`."""
 from __future__ import annotations
 
+import observability
 from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -30,6 +31,9 @@ def create_app(config: dict | None = None) -> Flask:
     register_blueprints(app)
     register_errorhandlers(app)
     register_security_headers(app)
+    if not app.testing:
+        observability.configure_logging()
+    observability.init_app(app, "frontend")
     return app
 
 

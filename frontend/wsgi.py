@@ -1,4 +1,8 @@
 """WSGI entry point for uWSGI (``module = frontend.wsgi:app``)."""
-from frontend.app import create_app
+from observability import configure_multiprocess
+
+configure_multiprocess("frontend")
+
+from frontend.app import create_app  # noqa: E402
 
 app = create_app()

@@ -21,6 +21,7 @@ from joserfc.errors import JoseError
 from joserfc.jwk import ECKey, KeySet, RSAKey
 from sqlalchemy import select, update
 
+import observability
 from api import audit
 from api.clients.models import Client
 from api.db import utcnow
@@ -31,6 +32,10 @@ from api.security import digest
 from api.tenancy.models import Tenant
 
 ACCESS_TOKEN_TYPE = "at+jwt"
+TOKENS_ISSUED = observability.counter("tessera_tokens_issued_total", "Tokens issued",
+                                      ["grant_type", "tenant"])
+TOKENS_REVOKED = observability.counter("tessera_tokens_revoked_total",
+                                       "Grants and access tokens revoked", ["tenant", "kind"])
 _public_keys: dict[tuple[uuid.UUID, str], RSAKey | ECKey] = {}
 
 
@@ -79,6 +84,7 @@ def record_issued(token: dict, request, tenant: Tenant) -> Token:
     db.session.flush()
     audit.record("token.issued", actor_for(client, user), grant, client_id=client.client_id,
                  grant_type=request.payload.grant_type, scope=row.scope, jti=row.jti)
+    TOKENS_ISSUED.labels(request.payload.grant_type, tenant.slug).inc()
     return row
 
 
@@ -143,9 +149,11 @@ def revoke_grant(grant: Grant, actor: audit.Actor, reason: str) -> None:
                        .values(revoked_at=now).execution_options(synchronize_session=False))
     db.session.expire(grant)
     audit.record("grant.revoked", actor, grant, reason=reason)
+    TOKENS_REVOKED.labels(g.tenant.slug if "tenant" in g else "", "grant").inc()
 
 
 def revoke_access_token(token: Token, actor: audit.Actor) -> None:
     """Revoke one access token; its grant and refresh token live on."""
     token.revoked_at = utcnow()
     audit.record("token.revoked", actor, token.grant, jti=token.jti)
+    TOKENS_REVOKED.labels(g.tenant.slug if "tenant" in g else "", "access_token").inc()
