@@ -30,8 +30,8 @@ def test_token_metrics_count_every_worker(live):
     assert "tessera_http_request_duration_seconds_bucket" in text
 
 
-def test_request_log_lines_are_json_with_request_id_tenant_and_status(client, caplog,
-                                                                       factories):
+def test_request_log_lines_are_json_with_request_id_tenant_and_status(
+        client, caplog, factories):
     factories.tenant("acme")
     with caplog.at_level(logging.INFO, logger="api.access"):
         client.get("/t/acme/jwks.json", headers={"X-Request-ID": "log-me-1"})
