@@ -5,7 +5,7 @@ FLASK := $(VENV)/bin/flask --app api
 UWSGI := $(VENV)/bin/uwsgi
 DEV_ENV := TESSERA_ENV=development
 
-.PHONY: run install test lint stack stack-stop clean
+.PHONY: run install test lint stack stack-stop backup restore clean
 
 $(VENV)/.installed: setup.cfg pyproject.toml
 	python3 -m venv $(VENV)
@@ -30,6 +30,13 @@ stack: install
 
 stack-stop:
 	$(PY) bin/stack stop
+
+## pg_dump / pg_restore of DATABASE_URL (PostgreSQL).
+backup:
+	bin/db-backup $(FILE)
+
+restore:
+	bin/db-restore $(FILE)
 
 ## The whole suite; on PostgreSQL when TESSERA_TEST_DATABASE_URL names a server.
 test: install lint
