@@ -157,3 +157,12 @@ def test_killing_an_instance_under_load_loses_no_request(stack):
     with ThreadPoolExecutor(max_workers=4) as pool:
         statuses = list(pool.map(call, range(200)))
     assert statuses.count(200) == 200, {s: statuses.count(s) for s in set(statuses)}
+
+
+def test_discovery_and_jwks_are_cached_briefly_by_nginx(stack):
+    for path in ("/.well-known/openid-configuration", "/jwks.json"):
+        first = requests.get(f"{stack['issuer']}{path}", timeout=5)
+        second = requests.get(f"{stack['issuer']}{path}", timeout=5)
+        assert first.json() == second.json()
+        assert second.headers["X-Cache-Status"] == "HIT"
+        assert "max-age" in second.headers["Cache-Control"]
