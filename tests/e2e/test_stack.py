@@ -4,8 +4,11 @@ Discovery, grants, revocation and the tenant API through nginx; rate limiting;
 scale-out (a token from one instance works on the other, a revocation through one
 holds on the other); an instance killed under load.
 """
+import base64
+import hashlib
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -13,6 +16,7 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
@@ -22,6 +26,7 @@ from tests.services import fresh_postgres_database, postgres_server_url, require
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 PASSWORD = "correct horse battery staple"
+CALLBACK = "http://127.0.0.1:9999/callback"
 
 
 def flask_cli(env, *args) -> dict:
@@ -41,7 +46,8 @@ def stack():
         env = {**os.environ, "DATABASE_URL": url, "TESSERA_ENV": "testing",
                "STACK_API_PORT": str(api_port), "STACK_FRONTEND_PORT": str(frontend_port),
                "STACK_SOCKET_BASE": str(free_port() % 20000 + 30000),
-               "PUBLIC_API_URL": f"http://127.0.0.1:{api_port}"}
+               "PUBLIC_API_URL": f"http://127.0.0.1:{api_port}",
+               "PUBLIC_FRONTEND_URL": f"http://127.0.0.1:{frontend_port}"}
         command = [sys.executable, str(ROOT / "bin" / "stack")]
         subprocess.run([*command, "start"], cwd=ROOT, env=env, check=True,
                        capture_output=True)
@@ -54,8 +60,11 @@ def stack():
                                 "--grant", "client_credentials", "--scope", "projects:read")
             admin = flask_cli(env, "clients", "create", "stack", "--name", "cli",
                               "--grant", "password", "--scope", "audit:read projects:read")
+            web = flask_cli(env, "clients", "create", "stack", "--name", "web", "--grant",
+                            "authorization_code", "--scope", "openid projects:read",
+                            "--redirect-uri", CALLBACK)
             yield {"base": base, "issuer": f"{base}/t/stack", "service": service,
-                   "admin": admin, "frontend": f"http://127.0.0.1:{frontend_port}"}
+                   "admin": admin, "web": web, "frontend": f"http://127.0.0.1:{frontend_port}"}
         finally:
             subprocess.run([*command, "stop"], cwd=ROOT, env=env, check=False)
 
@@ -166,3 +175,35 @@ def test_discovery_and_jwks_are_cached_briefly_by_nginx(stack):
         assert first.json() == second.json()
         assert second.headers["X-Cache-Status"] == "HIT"
         assert "max-age" in second.headers["Cache-Control"]
+
+
+def test_authorization_code_through_both_nginx_servers(stack):
+    web = stack["web"]
+    verifier = "s" * 64
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
+    browser = requests.Session()
+    to_login = browser.get(f"{stack['issuer']}/authorize", allow_redirects=False, timeout=10,
+                           params={"response_type": "code", "client_id": web["client_id"],
+                                   "redirect_uri": CALLBACK, "scope": "openid projects:read",
+                                   "state": "st", "code_challenge_method": "S256",
+                                   "code_challenge": challenge.rstrip(b"=").decode()})
+    assert to_login.headers["Location"].startswith(f"{stack['frontend']}/t/stack/login")
+    login = browser.get(to_login.headers["Location"], timeout=10)
+    assert login.status_code == 200 and "web" in login.text
+    fields = dict(re.findall(r'name="(csrf_token|challenge)" type="hidden" value="([^"]+)"',
+                             login.text))
+    posted = browser.post(f"{stack['frontend']}/t/stack/login", allow_redirects=False,
+                          timeout=10, data={**fields, "email": "owner@stack.io",
+                                            "password": PASSWORD})
+    consent = browser.get(f"{stack['frontend']}{posted.headers['Location']}", timeout=10)
+    fields = dict(re.findall(r'name="(csrf_token|challenge)" type="hidden" value="([^"]+)"',
+                             consent.text))
+    decided = browser.post(f"{stack['frontend']}/t/stack/consent", allow_redirects=False,
+                           timeout=10, data={**fields, "allow": "1"})
+    back = browser.get(decided.headers["Location"], allow_redirects=False, timeout=10)
+    code = parse_qs(urlsplit(back.headers["Location"]).query)["code"][0]
+    tokens = requests.post(f"{stack['issuer']}/token", timeout=10,
+                           auth=(web["client_id"], web["client_secret"]),
+                           data={"grant_type": "authorization_code", "code": code,
+                                 "redirect_uri": CALLBACK, "code_verifier": verifier})
+    assert tokens.status_code == 200 and tokens.json()["id_token"]
