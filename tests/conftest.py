@@ -15,14 +15,21 @@ from tests.live import LiveStack, LiveTenant, free_port, seed_live_tenant, uwsgi
 from tests.services import fresh_postgres_database, postgres_server_url  # noqa: E402
 
 
+@contextmanager
+def fresh_database(tmp_path_factory):
+    """A new empty database: on the PostgreSQL server when configured, else SQLite."""
+    server = postgres_server_url()
+    if server is None:
+        yield f"sqlite:///{tmp_path_factory.mktemp('live') / 'tessera.db'}"
+        return
+    with fresh_postgres_database(server) as url:
+        yield url
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory):
     """A fresh database for this run: PostgreSQL when configured, SQLite otherwise."""
-    server = postgres_server_url()
-    if server is None:
-        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'tessera.db'}"
-        return
-    with fresh_postgres_database(server) as url:
+    with fresh_database(tmp_path_factory) as url:
         yield url
 
 
@@ -83,17 +90,6 @@ def pytest_report_header(config):
 
 
 # A live API under uWSGI on its own committed database (tests/e2e, tests/frontend).
-
-@contextmanager
-def fresh_database(tmp_path_factory):
-    """A new empty database: on the PostgreSQL server when configured, else SQLite."""
-    server = postgres_server_url()
-    if server is None:
-        yield f"sqlite:///{tmp_path_factory.mktemp('live') / 'tessera.db'}"
-        return
-    with fresh_postgres_database(server) as url:
-        yield url
-
 
 @contextmanager
 def serve_live_tenant(url: str):
