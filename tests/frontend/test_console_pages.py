@@ -129,3 +129,47 @@ def test_client_edit_and_secret_rotation(frontend, live):  # noqa: F811
     assert "Client saved." in saved.get_data(as_text=True)
     rotated = frontend.post(f"{edit_path}/secret", data={"csrf_token": csrf_token(edit)})
     assert "shown only this once" in rotated.get_data(as_text=True)
+
+
+def test_role_edit_user_delete_and_password_change(frontend, live):  # noqa: F811
+    sign_in(frontend, live, live.owner)
+    roles = frontend.get("/t/live/console/roles")
+    name = f"editors-{uuid.uuid4().hex[:4]}"
+    frontend.post("/t/live/console/roles", data={"csrf_token": csrf_token(roles), "name": name,
+                                                 "permissions": ["projects:read"]})
+    page = frontend.get("/t/live/console/roles").get_data(as_text=True)
+    forms = page.split('action="/t/live/console/roles/')[1:]
+    role_id = next(form[:36] for form in forms if f"Save {name}" in form)
+    edited = frontend.post(f"/t/live/console/roles/{role_id}", data={
+        "csrf_token": csrf_token(roles), "description": "Edit projects",
+        "permissions": ["projects:read", "projects:write"]}, follow_redirects=True)
+    assert "Role updated." in edited.get_data(as_text=True)
+
+    users = frontend.get("/t/live/console/users")
+    email = f"gone-{uuid.uuid4().hex[:6]}@live.example"
+    frontend.post("/t/live/console/users", data={"csrf_token": csrf_token(users),
+                                                 "email": email, "password": PASSWORD,
+                                                 "role": "user"})
+    html = frontend.get("/t/live/console/users", query_string={"email": email})
+    user_id = re.search(r"/users/([0-9a-f-]{36})/delete", html.get_data(as_text=True)).group(1)
+    deleted = frontend.post(f"/t/live/console/users/{user_id}/delete",
+                            data={"csrf_token": csrf_token(html)}, follow_redirects=True)
+    assert "User deleted." in deleted.get_data(as_text=True)
+    assert email not in deleted.get_data(as_text=True)
+
+
+def test_changing_the_password_in_the_account_page(frontend, live):  # noqa: F811
+    email = f"pw-{uuid.uuid4().hex[:6]}@live.example"
+    sign_in(frontend, live, live.owner)
+    users = frontend.get("/t/live/console/users")
+    frontend.post("/t/live/console/users", data={"csrf_token": csrf_token(users),
+                                                 "email": email, "password": PASSWORD,
+                                                 "role": "user"})
+    frontend.post("/t/live/console/logout", data={"csrf_token": csrf_token(users)})
+    frontend.delete_cookie("tessera_console", path="/t/live/console")
+    sign_in(frontend, live, email)
+    account = frontend.get("/t/live/console/account")
+    changed = frontend.post("/t/live/console/account", data={
+        "csrf_token": csrf_token(account), "password": "another long passphrase"},
+        follow_redirects=True)
+    assert "Password changed" in changed.get_data(as_text=True)
