@@ -202,5 +202,6 @@ def demo():
         f"  owner:         {DEMO_OWNER} / {password}",
         f"  client_id:     {client.client_id}",
         f"  client_secret: {secret}",
+        f"Console: {current_app.config['PUBLIC_FRONTEND_URL']}/t/{DEMO_SLUG}/console",
         "These credentials are shown only now; keep them.",
     ]))
