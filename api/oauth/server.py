@@ -313,7 +313,7 @@ class TenantIntrospectionEndpoint(TokenLookup, IntrospectionEndpoint):
 
     def introspect_token(self, token) -> dict:
         grant = token.grant
-        client = db.session.get(Client, grant.client_id)
+        client = grant.client
         user = db.session.get(User, grant.user_id) if grant.user_id else None
         refresh = token.presented_as == "refresh_token"
         expires_at = token.refresh_expires_at if refresh else token.access_expires_at

@@ -41,7 +41,7 @@ class Caller:
 def caller_for(token: Token) -> Caller:
     """Resolve the user or client behind a validated token."""
     grant = token.grant
-    client = db.session.get(Client, grant.client_id)
+    client = grant.client
     user = db.session.get(User, grant.user_id) if grant.user_id else None
     scopes = frozenset(token.scope.split())
     granted = scopes & (user.permissions if user else frozenset(ALL))
