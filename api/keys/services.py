@@ -7,6 +7,7 @@ keeps it (``_loaded``), so signing never re-parses PEM.
 from __future__ import annotations
 
 import base64
+import time
 import uuid
 from datetime import timedelta
 
@@ -31,7 +32,12 @@ _KEY_TYPES = {"RS256": RSAKey, "ES256": ECKey}
 #: Clock-skew allowance added to a retired key's publication window.
 LEEWAY = timedelta(minutes=5)
 
+#: How long a process keeps using the active key it looked up. Safe: after a rotation a
+#: retired key stays published for the token lifetime plus LEEWAY, far longer than this.
+ACTIVE_KEY_TTL = 30
+
 _loaded: dict[str, RSAKey | ECKey] = {}
+_active: dict[uuid.UUID, tuple[float, str, str]] = {}
 
 
 def _fernet() -> Fernet:
@@ -66,19 +72,23 @@ def rotate(tenant_id: uuid.UUID, token_lifetime: int,
         old.is_active = False
         old.retired_at = now
         old.publish_until = now + timedelta(seconds=token_lifetime) + LEEWAY
+    _active.pop(tenant_id, None)
     return create_key(tenant_id, algorithm)
 
 
 def active_key(tenant_id: uuid.UUID) -> tuple[str, str, RSAKey | ECKey]:
     """``(kid, alg, key)`` of the tenant's newest active key, parsed once per process."""
-    row = db.session.execute(
-        select(SigningKey.kid, SigningKey.algorithm, SigningKey.private_key_encrypted)
-        .where(SigningKey.tenant_id == tenant_id, SigningKey.is_active)
-        .order_by(SigningKey.created_at.desc()).limit(1)).one()
-    kid, alg, encrypted = row
-    if kid not in _loaded:
-        pem = _fernet().decrypt(encrypted.encode())
-        _loaded[kid] = _KEY_TYPES[alg].import_key(pem, parameters={"kid": kid})
+    cached = _active.get(tenant_id)
+    if cached is None or cached[0] < time.monotonic():
+        kid, alg, encrypted = db.session.execute(
+            select(SigningKey.kid, SigningKey.algorithm, SigningKey.private_key_encrypted)
+            .where(SigningKey.tenant_id == tenant_id, SigningKey.is_active)
+            .order_by(SigningKey.created_at.desc()).limit(1)).one()
+        if kid not in _loaded:
+            pem = _fernet().decrypt(encrypted.encode())
+            _loaded[kid] = _KEY_TYPES[alg].import_key(pem, parameters={"kid": kid})
+        cached = _active[tenant_id] = (time.monotonic() + ACTIVE_KEY_TTL, kid, alg)
+    _, kid, alg = cached
     return kid, alg, _loaded[kid]
 
 
