@@ -1,10 +1,12 @@
-"""Protocol state: authorization codes and grants with their tokens.
+"""Protocol state: authorization codes, grants with their tokens, pending sign-ins, consents.
 
 A *grant* is one authorization: a client acting for a user (or for itself) with
 a scope. Every token issued under it (the first and each rotation) is a row of
 ``tokens`` pointing at the grant, so revoking the grant revokes the family.
 Codes and refresh tokens are stored only as SHA-256 digests; access tokens are
-JWTs, recorded by ``jti`` so that revocation is checked on every use.
+JWTs, recorded by ``jti`` so that revocation is checked on every use. Pending
+authorization requests wait for the frontend to settle them (see
+:mod:`api.oauth.challenges`); consents remember what a user approved for a client.
 """
 from __future__ import annotations
 
