@@ -52,6 +52,11 @@ def _call(method: str, path: str, **kwargs) -> dict:
     return body
 
 
+def api_ready() -> dict:
+    """The API's readiness probe (database reachable, migrations current)."""
+    return _call("GET", "/health/ready")
+
+
 def get_challenge(slug: str, challenge: str) -> dict:
     """What a pending sign-in is about: tenant, client, scopes, who, what next."""
     return _call("GET", f"/t/{slug}/sign-in/challenges/{challenge}")

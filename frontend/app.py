@@ -6,6 +6,7 @@ from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from frontend import api_client
 from frontend.api_client import ApiError, ApiUnavailable
 from frontend.config import load_config
 from frontend.extensions import csrf
@@ -50,6 +51,12 @@ def register_blueprints(app: Flask) -> None:
     @app.get("/health")
     def get_health():
         return {"status": "ok"}
+
+    @app.get("/health/ready")
+    def get_readiness():
+        """Ready when the API it depends on is (ApiUnavailable → the 503 handler)."""
+        api_client.api_ready()
+        return {"status": "ready"}
 
     @app.get("/")
     def show_home():

@@ -20,12 +20,6 @@ def resolve_tenant(endpoint, values) -> None:
     enter_tenant(get_tenant(values.pop("slug")))
 
 
-@bp.url_defaults
-def add_tenant_slug(endpoint, values) -> None:
-    if "tenant" in g:
-        values.setdefault("slug", g.tenant.slug)
-
-
 def enter_tenant(tenant: Tenant) -> None:
     """Make ``tenant`` the request's tenant and scope the session to it."""
     g.tenant = tenant

@@ -112,3 +112,17 @@ def test_api_unreachable_is_a_friendly_503(live):
     assert response.status_code == 503
     html = response.get_data(as_text=True)
     assert "cannot be reached" in html and "Traceback" not in html
+
+
+def test_probes_and_metrics(frontend):
+    assert frontend.get("/health").json == {"status": "ok"}
+    assert frontend.get("/health/ready").json == {"status": "ready"}
+    metrics = frontend.get("/metrics").get_data(as_text=True)
+    assert 'tessera_http_requests_total{app="frontend"' in metrics
+
+
+def test_not_ready_without_the_api():
+    app = create_app({"API_INTERNAL_URL": "http://127.0.0.1:1", "API_TIMEOUT": 2})
+    client = app.test_client()
+    assert client.get("/health").status_code == 200
+    assert client.get("/health/ready").status_code == 503
