@@ -50,11 +50,23 @@ def load_config(instance_path: str, environ: Mapping[str, str] | None = None) ->
         "API_INTERNAL_URL": env.get("API_INTERNAL_URL", public_api_url).rstrip("/"),
         "REDIS_URL": env.get("REDIS_URL") or None,
         "TENANT_SIGNUP": env.get("TENANT_SIGNUP", "on").lower() in ("on", "true", "1", "yes"),
+        "TENANT_CACHE_SECONDS": _seconds(env, "TENANT_CACHE_SECONDS", 5),
         "TESTING": tessera_env == "testing",
         # No pre-ping (a round trip per request): a connection that died with the
         # database fails one request with a 503 and the pool discards it.
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_recycle": 3600},
     }
+
+
+def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    value = env.get(name, "")
+    try:
+        seconds = float(value) if value else default
+    except ValueError:
+        seconds = -1
+    if seconds < 0:
+        raise ConfigError(f"{name} must be a number of seconds (0 or more), not {value!r}")
+    return seconds
 
 
 def database_uri(database_url: str | None, instance_path: str) -> str:

@@ -72,10 +72,9 @@ def init_app(app: Flask, name: str) -> None:
         endpoint = request.endpoint or "unmatched"
         requests_total.labels(name, endpoint, request.method, str(response.status_code)).inc()
         latency.labels(name, endpoint).observe(elapsed)
-        tenant = g.get("tenant")
         access_log.info("request", extra={"fields": {
             "request_id": g.get("request_id") or request.headers.get("X-Request-ID"),
-            "tenant": getattr(tenant, "slug", None) or (request.view_args or {}).get("slug"),
+            "tenant": g.get("tenant_slug") or (request.view_args or {}).get("slug"),
             "method": request.method, "path": request.path,
             "status": response.status_code, "duration_ms": round(elapsed * 1000, 2)}})
         return response

@@ -50,6 +50,9 @@ def app(database_url):
 @pytest.fixture
 def db(app):
     """``db`` with every session joined to one outer transaction, rolled back after the test."""
+    from api.tenancy.services import forget_cached_tenants
+
+    forget_cached_tenants()
     with app.app_context():
         connection = _db.engine.connect()
         transaction = connection.begin()
@@ -61,6 +64,7 @@ def db(app):
             yield _db
         finally:
             _db.session.remove()
+            forget_cached_tenants()
             factory.kw.clear()
             factory.kw.update(saved)
             transaction.rollback()

@@ -7,9 +7,10 @@ from api.rbac.guard import current_caller, require_permission
 from api.tenancy.context import current_tenant
 
 bp = Blueprint("me", __name__)
+me_schema = MeSchema()
 
 
 @bp.get("/me")
 @require_permission()
 def get_me():
-    return MeSchema().dump(describe_caller(current_caller(), current_tenant()))
+    return me_schema.dump(describe_caller(current_caller(), current_tenant()))

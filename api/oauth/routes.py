@@ -27,7 +27,7 @@ from api.oauth.server import authorization, require_oauth, user_info
 from api.rbac.permissions import SCOPES
 from api.tenancy.context import current_tenant, enter_tenant, issuer_url
 from api.tenancy.services import get_tenant
-from api.users.models import User
+from api.users.models import User, load_with_permissions
 
 bp = Blueprint("oauth", __name__)
 well_known_bp = Blueprint("well_known", __name__)
@@ -160,7 +160,7 @@ def introspect_token():
 @require_oauth("openid")
 def get_userinfo():
     grant = current_token.grant
-    user = db.session.get(User, grant.user_id) if grant.user_id else None
+    user = load_with_permissions(grant.user_id) if grant.user_id else None
     if user is None:
         raise Forbidden("The token does not belong to a user.")
     return dict(user_info(user, current_token.scope))

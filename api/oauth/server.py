@@ -38,7 +38,7 @@ from api.rbac.permissions import IDENTITY_SCOPES, SCOPES
 from api.security import digest, generate_secret
 from api.tenancy.context import current_tenant, issuer_url
 from api.users import authentication
-from api.users.models import User
+from api.users.models import User, load_with_permissions
 
 #: RFC 6749 §4.1.2 recommends at most 10 minutes.
 CODE_LIFETIME = timedelta(minutes=10)
@@ -169,7 +169,7 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
         """Codes are kept, marked used, so that a replay can be recognised."""
 
     def authenticate_user(self, authorization_code: AuthorizationCode) -> User | None:
-        user = db.session.get(User, authorization_code.user_id)
+        user = load_with_permissions(authorization_code.user_id)
         return user if user is not None and user.can_sign_in else None
 
 
@@ -241,7 +241,7 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
     def authenticate_user(self, refresh_token):
         if refresh_token.grant.user_id is None:
             return None
-        user = db.session.get(User, refresh_token.grant.user_id)
+        user = load_with_permissions(refresh_token.grant.user_id)
         return user if user is not None and user.can_sign_in else None
 
     def revoke_old_credential(self, refresh_token) -> None:
@@ -314,7 +314,7 @@ class TenantIntrospectionEndpoint(TokenLookup, IntrospectionEndpoint):
     def introspect_token(self, token) -> dict:
         grant = token.grant
         client = grant.client
-        user = db.session.get(User, grant.user_id) if grant.user_id else None
+        user = load_with_permissions(grant.user_id) if grant.user_id else None
         refresh = token.presented_as == "refresh_token"
         expires_at = token.refresh_expires_at if refresh else token.access_expires_at
         return {

@@ -1,15 +1,18 @@
-"""What the OAuth server does when users change: revoke the tokens they no longer deserve."""
+"""What the OAuth server does when users or tenants change: revoke the tokens they no longer
+deserve."""
 from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from api import audit
+from api.db import utcnow
 from api.extensions import db
 from api.oauth import tokens
-from api.oauth.models import Grant
+from api.oauth.models import Grant, Token
 from api.rbac.permissions import ALL
+from api.tenancy.services import tenant_deleted
 from api.users import signals
 from api.users.models import User
 
@@ -34,8 +37,17 @@ def revoke_all(user: User, actor: audit.Actor, keep: uuid.UUID | None = None, **
             tokens.revoke_grant(grant, actor, "access ended")
 
 
+def revoke_tenant(tenant, actor: audit.Actor, **_) -> None:
+    """Revoke every grant and token of a deleted tenant (the session is scoped to it)."""
+    now = utcnow()
+    for model in (Grant, Token):
+        db.session.execute(update(model).where(model.revoked_at.is_(None))
+                           .values(revoked_at=now).execution_options(synchronize_session=False))
+
+
 def connect() -> None:
-    """Subscribe to the user signals (idempotent)."""
+    """Subscribe to the user and tenant signals (idempotent)."""
     signals.permissions_reduced.connect(revoke_excess)
     signals.access_ended.connect(revoke_all)
     signals.password_changed.connect(revoke_all)
+    tenant_deleted.connect(revoke_tenant)

@@ -149,11 +149,11 @@ def revoke_grant(grant: Grant, actor: audit.Actor, reason: str) -> None:
                        .values(revoked_at=now).execution_options(synchronize_session=False))
     db.session.expire(grant)
     audit.record("grant.revoked", actor, grant, reason=reason)
-    TOKENS_REVOKED.labels(g.tenant.slug if "tenant" in g else "", "grant").inc()
+    TOKENS_REVOKED.labels(g.get("tenant_slug", ""), "grant").inc()
 
 
 def revoke_access_token(token: Token, actor: audit.Actor) -> None:
     """Revoke one access token; its grant and refresh token live on."""
     token.revoked_at = utcnow()
     audit.record("token.revoked", actor, token.grant, jti=token.jti)
-    TOKENS_REVOKED.labels(g.tenant.slug if "tenant" in g else "", "access_token").inc()
+    TOKENS_REVOKED.labels(g.get("tenant_slug", ""), "access_token").inc()

@@ -11,7 +11,7 @@ failure, so failures always count.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timezone
 
@@ -43,27 +43,33 @@ def _window(window_seconds: int) -> int:
 
 def hit(key: str, window_seconds: int) -> int:
     """Count one hit for ``key`` in the current window; returns the hits so far."""
+    return hit_all([key], window_seconds)[key]
+
+
+def hit_all(keys: Sequence[str], window_seconds: int) -> dict[str, int]:
+    """Count one hit for each key in the current window, in one statement; the hits so far."""
     window = _window(window_seconds)
     expires_at = datetime.fromtimestamp((window + 1) * window_seconds, timezone.utc)
     with _own_transaction() as connection:
         insert = _INSERTS[connection.dialect.name](ThrottleCounter)
-        statement = insert.values(key=f"{key}:{window}", hits=1, expires_at=expires_at)
+        statement = insert.values([{"key": f"{key}:{window}", "hits": 1, "expires_at": expires_at}
+                                   for key in dict.fromkeys(keys)])
         statement = statement.on_conflict_do_update(
             index_elements=[ThrottleCounter.key], set_={"hits": ThrottleCounter.hits + 1}
-        ).returning(ThrottleCounter.hits)
-        return connection.execute(statement).scalar_one()
+        ).returning(ThrottleCounter.key, ThrottleCounter.hits)
+        counts = dict(connection.execute(statement).all())
+    return {key: counts[f"{key}:{window}"] for key in keys}
 
 
-def clear(key: str, window_seconds: int) -> None:
-    """Forget the current window's hits for ``key`` (after a success)."""
+def settle(window_seconds: int, clear: Sequence[str] = (), release: Sequence[str] = ()) -> None:
+    """After a success, in one transaction: forget the current window's hits of the ``clear``
+    keys, and give back one hit of each ``release`` key (a success should not count)."""
+    window = _window(window_seconds)
     with _own_transaction() as connection:
-        connection.execute(delete(ThrottleCounter).where(
-            ThrottleCounter.key == f"{key}:{_window(window_seconds)}"))
-
-
-def release(key: str, window_seconds: int) -> None:
-    """Give back one hit of the current window (a success should not count)."""
-    with _own_transaction() as connection:
-        connection.execute(update(ThrottleCounter).where(
-            ThrottleCounter.key == f"{key}:{_window(window_seconds)}", ThrottleCounter.hits > 0
-        ).values(hits=ThrottleCounter.hits - 1))
+        if clear:
+            connection.execute(delete(ThrottleCounter).where(
+                ThrottleCounter.key.in_([f"{key}:{window}" for key in clear])))
+        if release:
+            connection.execute(update(ThrottleCounter).where(
+                ThrottleCounter.key.in_([f"{key}:{window}" for key in release]),
+                ThrottleCounter.hits > 0).values(hits=ThrottleCounter.hits - 1))

@@ -16,7 +16,7 @@ from api.errors import Forbidden
 from api.extensions import db
 from api.oauth.models import Token
 from api.rbac.permissions import ALL
-from api.users.models import User
+from api.users.models import User, load_with_permissions
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,7 @@ def caller_for(token: Token) -> Caller:
     """Resolve the user or client behind a validated token."""
     grant = token.grant
     client = grant.client
-    user = db.session.get(User, grant.user_id) if grant.user_id else None
+    user = load_with_permissions(grant.user_id) if grant.user_id else None
     scopes = frozenset(token.scope.split())
     granted = scopes & (user.permissions if user else frozenset(ALL))
     return Caller(token, client, user, frozenset(granted))

@@ -23,6 +23,7 @@ def resolve_tenant(endpoint, values) -> None:
 def enter_tenant(tenant: Tenant) -> None:
     """Make ``tenant`` the request's tenant and scope the session to it."""
     g.tenant = tenant
+    g.tenant_slug = tenant.slug  # for logs and metrics: a string outlives a rolled-back session
     set_tenant_scope(db.session, tenant.id)
 
 

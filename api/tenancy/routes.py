@@ -22,14 +22,14 @@ SIGNUPS_PER_IP_PER_HOUR = 10
 @bp.get("/tenant")
 @require_permission(TENANT_READ)
 def get_tenant():
-    return tenant_schema.dump(current_tenant())
+    return tenant_schema.dump(services.fresh(current_tenant()))
 
 
 @bp.patch("/tenant")
 @require_permission(TENANT_WRITE)
 def update_tenant():
     data = load_body(TenantUpdateSchema())
-    return tenant_schema.dump(services.update_tenant(current_tenant(), data,
+    return tenant_schema.dump(services.update_tenant(services.fresh(current_tenant()), data,
                                                      current_caller().actor))
 
 

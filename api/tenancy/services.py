@@ -1,10 +1,21 @@
-"""Tenant use cases: creation (with owner, roles and keys), lookup, listing."""
+"""Tenant use cases: creation (with owner, roles and keys), lookup, listing.
+
+Every request under ``/t/<slug>`` looks its tenant up, so each process keeps
+the tenants it has seen for ``TENANT_CACHE_SECONDS`` (5 by default) and hands
+the request a session-attached copy without a query. A rename or a change of
+token lifetimes therefore reaches every process within that time; a deletion
+revokes the tenant's tokens at once (``tenant_deleted``) and the issuer answers
+404 everywhere within that time. The settings endpoints read the tenant fresh.
+"""
 from __future__ import annotations
 
+import time
 import uuid
 
+from blinker import Namespace
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import inspect, select
+from sqlalchemy.orm import make_transient_to_detached
 
 from api import audit
 from api.clients.services import console_client
@@ -17,6 +28,13 @@ from api.rbac.services import create_system_roles
 from api.tenancy.models import Tenant
 from api.users.models import User
 from api.users.services import add_user
+
+
+#: A tenant was deleted: the OAuth server revokes its tokens (``sender`` is the tenant).
+tenant_deleted = Namespace().signal("tenant-deleted")
+
+#: slug -> (monotonic expiry, detached copy of the tenant); see the module docstring.
+_cache: dict[str, tuple[float, Tenant]] = {}
 
 
 class SignUpThrottled(DomainError):
@@ -44,11 +62,40 @@ def create_tenant(slug: str, name: str, owner_email: str, owner_password: str,
 
 
 def get_tenant(slug: str) -> Tenant:
-    """The live tenant with ``slug``; NotFound for unknown or deleted tenants."""
-    tenant = db.session.scalar(select(Tenant).where(Tenant.slug == slug,
-                                                    Tenant.deleted_at.is_(None)))
+    """The live tenant with ``slug`` (from this process's cache when recent enough).
+
+    NotFound for unknown or deleted tenants.
+    """
+    cached = _cache.get(slug)
+    if cached is not None and cached[0] > time.monotonic():
+        return db.session.merge(cached[1], load=False)
+    tenant = db.session.scalar(select(Tenant)
+                               .where(Tenant.slug == slug, Tenant.deleted_at.is_(None))
+                               .execution_options(populate_existing=True))
     if tenant is None:
         raise NotFound(f"no tenant {slug!r}")
+    _remember(tenant)
+    return tenant
+
+
+def _remember(tenant: Tenant) -> None:
+    seconds = current_app.config["TENANT_CACHE_SECONDS"]
+    if not seconds:
+        return
+    columns = {attr.key: getattr(tenant, attr.key) for attr in inspect(Tenant).column_attrs}
+    copy = Tenant(**columns)
+    make_transient_to_detached(copy)
+    _cache[tenant.slug] = (time.monotonic() + seconds, copy)
+
+
+def forget_cached_tenants() -> None:
+    """Empty this process's tenant cache (the test suite rolls tenants back between tests)."""
+    _cache.clear()
+
+
+def fresh(tenant: Tenant) -> Tenant:
+    """``tenant`` re-read from the database (the settings endpoints show no cached copy)."""
+    db.session.refresh(tenant)
     return tenant
 
 
@@ -64,11 +111,14 @@ def update_tenant(tenant: Tenant, changes: dict, actor: audit.Actor) -> Tenant:
         setattr(tenant, field, value)
     audit.record("tenant.updated", actor, tenant, **changes)
     db.session.commit()
+    _cache.pop(tenant.slug, None)
     return tenant
 
 
 def delete_tenant(tenant: Tenant, actor: audit.Actor) -> None:
-    """Soft-delete: the issuer answers 404 from now on, so every token dies with it."""
+    """Soft-delete: every token is revoked and the issuer answers 404 from now on."""
     tenant.deleted_at = utcnow()
     audit.record("tenant.deleted", actor, tenant, slug=tenant.slug)
+    tenant_deleted.send(tenant, actor=actor)
     db.session.commit()
+    _cache.pop(tenant.slug, None)

@@ -16,7 +16,7 @@ from api.errors import DomainError
 from api.extensions import db
 from api.ratelimit import services as ratelimit
 from api.tenancy.models import Tenant
-from api.users.models import User, normalize_email
+from api.users.models import WITH_PERMISSIONS, User, normalize_email
 from api.users.passwords import hash_password, needs_rehash, verify_password
 
 WINDOW_SECONDS = 15 * 60
@@ -46,18 +46,18 @@ def authenticate(tenant: Tenant, email: str, password: str, ip: str | None) -> U
     email = normalize_email(email)
     account_keys = [f"signin:{tenant.id}:{email}:{ip}", f"signin:{tenant.id}:{email}"]
     ip_key = f"signin-ip:{ip}"
-    limits = zip([*account_keys, ip_key], [ACCOUNT_AND_IP_LIMIT, ACCOUNT_LIMIT, IP_LIMIT])
-    if any(ratelimit.hit(key, WINDOW_SECONDS) > limit for key, limit in limits):
+    limits = dict(zip([*account_keys, ip_key], [ACCOUNT_AND_IP_LIMIT, ACCOUNT_LIMIT, IP_LIMIT]))
+    hits = ratelimit.hit_all(list(limits), WINDOW_SECONDS)
+    if any(hits[key] > limit for key, limit in limits.items()):
         _fail(tenant, "sign_in.throttled", email)
         raise SignInThrottled()
-    user = db.session.scalar(select(User).where(User.email == email, User.deleted_at.is_(None)))
+    user = db.session.execute(select(User).options(WITH_PERMISSIONS).where(
+        User.email == email, User.deleted_at.is_(None))).unique().scalar_one_or_none()
     verified = verify_password(user.password_hash if user else None, password)
     if not (verified and user.can_sign_in):
         _fail(tenant, "sign_in.failed", email)
         raise InvalidCredentials()
-    for key in account_keys:
-        ratelimit.clear(key, WINDOW_SECONDS)
-    ratelimit.release(ip_key, WINDOW_SECONDS)
+    ratelimit.settle(WINDOW_SECONDS, clear=account_keys, release=[ip_key])
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_sign_in_at = utcnow()

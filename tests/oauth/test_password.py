@@ -69,3 +69,15 @@ def test_throttling_ends_with_its_window(monkeypatch, oauth, legacy_app):
 def test_a_success_does_not_count_against_the_limit(oauth, legacy_app):
     for _ in range(authentication.ACCOUNT_AND_IP_LIMIT + 2):
         assert password_grant(oauth, legacy_app, "owner@acme.io").status_code == 200
+
+
+def test_a_success_clears_the_account_counters_and_gives_back_its_ip_hit(db, oauth, legacy_app):
+    from api.ratelimit.models import ThrottleCounter
+
+    for _ in range(3):
+        password_grant(oauth, legacy_app, "owner@acme.io", "bad guess 1234")
+    assert password_grant(oauth, legacy_app, "owner@acme.io").status_code == 200
+    counters = {key.rsplit(":", 1)[0]: hits for key, hits in
+                db.session.execute(select(ThrottleCounter.key, ThrottleCounter.hits))}
+    assert not [key for key in counters if key.startswith("signin:")]
+    assert counters["signin-ip:127.0.0.1"] == 3
