@@ -6,11 +6,12 @@
 Creates a fresh PostgreSQL database on TESSERA_BENCH_DATABASE_URL (default
 postgresql://postgres@127.0.0.1:5432/postgres), seeds a tenant with clients,
 users and a pool of refresh tokens, serves the API with the repository's
-uwsgi.ini (its workers speaking HTTP/1.1 to wrk directly: in production nginx
-takes the place of wrk, over the uwsgi protocol), runs wrk (``apt-get install
-wrk``) against each scenario for a fixed duration and concurrency, drops the
-database, and prints a table. The first row, ``GET /health`` (no database, no
-crypto), is the floor of this machine and configuration; the line under the
+uwsgi.ini (HTTP through uWSGI's router, which shares the 8 connections fairly
+among the workers; workers speaking HTTP/1.1 themselves would each hold one
+keep-alive connection and leave the others waiting), runs wrk (``apt-get
+install wrk``) against each scenario for a fixed duration and concurrency, drops
+the database, and prints a table. The first row, ``GET /health`` (no database,
+no crypto), is the floor of this machine and configuration; the line under the
 table times the fixed costs the targets were set with (argon2id, RS256).
 """
 from __future__ import annotations
@@ -191,7 +192,7 @@ def run(args) -> int:
         base = f"http://127.0.0.1:{port}"
         issuer = f"{base}/t/bench"
         env = {"DATABASE_URL": url, "PUBLIC_API_URL": base}
-        with uwsgi("api", env, port=port, timeout=60, processes=args.processes, direct=True):
+        with uwsgi("api", env, port=port, timeout=60, processes=args.processes):
             access = token_for_me(issuer, creds["service"])
             scenarios = {
                 "GET /health": (f"{base}/health", ""),

@@ -36,24 +36,18 @@ def free_port() -> int:
 
 @contextmanager
 def uwsgi(section: str, env: dict[str, str], timeout: float = 20, port: int | None = None,
-          processes: int | None = 2, direct: bool = False) -> Iterator[str]:
+          processes: int | None = 2) -> Iterator[str]:
     """Serve ``uwsgi.ini:<section>`` on a loopback port (a free one by default); yields its URL.
 
-    ``processes=None`` keeps uwsgi.ini's own sizing. ``direct=True`` has the
-    workers speak HTTP/1.1 themselves (``http11-socket``) instead of behind
-    uWSGI's HTTP router, as they sit behind nginx in production (there over
-    the uwsgi protocol): no proxy process shares the CPU with the app.
+    ``processes=None`` keeps uwsgi.ini's own sizing.
     """
     port = port or free_port()
-    prefix = {"api": "API", "frontend": "FRONTEND"}[section]
+    bind_var = {"api": "API_HTTP", "frontend": "FRONTEND_HTTP"}[section]
     process_env = {**os.environ, "TESSERA_ENV": "testing", **env,
-                   f"{prefix}_HTTP": f"127.0.0.1:{port}"}
+                   bind_var: f"127.0.0.1:{port}"}
     base_url = f"http://127.0.0.1:{port}"
-    with tempfile.TemporaryFile("w+") as log, tempfile.TemporaryDirectory() as sockets:
+    with tempfile.TemporaryFile("w+") as log:
         extra = ["--processes", str(processes)] if processes else []
-        if direct:  # a uwsgi-protocol socket (as behind nginx) turns the router off
-            process_env[f"{prefix}_SOCKET"] = os.path.join(sockets, "app.sock")
-            extra += ["--http11-socket", f"127.0.0.1:{port}"]
         process = subprocess.Popen(
             [str(UWSGI), "--ini", f"uwsgi.ini:{section}", *extra],
             cwd=ROOT, env=process_env, stdout=log, stderr=subprocess.STDOUT)
