@@ -14,16 +14,18 @@ from authlib.integrations.flask_oauth2 import current_token
 from flask import Blueprint, Response, current_app, g, redirect, request
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import BadRequest
 
 from api.clients.models import Client
 from api.clients.services import console_client
-from api.errors import Forbidden
+from api.errors import Forbidden, problem
 from api.extensions import db
 from api.frontend_key import frontend_only
 from api.keys import services as keys
 from api.oauth import challenges, session
 from api.oauth.schemas import ConsentSchema, LoginSchema
-from api.oauth.server import authorization, require_oauth, user_info
+from api.oauth.server import (NO_STORE, NO_STORE_ENDPOINTS, authorization, require_oauth,
+                              user_info)
 from api.rbac.permissions import SCOPES
 from api.tenancy.context import current_tenant, enter_tenant, issuer_url
 from api.tenancy.services import get_tenant
@@ -223,6 +225,19 @@ def _public_client_origins() -> set[str]:
             parts = urlsplit(uri)
             origins.add(f"{parts.scheme}://{parts.netloc}")
     return origins
+
+
+@bp.errorhandler(BadRequest)
+def malformed_request(error: BadRequest):
+    """A request refused before Authlib saw it (NUL characters): RFC 6749 §5.2 on the
+    protocol endpoints, a problem document on the others."""
+    if request.endpoint not in NO_STORE_ENDPOINTS:
+        return problem(400, "Bad Request", error.description)
+    response = current_app.json.response({"error": "invalid_request",
+                                          "error_description": error.description})
+    response.status_code = 400
+    response.headers.update(NO_STORE)
+    return response
 
 
 @bp.errorhandler(OperationalError)

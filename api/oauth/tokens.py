@@ -133,7 +133,13 @@ def find_refresh_token(token_string: str) -> Token | None:
 
 
 def claim_refresh_token(token: Token) -> bool:
-    """Mark the refresh token used; False when another request already did (reuse)."""
+    """Mark the refresh token used; False when another request already did (reuse).
+
+    The grant row is locked first, as revocation locks it first (grant, then its
+    tokens): parallel refreshes and revocations of one family queue up in the same
+    order instead of deadlocking.
+    """
+    db.session.execute(select(Grant.id).where(Grant.id == token.grant_id).with_for_update())
     result = db.session.execute(
         update(Token).where(Token.id == token.id, Token.refresh_used_at.is_(None))
         .values(refresh_used_at=utcnow()).execution_options(synchronize_session=False))

@@ -64,4 +64,7 @@ def test_nul_characters_are_a_400_everywhere(owner, client):
     assert owner.post("/projects", json={"name": "a\x00b"}).status_code == 400
     token = client.post("/t/acme/token", data={"grant_type": "password", "username": "\x00",
                                                "password": "x"})
-    assert token.status_code == 400
+    assert token.status_code == 400 and token.json["error"] == "invalid_request"  # RFC 6749
+    assert token.headers["Cache-Control"] == "no-store"
+    challenge = client.post("/t/acme/sign-in/challenges/x/login", json={"email": "\x00"})
+    assert challenge.status_code == 400 and challenge.mimetype == "application/problem+json"
