@@ -72,16 +72,15 @@ def record_issued(token: dict, request, tenant: Tenant) -> Token:
                       grant_type=request.payload.grant_type, scope=token.get("scope", ""),
                       expires_at=grant_expires_at)
         db.session.add(grant)
-        db.session.flush()
         code = getattr(request, "authorization_code", None)
         if code is not None:  # so that a replay of the code can revoke this grant
+            db.session.flush()  # the grant row first: nothing tells the ORM the code needs it
             code.grant_id = grant.id
     row = Token(grant=grant, jti=claims["jti"], scope=token.get("scope", ""),
                 issued_at=_at(claims["iat"]), access_expires_at=_at(claims["exp"]),
                 refresh_token_hash=digest(refresh) if refresh else None,
                 refresh_expires_at=refresh_expires_at if refresh else None)
-    db.session.add(row)
-    db.session.flush()
+    db.session.add(row)  # flushed with the audit event when the token endpoint commits
     audit.record("token.issued", actor_for(client, user), grant, client_id=client.client_id,
                  grant_type=request.payload.grant_type, scope=row.scope, jti=row.jti)
     TOKENS_ISSUED.labels(request.payload.grant_type, tenant.slug).inc()
