@@ -89,7 +89,8 @@ def get_rfc8414_metadata(slug: str):
 
 @bp.get("/jwks.json")
 def get_jwks():
-    return _cacheable(keys.jwks(current_tenant().id))
+    """Cacheable for a minute only: after ``keys rotate`` new tokens carry the new kid."""
+    return _cacheable(keys.jwks(current_tenant().id), max_age=60)
 
 
 @bp.get("/authorize")

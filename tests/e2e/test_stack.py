@@ -64,7 +64,8 @@ def stack():
                             "authorization_code", "--scope", "openid projects:read",
                             "--redirect-uri", CALLBACK)
             yield {"base": base, "issuer": f"{base}/t/stack", "service": service,
-                   "admin": admin, "web": web, "frontend": f"http://127.0.0.1:{frontend_port}"}
+                   "admin": admin, "web": web, "frontend": f"http://127.0.0.1:{frontend_port}",
+                   "env": env}
         finally:
             subprocess.run([*command, "stop"], cwd=ROOT, env=env, check=False)
 
@@ -175,6 +176,17 @@ def test_discovery_and_jwks_are_cached_briefly_by_nginx(stack):
         assert first.json() == second.json()
         assert second.headers["X-Cache-Status"] == "HIT"
         assert "max-age" in second.headers["Cache-Control"]
+
+
+def test_a_rotated_key_reaches_the_jwks_behind_nginx_within_seconds(stack):
+    jwks_url = f"{stack['issuer']}/jwks.json"
+    requests.get(jwks_url, timeout=5)  # now in nginx's cache
+    rotated = flask_cli(stack["env"], "keys", "rotate", "stack")
+    started = time.monotonic()
+    while rotated["kid"] not in [key["kid"] for key in requests.get(jwks_url, timeout=5)
+                                 .json()["keys"]]:
+        assert time.monotonic() - started < 10, "the new key is still missing from the JWKS"
+        time.sleep(0.5)
 
 
 def test_authorization_code_through_both_nginx_servers(stack):
