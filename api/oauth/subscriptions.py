@@ -40,9 +40,10 @@ def revoke_all(user: User, actor: audit.Actor, keep: uuid.UUID | None = None, **
 def revoke_tenant(tenant, actor: audit.Actor, **_) -> None:
     """Revoke every grant and token of a deleted tenant (the session is scoped to it)."""
     now = utcnow()
-    for model in (Grant, Token):
-        db.session.execute(update(model).where(model.revoked_at.is_(None))
-                           .values(revoked_at=now).execution_options(synchronize_session=False))
+    revoked = {model.__tablename__: db.session.execute(
+        update(model).where(model.revoked_at.is_(None)).values(revoked_at=now)
+        .execution_options(synchronize_session=False)).rowcount for model in (Grant, Token)}
+    audit.record("grants.revoked", actor, tenant, reason="tenant deleted", **revoked)
 
 
 def connect() -> None:

@@ -3,6 +3,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import select
 
+from api.audit.models import AuditEvent
 from api.db import tenant_scope, unscoped
 from api.oauth.models import Grant, Token
 from api.tenancy import services
@@ -61,6 +62,8 @@ def test_deleting_a_tenant_revokes_every_token_at_once(db, owner, member, tenant
     with tenant_scope(db.session, tenant.id):
         assert db.session.scalar(select(Token.id).where(Token.revoked_at.is_(None))) is None
         assert db.session.scalar(select(Grant.id).where(Grant.revoked_at.is_(None))) is None
+        event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "grants.revoked"))
+    assert event.details["grants"] >= 2 and event.details["reason"] == "tenant deleted"
     assert member.get("/me").status_code == 404
 
 
