@@ -69,3 +69,17 @@ def test_database_uri_keeps_explicit_drivers():
     assert database_uri("postgres://h/d", "") == "postgresql+psycopg2://h/d"
     assert database_uri("postgresql+psycopg2://h/d", "") == "postgresql+psycopg2://h/d"
     assert database_uri("sqlite:///x.db", "") == "sqlite:///x.db"
+
+
+@pytest.mark.parametrize("value, seconds", [(None, 5), ("0", 0), ("2.5", 2.5)])
+def test_tenant_cache_seconds(value, seconds):
+    env = {"TESSERA_ENV": "testing"}
+    if value is not None:
+        env["TENANT_CACHE_SECONDS"] = value
+    assert load_config("/tmp", env)["TENANT_CACHE_SECONDS"] == seconds
+
+
+@pytest.mark.parametrize("value", ["-1", "soon"])
+def test_tenant_cache_seconds_must_be_a_non_negative_number(value):
+    with pytest.raises(ConfigError, match="TENANT_CACHE_SECONDS"):
+        load_config("/tmp", {"TESSERA_ENV": "testing", "TENANT_CACHE_SECONDS": value})
