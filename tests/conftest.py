@@ -79,6 +79,12 @@ def factories(db):
 
 
 @pytest.fixture
+def tenant(factories):
+    """The tenant most tests act in: ``acme``, owned by owner@acme.io."""
+    return factories.tenant("acme", owner_email="owner@acme.io")[0]
+
+
+@pytest.fixture
 def client(app, db):
     return app.test_client()
 

@@ -27,6 +27,7 @@ from api.oauth.schemas import ConsentSchema, LoginSchema
 from api.oauth.server import (NO_STORE, NO_STORE_ENDPOINTS, authorization, require_oauth,
                               user_info)
 from api.rbac.permissions import SCOPES
+from api.rest import load_body
 from api.tenancy.context import current_tenant, enter_tenant, issuer_url
 from api.tenancy.services import get_tenant
 from api.users.models import User, load_with_permissions
@@ -186,7 +187,7 @@ def get_challenge(challenge: str):
 @bp.post("/sign-in/challenges/<challenge>/login")
 @frontend_only
 def log_in(challenge: str):
-    data = LoginSchema().load(request.get_json(force=True, silent=True) or {})
+    data = load_body(LoginSchema())
     tenant = current_tenant()
     return challenges.log_in(challenge, tenant, issuer_url(tenant), data["email"],
                              data["password"], str(data["ip"] or request.remote_addr))
@@ -195,7 +196,7 @@ def log_in(challenge: str):
 @bp.post("/sign-in/challenges/<challenge>/consent")
 @frontend_only
 def decide_consent(challenge: str):
-    data = ConsentSchema().load(request.get_json(force=True, silent=True) or {})
+    data = load_body(ConsentSchema())
     tenant = current_tenant()
     return challenges.decide(challenge, tenant, issuer_url(tenant), data["approve"],
                              data["remember"])

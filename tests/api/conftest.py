@@ -78,11 +78,6 @@ class Callers:
 
 
 @pytest.fixture
-def tenant(factories):
-    return factories.tenant("acme", owner_email="owner@acme.io")[0]
-
-
-@pytest.fixture
 def callers(client, factories, tenant):
     return Callers(client, factories, tenant)
 

@@ -97,11 +97,6 @@ class OAuthHelper:
 
 
 @pytest.fixture
-def tenant(factories):
-    return factories.tenant("acme", owner_email="owner@acme.io")[0]
-
-
-@pytest.fixture
 def oauth(app, client, tenant):
     return OAuthHelper(client, app, tenant)
 

@@ -31,6 +31,16 @@ def test_challenge_describes_the_request_to_the_frontend(oauth, web_app):
     assert described.json["user"] is None
 
 
+def test_challenge_api_names_what_is_wrong_with_a_body(oauth, web_app):
+    app_client, _ = web_app
+    challenge = oauth.challenge_of(oauth.authorize(app_client))
+    url = f"/t/acme/sign-in/challenges/{challenge}"
+    not_json = oauth.http.post(f"{url}/login", data="email=x", headers=oauth.frontend_key)
+    assert not_json.status_code == 400 and "JSON object" in not_json.json["detail"]
+    missing = oauth.http.post(f"{url}/consent", json={}, headers=oauth.frontend_key)
+    assert missing.status_code == 422 and "approve" in missing.json["errors"]
+
+
 def test_challenge_api_is_only_for_the_frontend(oauth, web_app):
     app_client, _ = web_app
     challenge = oauth.challenge_of(oauth.authorize(app_client))
