@@ -8,9 +8,11 @@ import base64
 import hashlib
 import json
 import os
+import random
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -36,6 +38,20 @@ def flask_cli(env, *args) -> dict:
     return json.loads(result.stdout)
 
 
+def free_socket_base() -> int:
+    """A base for bin/stack's uwsgi sockets (base+1, +2, +11), all free and below the
+    kernel's ephemeral range, where outgoing connections would take ports from under it."""
+    while True:
+        base = random.randrange(20000, 30000)
+        try:
+            for offset in (1, 2, 11):
+                with socket.socket() as probe:
+                    probe.bind(("127.0.0.1", base + offset))
+        except OSError:
+            continue
+        return base
+
+
 @pytest.fixture(scope="module")
 def stack():
     require(shutil.which("nginx") is not None, "nginx")
@@ -45,12 +61,13 @@ def stack():
         api_port, frontend_port = free_port(), free_port()
         env = {**os.environ, "DATABASE_URL": url, "TESSERA_ENV": "testing",
                "STACK_API_PORT": str(api_port), "STACK_FRONTEND_PORT": str(frontend_port),
-               "STACK_SOCKET_BASE": str(free_port() % 20000 + 30000),
+               "STACK_SOCKET_BASE": str(free_socket_base()),
                "PUBLIC_API_URL": f"http://127.0.0.1:{api_port}",
                "PUBLIC_FRONTEND_URL": f"http://127.0.0.1:{frontend_port}"}
         command = [sys.executable, str(ROOT / "bin" / "stack")]
-        subprocess.run([*command, "start"], cwd=ROOT, env=env, check=True,
-                       capture_output=True)
+        started = subprocess.run([*command, "start"], cwd=ROOT, env=env, capture_output=True,
+                                 text=True)
+        assert started.returncode == 0, f"bin/stack start failed:\n{started.stderr}"
         try:
             base = f"http://127.0.0.1:{api_port}"
             _wait(f"{base}/health/ready")
