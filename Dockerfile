@@ -5,6 +5,7 @@ COPY pyproject.toml setup.cfg README.md ./
 COPY api api
 COPY frontend frontend
 COPY observability observability
+COPY settings settings
 # Install the dependencies into a virtualenv, then drop the package itself:
 # the image runs the source tree below, beside its migrations/.
 RUN python -m venv /opt/venv \
@@ -19,6 +20,7 @@ COPY uwsgi.ini ./
 COPY api api
 COPY frontend frontend
 COPY observability observability
+COPY settings settings
 COPY migrations migrations
 RUN mkdir instance && chown tessera instance
 USER tessera

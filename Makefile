@@ -43,7 +43,7 @@ test: install lint
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 lint: install
-	$(VENV)/bin/flake8 api frontend observability tests migrations bench bin/stack
+	$(VENV)/bin/flake8 api frontend observability settings tests migrations bench bin/stack
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache test-artifacts .stack

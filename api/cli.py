@@ -14,18 +14,19 @@ from flask import Flask, current_app
 from marshmallow import ValidationError
 
 from api import audit
-from api.clients.schemas import GRANT_TYPES, ClientCreateSchema
 from api.clients.services import create_client
 from api.db import tenant_scope
-from api.errors import DomainError
+from api.errors import DomainError, field_messages
 from api.extensions import db
 from api.keys import services as keys
 from api.oauth.purge import purge_expired
 from api.security import generate_secret
 from api.tenancy import services as tenancy
-from api.tenancy.schemas import TenantCreateSchema
-from api.users.schemas import UserCreateSchema
+from api.tenancy.context import issuer_url
 from api.users.services import create_user
+from api.v1.clients.schemas import GRANT_TYPES, ClientCreateSchema
+from api.v1.tenant.schemas import TenantCreateSchema
+from api.v1.users.schemas import UserCreateSchema
 
 tenants_cli = click.Group("tenants", help="Manage tenants.")
 users_cli = click.Group("users", help="Manage a tenant's users.")
@@ -47,26 +48,16 @@ def _one_line_errors(command):
             return command(*args, **kwargs)
         except ValidationError as error:
             db.session.rollback()
-            field, messages = next(iter(error.normalized_messages().items()))
-            raise click.ClickException(f"{field}: {' '.join(_flatten(messages))}") from None
+            field, messages = next(iter(field_messages(error.normalized_messages()).items()))
+            raise click.ClickException(f"{field}: {' '.join(messages)}") from None
         except DomainError as error:
             db.session.rollback()
             raise click.ClickException(error.detail) from None
     return wrapper
 
 
-def _flatten(messages) -> list[str]:
-    if isinstance(messages, dict):
-        return [m for value in messages.values() for m in _flatten(value)]
-    return [str(m) for m in messages]
-
-
 def _output(as_json: bool, data: dict, text: str) -> None:
     click.echo(json.dumps(data, indent=2) if as_json else text)
-
-
-def issuer_of(slug: str) -> str:
-    return f"{current_app.config['PUBLIC_API_URL']}/t/{slug}"
 
 
 @tenants_cli.command("create")
@@ -80,9 +71,10 @@ def create_tenant_command(slug, name, owner_email, owner_password, as_json):
     """Create tenant SLUG with its owner."""
     data = TenantCreateSchema().load({"slug": slug, "name": name, "owner_email": owner_email,
                                       "owner_password": owner_password})
-    tenant, owner = tenancy.create_tenant(**data, actor=audit.OPERATOR)
+    tenant, owner = tenancy.create_tenant(**data, actor=audit.OPERATOR,
+                                          frontend_url=current_app.config["PUBLIC_FRONTEND_URL"])
     result = {"id": str(tenant.id), "slug": tenant.slug, "name": tenant.name,
-              "issuer": issuer_of(tenant.slug), "owner_id": str(owner.id),
+              "issuer": issuer_url(tenant), "owner_id": str(owner.id),
               "owner_email": owner.email}
     _output(as_json, result, f"Created tenant {tenant.slug}; issuer {result['issuer']}")
 
@@ -91,7 +83,7 @@ def create_tenant_command(slug, name, owner_email, owner_password, as_json):
 @json_option
 def list_tenants_command(as_json):
     """List live tenants."""
-    rows = [{"id": str(t.id), "slug": t.slug, "name": t.name, "issuer": issuer_of(t.slug)}
+    rows = [{"id": str(t.id), "slug": t.slug, "name": t.name, "issuer": issuer_url(t)}
             for t in tenancy.list_tenants()]
     if as_json:
         click.echo(json.dumps(rows, indent=2))
@@ -187,18 +179,21 @@ DEMO_OWNER = "owner@demo.example"
 @_one_line_errors
 def demo():
     """Create the demo tenant, owner and client (once; later runs change nothing)."""
-    if any(t.slug == DEMO_SLUG for t in tenancy.list_tenants()):
-        click.echo(f"Demo tenant exists: {issuer_of(DEMO_SLUG)}")
+    existing = [t for t in tenancy.list_tenants() if t.slug == DEMO_SLUG]
+    if existing:
+        click.echo(f"Demo tenant exists: {issuer_url(existing[0])}")
         return
     password = generate_secret(12)
-    tenancy.create_tenant(DEMO_SLUG, "Demo", DEMO_OWNER, password, actor=audit.OPERATOR)
+    tenant, _ = tenancy.create_tenant(DEMO_SLUG, "Demo", DEMO_OWNER, password,
+                                      actor=audit.OPERATOR,
+                                      frontend_url=current_app.config["PUBLIC_FRONTEND_URL"])
     with _in_tenant(DEMO_SLUG):
         client, secret = create_client(
             "Demo app", ["authorization_code", "refresh_token", "client_credentials"],
             "openid profile email offline_access projects:read",
             ["http://localhost:9000/callback"], public=False, actor=audit.OPERATOR)
     click.echo("\n".join([
-        f"Demo tenant created. Issuer: {issuer_of(DEMO_SLUG)}",
+        f"Demo tenant created. Issuer: {issuer_url(tenant)}",
         f"  owner:         {DEMO_OWNER} / {password}",
         f"  client_id:     {client.client_id}",
         f"  client_secret: {secret}",

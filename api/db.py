@@ -7,20 +7,24 @@ stamped with (or checked against) the scoped tenant on flush. A session with no
 scope refuses to touch tenant-owned tables at all, so a forgotten filter fails
 loudly instead of leaking another tenant's rows. Code that truly spans tenants
 (operator CLI housekeeping) says so with :func:`unscoped`.
+
+Transactions are the use case's: a service commits once. The one exception is
+:func:`independent_transaction`, for the few writes that must outlive the
+request's own transaction (throttle counters, the audit records of refusals).
 """
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import lru_cache
 from datetime import datetime, timezone
+from functools import lru_cache
 
 import sqlalchemy as sa
 from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import event
-from sqlalchemy.orm import (DeclarativeBase, Mapped, ORMExecuteState, Session,
-                            mapped_column, registry, with_loader_criteria)
+from sqlalchemy.orm import (DeclarativeBase, Mapped, ORMExecuteState, Session, mapped_column,
+                            registry, with_loader_criteria)
 from sqlalchemy.sql.util import find_tables
 
 _SCOPE_KEY = "tenant_scope"
@@ -215,3 +219,22 @@ def _stamp_new_rows(session: Session, flush_context, instances) -> None:
             obj.tenant_id = scope
         elif obj.tenant_id != scope:
             raise TenantScopeError(f"new {type(obj).__name__} belongs to another tenant")
+
+
+@contextmanager
+def independent_transaction(session: Session) -> Iterator[sa.Connection]:
+    """A transaction of its own, committed at the end of the block whatever the request does.
+
+    On PostgreSQL it runs on a separate connection, so it neither waits for nor holds
+    the request's locks, and survives the request's rollback. SQLite has a single
+    writer (and the test suite joins every session into one outer transaction), so
+    there the block shares the session's transaction and the session is committed
+    after it: call it before the use case has changed anything.
+    """
+    bind = session.get_bind()
+    if isinstance(bind, sa.Engine) and bind.dialect.name == "postgresql":
+        with bind.begin() as connection:
+            yield connection
+    else:
+        yield session.connection()
+        session.commit()

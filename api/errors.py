@@ -56,6 +56,27 @@ class Forbidden(DomainError):
     title = "Forbidden"
 
 
+def field_messages(messages: dict) -> dict[str, list[str]]:
+    """marshmallow's nested error messages as ``{field: [message, ...]}`` (plain strings).
+
+    A message about one item of a list or nested object names it: ``item 2: ...``.
+    """
+    return {str(field): list(_flatten(value)) for field, value in messages.items()}
+
+
+def _flatten(messages) -> list[str]:
+    if isinstance(messages, dict):
+        return [f"{_item_name(key)}: {message}"
+                for key, value in messages.items() for message in _flatten(value)]
+    if isinstance(messages, (list, tuple)):
+        return [message for value in messages for message in _flatten(value)]
+    return [str(messages)]
+
+
+def _item_name(key) -> str:
+    return f"item {key + 1}" if isinstance(key, int) else str(key)
+
+
 def problem(status: int, title: str, detail: str | None = None, **extra) -> Response:
     """An ``application/problem+json`` response (RFC 9457)."""
     body = {"type": "about:blank", "title": title, "status": status}
@@ -76,7 +97,7 @@ def register_errorhandlers(app: Flask) -> None:
     @app.errorhandler(ValidationError)
     def handle_validation_error(error: ValidationError):
         return problem(422, "Unprocessable Content", "The request body is invalid.",
-                       errors=error.normalized_messages())
+                       errors=field_messages(error.normalized_messages()))
 
     @app.errorhandler(HTTPException)
     def handle_http_error(error: HTTPException):

@@ -3,6 +3,9 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 
 from api.db import Base, ScopedSession
+from api.sealing import Sealer
 
 db = SQLAlchemy(model_class=Base, session_options={"class_": ScopedSession})
 migrate = Migrate()
+#: Encrypts tenants' private signing keys at rest.
+signing_key_sealer = Sealer("tessera signing keys")

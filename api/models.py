@@ -2,13 +2,12 @@
 from api.audit.models import AuditEvent
 from api.clients.models import Client
 from api.keys.models import SigningKey
-from api.oauth.models import (AuthorizationCode, AuthorizationRequest, Consent, Grant,
-                              Token)
-from api.projects.models import Project
+from api.oauth.models import AuthorizationCode, AuthorizationRequest, Consent, Grant, Token
 from api.ratelimit.models import ThrottleCounter
 from api.rbac.models import Permission, Role
 from api.tenancy.models import Tenant
 from api.users.models import User
+from api.v1.projects.models import Project
 
 __all__ = ["AuditEvent", "AuthorizationCode", "AuthorizationRequest", "Client", "Consent",
            "Grant", "Permission", "Project", "Role", "SigningKey", "Tenant", "ThrottleCounter",

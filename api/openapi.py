@@ -15,18 +15,19 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Blueprint, current_app
 from marshmallow import Schema, fields
 
-from api.audit.schemas import AuditEventListArgs, AuditEventSchema
-from api.clients.schemas import (ClientCreateSchema, ClientListArgs, ClientSchema,
-                                 ClientUpdateSchema, ClientWithSecretSchema)
-from api.me.schemas import MeSchema
-from api.projects.schemas import (ProjectCreateSchema, ProjectListArgs, ProjectSchema,
-                                  ProjectUpdateSchema)
-from api.rbac.schemas import RoleCreateSchema, RoleSchema, RoleUpdateSchema
 from api.rest import PageArgs
-from api.tenancy.schemas import (TenantCreatedSchema, TenantCreateSchema, TenantSchema,
-                                 TenantUpdateSchema)
-from api.tokens.schemas import GrantListArgs, GrantSchema
-from api.users.schemas import UserCreateSchema, UserListArgs, UserSchema, UserUpdateSchema
+from api.tenancy.models import SLUG_PATTERN
+from api.v1.audit_events.schemas import AuditEventListArgs, AuditEventSchema
+from api.v1.clients.schemas import (ClientCreateSchema, ClientListArgs, ClientSchema,
+                                    ClientUpdateSchema, ClientWithSecretSchema)
+from api.v1.me.schemas import MeSchema
+from api.v1.projects.schemas import (ProjectCreateSchema, ProjectListArgs, ProjectSchema,
+                                     ProjectUpdateSchema)
+from api.v1.roles.schemas import RoleCreateSchema, RoleSchema, RoleUpdateSchema
+from api.v1.tenant.schemas import (TenantCreatedSchema, TenantCreateSchema, TenantSchema,
+                                   TenantUpdateSchema)
+from api.v1.tokens.schemas import GrantListArgs, GrantSchema
+from api.v1.users.schemas import UserCreateSchema, UserListArgs, UserSchema, UserUpdateSchema
 
 bp = Blueprint("openapi", __name__)
 
@@ -153,7 +154,7 @@ def build_spec() -> dict:
 def _operation(rule, op: Op) -> dict:
     parameters = [{"in": "path", "name": name, "required": True,
                    "schema": {"type": "string", "format": "uuid"} if kind == "uuid"
-                   else {"type": "string", "pattern": "^[a-z0-9-]{2,63}$"}}
+                   else {"type": "string", "pattern": SLUG_PATTERN}}
                   for kind, name in _PARAM.findall(rule.rule)]
     if op.args is not None:
         parameters.append({"in": "query", "schema": op.args})

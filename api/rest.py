@@ -1,9 +1,9 @@
 """Helpers every REST resource shares: JSON bodies, query arguments, pagination."""
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import request
 from marshmallow import Schema, fields, validate
-import sqlalchemy as sa
 from sqlalchemy import Select, func
 from werkzeug.exceptions import BadRequest
 

@@ -8,20 +8,20 @@
 """
 from flask import Blueprint
 
-from api.audit.routes import bp as audit_bp
-from api.clients.routes import bp as clients_bp
 from api.health.routes import bp as health_bp
-from api.me.routes import bp as me_bp
 from api.oauth.routes import bp as oauth_bp
 from api.oauth.routes import well_known_bp
 from api.openapi import bp as openapi_bp
-from api.projects.routes import bp as projects_bp
-from api.rbac.routes import bp as roles_bp
 from api.tenancy.context import bp as tenant_bp
-from api.tenancy.routes import bp as tenant_settings_bp
-from api.tenancy.routes import signup_bp
-from api.tokens.routes import bp as tokens_bp
-from api.users.routes import bp as users_bp
+from api.v1.audit_events.routes import bp as audit_bp
+from api.v1.clients.routes import bp as clients_bp
+from api.v1.me.routes import bp as me_bp
+from api.v1.projects.routes import bp as projects_bp
+from api.v1.roles.routes import bp as roles_bp
+from api.v1.tenant.routes import bp as tenant_settings_bp
+from api.v1.tenant.routes import signup_bp
+from api.v1.tokens.routes import bp as tokens_bp
+from api.v1.users.routes import bp as users_bp
 
 #: The tenant REST API, one blueprint per resource.
 RESOURCES = (me_bp, tenant_settings_bp, users_bp, roles_bp, clients_bp, tokens_bp, audit_bp,

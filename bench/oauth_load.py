@@ -109,7 +109,7 @@ def seed(url: str, pool_file: Path) -> dict:
     with app.app_context():
         upgrade()
         tenant, owner = create_tenant("bench", "Bench", "owner@bench.example", PASSWORD,
-                                      audit.OPERATOR)
+                                      audit.OPERATOR, app.config["PUBLIC_FRONTEND_URL"])
         owner_id = owner.id
         with tenant_scope(db.session, tenant.id):
             for number in range(USERS):

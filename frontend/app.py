@@ -43,7 +43,6 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from frontend.console import pages  # noqa: F401  (registers its pages on console_bp)
     from frontend.console.routes import bp as console_bp
     from frontend.signin.routes import bp as signin_bp
     from frontend.signup import bp as signup_bp

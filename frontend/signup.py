@@ -6,7 +6,7 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from frontend import api_client
 from frontend.api_client import ApiError
 from frontend.console.forms import SignUpForm
-from frontend.console.routes import show_api_errors
+from frontend.feedback import show_api_errors
 
 bp = Blueprint("signup", __name__)
 

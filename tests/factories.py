@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import itertools
 
+from flask import current_app
+
 from api import audit
-from api.clients.services import create_client
+from api.clients.services import add_client
 from api.db import tenant_scope
 from api.extensions import db
 from api.tenancy.services import create_tenant
@@ -17,7 +19,8 @@ _numbers = itertools.count(1)
 def tenant(slug: str | None = None, owner_email: str = "owner@example.com"):
     """A tenant and its owner; returns ``(tenant, owner)``."""
     slug = slug or f"tenant-{next(_numbers)}"
-    return create_tenant(slug, slug.title(), owner_email, PASSWORD, actor=audit.OPERATOR)
+    return create_tenant(slug, slug.title(), owner_email, PASSWORD, actor=audit.OPERATOR,
+                         frontend_url=current_app.config["PUBLIC_FRONTEND_URL"])
 
 
 def user(tenant, email: str | None = None, role: str = "user"):
@@ -30,5 +33,7 @@ def client(tenant, grant_types=("client_credentials",), scope="projects:read",
            redirect_uris=(), public=False, first_party=False):
     """A client and its secret; returns ``(client, secret)``."""
     with tenant_scope(db.session, tenant.id):
-        return create_client(f"App {next(_numbers)}", list(grant_types), scope,
-                             list(redirect_uris), public, audit.OPERATOR, first_party)
+        registered = add_client(f"App {next(_numbers)}", list(grant_types), scope,
+                                list(redirect_uris), public, audit.OPERATOR, first_party)
+        db.session.commit()
+        return registered

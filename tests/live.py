@@ -112,7 +112,8 @@ def seed_live_tenant(url: str) -> dict:
     clients = {}
     with app.app_context():
         upgrade()
-        tenant, _ = create_tenant("live", "Live", "owner@live.example", PASSWORD, audit.OPERATOR)
+        tenant, _ = create_tenant("live", "Live", "owner@live.example", PASSWORD, audit.OPERATOR,
+                                  app.config["PUBLIC_FRONTEND_URL"])
         with tenant_scope(db.session, tenant.id):
             for name in ("user0", "user1", "user2", "user3", "victim"):
                 create_user(f"{name}@live.example", PASSWORD, "user", audit.OPERATOR)

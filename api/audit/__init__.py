@@ -1,5 +1,4 @@
 """The security log: ``audit.record(action, actor, target, **details)``."""
-from api.audit.services import (ANONYMOUS, DENIED, FAILURE, OPERATOR, SUCCESS, Actor,
-                                record)
+from api.audit.services import DENIED, FAILURE, OPERATOR, SUCCESS, Actor, record, record_now
 
-__all__ = ["ANONYMOUS", "DENIED", "FAILURE", "OPERATOR", "SUCCESS", "Actor", "record"]
+__all__ = ["DENIED", "FAILURE", "OPERATOR", "SUCCESS", "Actor", "record", "record_now"]

@@ -1,4 +1,9 @@
-"""Recording security events. Services call :func:`record`; routes never do."""
+"""Recording security events. Services call :func:`record`; routes never do.
+
+An event normally commits with the use case it belongs to. A refusal is
+different: the request rolls back, but the refusal must stay on record, so it
+goes through :func:`record_now`, which writes in a transaction of its own.
+"""
 from __future__ import annotations
 
 import uuid
@@ -7,9 +12,10 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask import g, has_request_context, request
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, insert, or_, select
 
 from api.audit.models import AuditEvent
+from api.db import current_scope, independent_transaction
 from api.extensions import db
 
 SUCCESS = "success"
@@ -25,9 +31,22 @@ class Actor:
     id: uuid.UUID | None = None
     label: str = ""
 
+    @classmethod
+    def of_user(cls, user) -> Actor:
+        return cls("user", user.id, user.email)
+
+    @classmethod
+    def of_client(cls, client) -> Actor:
+        """A client acting as its own service account."""
+        return cls("client", client.id, client.client_id)
+
+    @classmethod
+    def anonymous(cls, label: str = "") -> Actor:
+        """Somebody not signed in; ``label`` is what they claimed to be (an email)."""
+        return cls("anonymous", label=label)
+
 
 OPERATOR = Actor("operator", label="cli")
-ANONYMOUS = Actor("anonymous")
 
 
 def record(action: str, actor: Actor, target=None, *, tenant_id: uuid.UUID | None = None,
@@ -37,15 +56,31 @@ def record(action: str, actor: Actor, target=None, *, tenant_id: uuid.UUID | Non
     ``target`` is any model instance with an ``id`` (its table name is the
     target type), or None.
     """
-    event = AuditEvent(
-        actor_type=actor.type, actor_id=actor.id, actor=actor.label, action=action,
-        target_type=getattr(target, "__tablename__", None),
-        target_id=str(target.id) if target is not None else None,
-        outcome=outcome, details=details, **_request_metadata())
+    event = AuditEvent(**_values(action, actor, target, outcome, details))
     if tenant_id is not None:
         event.tenant_id = tenant_id
     db.session.add(event)
     return event
+
+
+def record_now(action: str, actor: Actor, target=None, *, tenant_id: uuid.UUID | None = None,
+               outcome: str = DENIED, **details) -> None:
+    """Record an event that must survive the request's rollback (a refusal, a failed sign-in).
+
+    It is written and committed in its own transaction
+    (:func:`api.db.independent_transaction`), in the given tenant or the session's.
+    """
+    values = _values(action, actor, target, outcome, details)
+    values["tenant_id"] = tenant_id or current_scope(db.session)
+    with independent_transaction(db.session) as connection:
+        connection.execute(insert(AuditEvent).values(**values))
+
+
+def _values(action: str, actor: Actor, target, outcome: str, details: dict) -> dict:
+    return dict(actor_type=actor.type, actor_id=actor.id, actor=actor.label, action=action,
+                target_type=getattr(target, "__tablename__", None),
+                target_id=str(target.id) if target is not None else None,
+                outcome=outcome, details=details, **_request_metadata())
 
 
 def _request_metadata() -> dict:

@@ -1,25 +1,20 @@
 """Signing keys: creation, rotation, the JWKS, and the per-process key cache.
 
-Private keys are stored as PEM encrypted with a Fernet key derived from
-SECRET_KEY (HKDF-SHA256). A process decrypts and parses each key once and then
+Private keys are stored as PEM sealed with a key derived from SECRET_KEY
+(:data:`api.extensions.signing_key_sealer`). A process decrypts and parses each key once and then
 keeps it (``_loaded``), so signing never re-parses PEM.
 """
 from __future__ import annotations
 
-import base64
 import time
 import uuid
 from datetime import timedelta
 
-from cryptography.fernet import Fernet
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from flask import current_app
 from joserfc.jwk import ECKey, RSAKey
 from sqlalchemy import select
 
 from api.db import utcnow
-from api.extensions import db
+from api.extensions import db, signing_key_sealer
 from api.keys.models import SigningKey
 
 DEFAULT_ALGORITHM = "RS256"
@@ -40,13 +35,6 @@ _loaded: dict[str, RSAKey | ECKey] = {}
 _active: dict[uuid.UUID, tuple[float, str, str]] = {}
 
 
-def _fernet() -> Fernet:
-    secret = current_app.config["SECRET_KEY"].encode()
-    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
-               info=b"tessera signing keys").derive(secret)
-    return Fernet(base64.urlsafe_b64encode(key))
-
-
 def create_key(tenant_id: uuid.UUID, algorithm: str = DEFAULT_ALGORITHM) -> SigningKey:
     """A new active key for the tenant (added to the session, not committed)."""
     if algorithm not in ALGORITHMS:
@@ -55,7 +43,7 @@ def create_key(tenant_id: uuid.UUID, algorithm: str = DEFAULT_ALGORITHM) -> Sign
     kid = jwk.thumbprint()
     public = dict(jwk.as_dict(private=False), kid=kid, alg=algorithm, use="sig")
     key = SigningKey(tenant_id=tenant_id, kid=kid, algorithm=algorithm, public_jwk=public,
-                     private_key_encrypted=_fernet().encrypt(jwk.as_pem(private=True)).decode())
+                     private_key_encrypted=signing_key_sealer.seal(jwk.as_pem(private=True)))
     db.session.add(key)
     return key
 
@@ -85,7 +73,7 @@ def active_key(tenant_id: uuid.UUID) -> tuple[str, str, RSAKey | ECKey]:
             .where(SigningKey.tenant_id == tenant_id, SigningKey.is_active)
             .order_by(SigningKey.created_at.desc()).limit(1)).one()
         if kid not in _loaded:
-            pem = _fernet().decrypt(encrypted.encode())
+            pem = signing_key_sealer.unseal(encrypted)
             _loaded[kid] = _KEY_TYPES[alg].import_key(pem, parameters={"kid": kid})
         cached = _active[tenant_id] = (time.monotonic() + ACTIVE_KEY_TTL, kid, alg)
     _, kid, alg = cached

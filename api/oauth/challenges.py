@@ -21,7 +21,7 @@ from api.db import utcnow
 from api.errors import Conflict, DomainError, NotFound
 from api.extensions import db
 from api.oauth.models import AuthorizationRequest, Consent
-from api.oauth.server import narrow_scope
+from api.rbac.permissions import narrow_scope
 from api.security import digest, generate_secret
 from api.tenancy.models import Tenant
 from api.users import authentication
@@ -52,7 +52,8 @@ def start(client: Client, params: dict, scope: str, browser_id: str,
     challenge = generate_secret()
     db.session.add(AuthorizationRequest(
         challenge_hash=digest(challenge), browser_hash=digest(browser_id), client_id=client.id,
-        params=params, scope=narrow_scope(scope, user), user_id=user.id if user else None,
+        params=params, scope=narrow_scope(scope, user.permissions if user else None),
+        user_id=user.id if user else None,
         auth_time=auth_time, status=AUTHENTICATED if user else PENDING,
         expires_at=utcnow() + LIFETIME))
     return challenge
@@ -91,9 +92,9 @@ def log_in(challenge: str, tenant: Tenant, issuer: str, email: str, password: st
     pending = find(challenge)
     if pending.status not in (PENDING, AUTHENTICATED):
         raise Conflict("This sign-in request is already settled.")
-    user = authentication.authenticate(tenant, email, password, ip)
+    user = authentication.authenticate(tenant.id, email, password, ip)
     pending.user_id, pending.auth_time = user.id, utcnow()
-    pending.scope = narrow_scope(pending.scope, user)
+    pending.scope = narrow_scope(pending.scope, user.permissions)
     pending.status = AUTHENTICATED
     result = describe(pending, tenant)
     if not result["consent_required"]:
@@ -111,10 +112,10 @@ def decide(challenge: str, tenant: Tenant, issuer: str, approve: bool, remember:
     user = db.session.get(User, pending.user_id)
     client = db.session.get(Client, pending.client_id)
     pending.status = APPROVED if approve else DENIED
-    actor = audit.Actor("user", user.id, user.email)
     if approve and remember:
         _remember(user, client, pending.scope)
-    audit.record("consent.granted" if approve else "consent.denied", actor, client,
+    audit.record("consent.granted" if approve else "consent.denied", audit.Actor.of_user(user),
+                 client,
                  scope=pending.scope, remembered=bool(approve and remember))
     redirect_to = _resume_url(pending, issuer)
     db.session.commit()

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from authlib.oauth2 import OAuth2Error
 from authlib.integrations.flask_oauth2 import current_token
+from authlib.oauth2 import OAuth2Error
 from flask import Blueprint, Response, current_app, g, redirect, request
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
@@ -24,12 +24,10 @@ from api.frontend_key import frontend_only
 from api.keys import services as keys
 from api.oauth import challenges, session
 from api.oauth.schemas import ConsentSchema, LoginSchema
-from api.oauth.server import (NO_STORE, NO_STORE_ENDPOINTS, authorization, require_oauth,
-                              user_info)
+from api.oauth.server import NO_STORE, NO_STORE_ENDPOINTS, authorization, require_oauth, user_info
 from api.rbac.permissions import SCOPES
 from api.rest import load_body
 from api.tenancy.context import current_tenant, enter_tenant, issuer_url
-from api.tenancy.services import get_tenant
 from api.users.models import User, load_with_permissions
 
 bp = Blueprint("oauth", __name__)
@@ -84,7 +82,7 @@ def get_discovery():
 
 @well_known_bp.get("/.well-known/oauth-authorization-server/t/<slug>")
 def get_rfc8414_metadata(slug: str):
-    enter_tenant(get_tenant(slug))
+    enter_tenant(slug)
     return _cacheable(metadata())
 
 

@@ -34,7 +34,7 @@ from api.extensions import db
 from api.keys import services as keys
 from api.oauth import tokens
 from api.oauth.models import AuthorizationCode, Grant
-from api.rbac.permissions import IDENTITY_SCOPES, SCOPES
+from api.rbac.permissions import SCOPES, narrow_scope
 from api.security import digest, generate_secret
 from api.tenancy.context import current_tenant, issuer_url
 from api.users import authentication
@@ -45,14 +45,6 @@ CODE_LIFETIME = timedelta(minutes=10)
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 CONFIDENTIAL_AUTH = ["client_secret_basic", "client_secret_post"]
 ANY_CLIENT_AUTH = CONFIDENTIAL_AUTH + ["none"]
-
-
-def narrow_scope(scope: str, user: User | None) -> str:
-    """Scopes a user's token may carry: identity scopes plus the user's own permissions."""
-    if user is None or not scope:
-        return scope or ""
-    allowed = user.permissions.union(IDENTITY_SCOPES)
-    return " ".join(s for s in scope.split() if s in allowed)
 
 
 class TenantTokenGenerator(JWTBearerTokenGenerator):
@@ -75,7 +67,8 @@ class TenantTokenGenerator(JWTBearerTokenGenerator):
     def generate(self, grant_type, client, user=None, scope=None, expires_in=None,
                  include_refresh_token=True):
         """Narrow the scope to the user's permissions before minting (contract: RBAC)."""
-        scope = narrow_scope(self.get_allowed_scope(client, scope), user)
+        scope = narrow_scope(self.get_allowed_scope(client, scope),
+                             user.permissions if user else None)
         return super().generate(grant_type, client, user, scope, expires_in,
                                 include_refresh_token)
 
@@ -135,7 +128,7 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
         row = AuthorizationCode(
             code_hash=digest(code), client_id=oauth_request.client.id,
             user_id=oauth_request.user.id, redirect_uri=oauth_request.payload.redirect_uri,
-            scope=narrow_scope(oauth_request.scope, oauth_request.user),
+            scope=narrow_scope(oauth_request.scope, oauth_request.user.permissions),
             nonce=payload.get("nonce"), code_challenge=payload.get("code_challenge"),
             code_challenge_method=payload.get("code_challenge_method"),
             auth_time=g.get("auth_time") or utcnow(), expires_at=utcnow() + CODE_LIFETIME)
@@ -159,11 +152,12 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
         return None if row.is_expired() else row
 
     def _revoke_replayed(self, row: AuthorizationCode, client: Client) -> None:
-        audit.record("code.replayed", tokens.actor_for(client), row, outcome=audit.DENIED)
+        """RFC 6749 §4.1.2: a replayed code revokes what it issued (the endpoint commits)."""
+        actor = audit.Actor.of_client(client)
+        audit.record("code.replayed", actor, row, outcome=audit.DENIED)
         grant = row.grant_id and db.session.get(Grant, row.grant_id)
         if grant:
-            tokens.revoke_grant(grant, tokens.actor_for(client), "authorization code replayed")
-        db.session.commit()
+            tokens.revoke_grant(grant, actor, "authorization code replayed")
 
     def delete_authorization_code(self, authorization_code) -> None:
         """Codes are kept, marked used, so that a replay can be recognised."""
@@ -233,10 +227,10 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
         return super().issue_token(user, refresh_token)
 
     def _revoke_reused(self, token) -> None:
-        actor = tokens.actor_for(self.request.client)
+        """RFC 9700 §4.14: reuse revokes the whole family (the endpoint commits)."""
+        actor = audit.Actor.of_client(self.request.client)
         audit.record("refresh_token.reused", actor, token.grant, outcome=audit.DENIED)
         tokens.revoke_grant(token.grant, actor, "refresh token reused")
-        db.session.commit()
 
     def authenticate_user(self, refresh_token):
         if refresh_token.grant.user_id is None:
@@ -261,7 +255,7 @@ class PasswordGrant(grants.ResourceOwnerPasswordCredentialsGrant):
 
     def authenticate_user(self, username: str, password: str) -> User | None:
         try:
-            return authentication.authenticate(current_tenant(), username, password,
+            return authentication.authenticate(current_tenant().id, username, password,
                                                request.remote_addr)
         except authentication.SignInThrottled:
             raise InvalidGrantError("Too many failed sign-in attempts; try again later.")
@@ -291,7 +285,7 @@ class TenantRevocationEndpoint(TokenLookup, RevocationEndpoint):
     CLIENT_AUTH_METHODS = ANY_CLIENT_AUTH
 
     def revoke_token(self, token, oauth_request) -> None:
-        actor = tokens.actor_for(oauth_request.client)
+        actor = audit.Actor.of_client(oauth_request.client)
         if token.presented_as == "refresh_token":
             tokens.revoke_grant(token.grant, actor, "revoked by client")
         else:

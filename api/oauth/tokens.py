@@ -23,7 +23,6 @@ from sqlalchemy import select, update
 
 import observability
 from api import audit
-from api.clients.models import Client
 from api.db import utcnow
 from api.extensions import db
 from api.keys.models import SigningKey
@@ -37,13 +36,6 @@ TOKENS_ISSUED = observability.counter("tessera_tokens_issued_total", "Tokens iss
 TOKENS_REVOKED = observability.counter("tessera_tokens_revoked_total",
                                        "Grants and access tokens revoked", ["tenant", "kind"])
 _public_keys: dict[tuple[uuid.UUID, str], RSAKey | ECKey] = {}
-
-
-def actor_for(client: Client, user=None) -> audit.Actor:
-    """The audit actor of a token request: the user, or the client's service account."""
-    if user is not None:
-        return audit.Actor("user", user.id, user.email)
-    return audit.Actor("client", client.id, client.client_id)
 
 
 def _at(timestamp: int) -> datetime:
@@ -81,7 +73,8 @@ def record_issued(token: dict, request, tenant: Tenant) -> Token:
                 refresh_token_hash=digest(refresh) if refresh else None,
                 refresh_expires_at=refresh_expires_at if refresh else None)
     db.session.add(row)  # flushed with the audit event when the token endpoint commits
-    audit.record("token.issued", actor_for(client, user), grant, client_id=client.client_id,
+    actor = audit.Actor.of_user(user) if user else audit.Actor.of_client(client)
+    audit.record("token.issued", actor, grant, client_id=client.client_id,
                  grant_type=request.payload.grant_type, scope=row.scope, jti=row.jti)
     TOKENS_ISSUED.labels(request.payload.grant_type, tenant.slug).inc()
     return row

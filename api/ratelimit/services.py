@@ -3,10 +3,9 @@
 Each hit is one ``INSERT ... ON CONFLICT DO UPDATE ... RETURNING`` statement, so
 parallel requests cannot read the same count and both pass the limit. On
 PostgreSQL counters are written in their own short transaction, never the
-request's, so they do not hold row locks while the request does slow work (a
-password check). SQLite serialises every write transaction anyway, so there
-they share the request's transaction. Callers commit before raising on a
-failure, so failures always count.
+request's (:func:`api.db.independent_transaction`), so they do not hold row
+locks while the request does slow work (a password check), and a refused request
+that rolls back still counts.
 """
 from __future__ import annotations
 
@@ -19,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy import delete, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from api.db import independent_transaction
 from api.extensions import db
 from api.ratelimit.models import ThrottleCounter
 
@@ -27,14 +27,11 @@ _INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 @contextmanager
 def _own_transaction() -> Iterator[sa.Connection]:
-    bind = db.session.get_bind()
-    if isinstance(bind, sa.Engine) and bind.dialect.name == "postgresql":
-        with bind.begin() as connection:
+    with independent_transaction(db.session) as connection:
+        if connection.dialect.name == "postgresql":
             # A counter lost in a crash costs nothing; do not wait for the disk.
             connection.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
-            yield connection
-    else:  # SQLite, or a session joined to an outer transaction (the test suite)
-        yield db.session.connection()
+        yield connection
 
 
 def _window(window_seconds: int) -> int:

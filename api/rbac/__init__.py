@@ -1,1 +1,5 @@
-"""Role-based access control: permissions, system and custom roles."""
+"""Role-based access control, the catalogue: permission names, scopes, roles.
+
+The level above (who is calling, the bearer guard, the ceilings) is
+:mod:`api.access`; the ``/roles`` resource is :mod:`api.v1.roles`.
+"""

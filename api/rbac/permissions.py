@@ -1,8 +1,11 @@
-"""Permission names (``resource:action``) and the fixed sets of the system roles.
+"""Permission names (``resource:action``), the fixed sets of the system roles, and scopes.
 
 Permission names double as OAuth scopes: a user's token carries the user's
-permissions narrowed by the scopes granted to it.
+permissions narrowed by the scopes granted to it (:func:`narrow_scope`).
 """
+from __future__ import annotations
+
+from collections.abc import Iterable
 
 TENANT_READ = "tenant:read"
 TENANT_WRITE = "tenant:write"
@@ -52,3 +55,15 @@ IDENTITY_SCOPES = ("openid", "profile", "email", "offline_access")
 
 #: Every scope a client may be registered for.
 SCOPES = IDENTITY_SCOPES + ALL
+
+
+def narrow_scope(scope: str, permissions: Iterable[str] | None) -> str:
+    """The scopes a user's token may carry: identity scopes plus the user's own ``permissions``.
+
+    ``permissions`` is None when no user is involved (a client acting for itself):
+    the scope is then left as it is.
+    """
+    if permissions is None or not scope:
+        return scope or ""
+    allowed = set(permissions).union(IDENTITY_SCOPES)
+    return " ".join(s for s in scope.split() if s in allowed)

@@ -17,11 +17,12 @@ bp = Blueprint("tenant", __name__, url_prefix="/t/<slug>")
 
 @bp.url_value_preprocessor
 def resolve_tenant(endpoint, values) -> None:
-    enter_tenant(get_tenant(values.pop("slug")))
+    enter_tenant(values.pop("slug"))
 
 
-def enter_tenant(tenant: Tenant) -> None:
-    """Make ``tenant`` the request's tenant and scope the session to it."""
+def enter_tenant(slug: str) -> None:
+    """Make the tenant ``slug`` the request's tenant (404 if there is none); scope the session."""
+    tenant = get_tenant(slug, current_app.config["TENANT_CACHE_SECONDS"])
     g.tenant = tenant
     g.tenant_slug = tenant.slug  # for logs and metrics: a string outlives a rolled-back session
     set_tenant_scope(db.session, tenant.id)

@@ -1,9 +1,10 @@
-"""Tenant use cases: creation (with owner, roles and keys), lookup, listing.
+"""Tenant use cases: creation (with owner, roles and keys), lookup, listing, settings.
 
 Every request under ``/t/<slug>`` looks its tenant up, so each process keeps
-the tenants it has seen for ``TENANT_CACHE_SECONDS`` (5 by default) and hands
-the request a session-attached copy without a query. A rename or a change of
-token lifetimes therefore reaches every process within that time; a deletion
+the tenants it has seen for ``TENANT_CACHE_SECONDS`` (5 by default; the caller
+says how long) and hands the request a session-attached copy without a query.
+A rename or a change of token lifetimes therefore reaches every process within
+that time; a deletion
 revokes the tenant's tokens at once (``tenant_deleted``) and the issuer answers
 404 everywhere within that time. The settings endpoints read the tenant fresh.
 """
@@ -13,14 +14,13 @@ import time
 import uuid
 
 from blinker import Namespace
-from flask import current_app
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import make_transient_to_detached
 
 from api import audit
-from api.clients.services import console_client
+from api.clients.services import add_console_client
 from api.db import tenant_scope, utcnow
-from api.errors import Conflict, DomainError, NotFound
+from api.errors import Conflict, NotFound
 from api.extensions import db
 from api.keys import services as keys
 from api.rbac import permissions
@@ -29,7 +29,6 @@ from api.tenancy.models import Tenant
 from api.users.models import User
 from api.users.services import add_user
 
-
 #: A tenant was deleted: the OAuth server revokes its tokens (``sender`` is the tenant).
 tenant_deleted = Namespace().signal("tenant-deleted")
 
@@ -37,14 +36,10 @@ tenant_deleted = Namespace().signal("tenant-deleted")
 _cache: dict[str, tuple[float, Tenant]] = {}
 
 
-class SignUpThrottled(DomainError):
-    status = 429
-    title = "Too Many Requests"
-
-
 def create_tenant(slug: str, name: str, owner_email: str, owner_password: str,
-                  actor: audit.Actor) -> tuple[Tenant, User]:
-    """Create a tenant with its system roles, owner and first signing key."""
+                  actor: audit.Actor, frontend_url: str) -> tuple[Tenant, User]:
+    """Create a tenant with its system roles, owner, first signing key and console client
+    (whose redirect URI is under ``frontend_url``)."""
     if db.session.scalar(select(Tenant.id).where(Tenant.slug == slug)):
         raise Conflict(f"a tenant with slug {slug!r} already exists")
     tenant = Tenant(id=uuid.uuid4(), slug=slug, name=name)
@@ -56,15 +51,15 @@ def create_tenant(slug: str, name: str, owner_email: str, owner_password: str,
         db.session.flush()
         audit.record("tenant.created", actor, tenant, slug=slug)
         audit.record("user.created", actor, owner, role=permissions.OWNER)
+        add_console_client(frontend_url, slug, actor)
         db.session.commit()
-        console_client(current_app.config["PUBLIC_FRONTEND_URL"], slug)
     return tenant, owner
 
 
-def get_tenant(slug: str) -> Tenant:
-    """The live tenant with ``slug`` (from this process's cache when recent enough).
+def get_tenant(slug: str, cache_seconds: float = 0) -> Tenant:
+    """The live tenant with ``slug``; NotFound for unknown or deleted tenants.
 
-    NotFound for unknown or deleted tenants.
+    With ``cache_seconds``, this process's copy serves when it is that recent.
     """
     cached = _cache.get(slug)
     if cached is not None and cached[0] > time.monotonic():
@@ -74,14 +69,12 @@ def get_tenant(slug: str) -> Tenant:
                                .execution_options(populate_existing=True))
     if tenant is None:
         raise NotFound(f"no tenant {slug!r}")
-    _remember(tenant)
+    if cache_seconds:
+        _remember(tenant, cache_seconds)
     return tenant
 
 
-def _remember(tenant: Tenant) -> None:
-    seconds = current_app.config["TENANT_CACHE_SECONDS"]
-    if not seconds:
-        return
+def _remember(tenant: Tenant, seconds: float) -> None:
     columns = {attr.key: getattr(tenant, attr.key) for attr in inspect(Tenant).column_attrs}
     copy = Tenant(**columns)
     make_transient_to_detached(copy)

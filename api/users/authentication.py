@@ -8,6 +8,8 @@ Unknown users and wrong passwords get the same error after the same work.
 """
 from __future__ import annotations
 
+import uuid
+
 from sqlalchemy import select
 
 from api import audit
@@ -15,7 +17,6 @@ from api.db import utcnow
 from api.errors import DomainError
 from api.extensions import db
 from api.ratelimit import services as ratelimit
-from api.tenancy.models import Tenant
 from api.users.models import WITH_PERMISSIONS, User, normalize_email
 from api.users.passwords import hash_password, needs_rehash, verify_password
 
@@ -41,31 +42,30 @@ class SignInThrottled(DomainError):
         super().__init__("Too many failed sign-in attempts; try again in a few minutes.")
 
 
-def authenticate(tenant: Tenant, email: str, password: str, ip: str | None) -> User:
-    """The tenant's user with these credentials; commits and raises on failure."""
+def authenticate(tenant_id: uuid.UUID, email: str, password: str, ip: str | None) -> User:
+    """The tenant's user with these credentials; failures are recorded, then raised."""
     email = normalize_email(email)
-    account_keys = [f"signin:{tenant.id}:{email}:{ip}", f"signin:{tenant.id}:{email}"]
+    account_keys = [f"signin:{tenant_id}:{email}:{ip}", f"signin:{tenant_id}:{email}"]
     ip_key = f"signin-ip:{ip}"
     limits = dict(zip([*account_keys, ip_key], [ACCOUNT_AND_IP_LIMIT, ACCOUNT_LIMIT, IP_LIMIT]))
     hits = ratelimit.hit_all(list(limits), WINDOW_SECONDS)
     if any(hits[key] > limit for key, limit in limits.items()):
-        _fail(tenant, "sign_in.throttled", email)
+        _fail(tenant_id, "sign_in.throttled", email)
         raise SignInThrottled()
     user = db.session.execute(select(User).options(WITH_PERMISSIONS).where(
         User.email == email, User.deleted_at.is_(None))).unique().scalar_one_or_none()
     verified = verify_password(user.password_hash if user else None, password)
     if not (verified and user.can_sign_in):
-        _fail(tenant, "sign_in.failed", email)
+        _fail(tenant_id, "sign_in.failed", email)
         raise InvalidCredentials()
     ratelimit.settle(WINDOW_SECONDS, clear=account_keys, release=[ip_key])
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_sign_in_at = utcnow()
-    audit.record("sign_in.succeeded", audit.Actor("user", user.id, user.email), user)
+    audit.record("sign_in.succeeded", audit.Actor.of_user(user), user)
     return user
 
 
-def _fail(tenant: Tenant, action: str, email: str) -> None:
-    audit.record(action, audit.Actor("anonymous", label=email), tenant_id=tenant.id,
-                 outcome=audit.FAILURE, email=email)
-    db.session.commit()
+def _fail(tenant_id: uuid.UUID, action: str, email: str) -> None:
+    audit.record_now(action, audit.Actor.anonymous(email), tenant_id=tenant_id,
+                     outcome=audit.FAILURE, email=email)

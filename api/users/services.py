@@ -1,23 +1,18 @@
-"""User use cases: create, list, read, update (role, activity, password), delete.
+"""Users of a tenant, whoever asks: adding them, the password policy, owners.
 
-Every use case that a caller performs checks the ceilings in
-:mod:`api.rbac.policy`, audits, and commits once.
+The tenant REST API's use cases (:mod:`api.v1.users`) apply the caller's
+ceilings on top of these.
 """
 from __future__ import annotations
 
-import uuid
-
-from sqlalchemy import Select, func, select
+from sqlalchemy import func, select
 
 from api import audit
-from api.db import utcnow
-from api.errors import Conflict, InvalidInput, NotFound
+from api.errors import Conflict, InvalidInput
 from api.extensions import db
-from api.rbac import permissions, policy
-from api.rbac.caller import Caller, deny
+from api.rbac import permissions
 from api.rbac.models import Role, user_roles
 from api.rbac.services import role_by_name
-from api.users import signals
 from api.users.models import User, normalize_email
 from api.users.passwords import hash_password, password_problem
 
@@ -40,109 +35,21 @@ def add_user(email: str, password: str, role: Role) -> User:
     return user
 
 
-def create_user(email: str, password: str, role_name: str, actor: audit.Actor,
-                caller: Caller | None = None) -> User:
-    """Create a user with one role in the current tenant (``caller``: the ceilings apply)."""
-    role = role_by_name(role_name)
-    if caller is not None:
-        policy.check_can_assign(caller, role)
-    user = add_user(email, password, role)
+def create_user(email: str, password: str, role_name: str, actor: audit.Actor) -> User:
+    """Create a user with one role in the current tenant, audit it and commit."""
+    user = add_user(email, password, role_by_name(role_name))
     db.session.flush()
     audit.record("user.created", actor, user, role=role_name)
     db.session.commit()
     return user
 
 
-def list_users(email: str | None = None, role: str | None = None,
-               active: bool | None = None) -> Select:
-    """Live users, filtered, by email."""
-    statement = select(User).where(User.deleted_at.is_(None)).order_by(User.email)
-    if email:
-        statement = statement.where(User.email.contains(normalize_email(email), autoescape=True))
-    if role:
-        statement = statement.join(user_roles).join(Role).where(Role.name == role)
-    if active is not None:
-        statement = statement.where(User.is_active.is_(active))
-    return statement
-
-
-def get_user(user_id: uuid.UUID) -> User:
-    user = db.session.get(User, user_id)
-    if user is None or user.deleted_at is not None:
-        raise NotFound("No such user.")
-    return user
-
-
-def read_user(caller: Caller, user_id: uuid.UUID) -> User:
-    """Anyone with users:read sees any user; everyone sees themselves (profile:read)."""
-    is_self = caller.user is not None and caller.user.id == user_id
-    if not (caller.can(permissions.USERS_READ)
-            or (is_self and caller.can(permissions.PROFILE_READ))):
-        raise deny(caller, "Requires the users:read permission.", object_id=str(user_id))
-    return get_user(user_id)
-
-
-def _live_owner_count() -> int:
+def live_owner_count() -> int:
+    """How many active, undeleted owners the current tenant has."""
     return db.session.scalar(
         select(func.count(User.id)).join(user_roles).join(Role)
         .where(Role.name == permissions.OWNER, User.deleted_at.is_(None), User.is_active))
 
 
-def _is_owner(user: User) -> bool:
+def is_owner(user: User) -> bool:
     return any(role.name == permissions.OWNER for role in user.roles)
-
-
-def update_user(caller: Caller, user_id: uuid.UUID, changes: dict) -> User:
-    """Change a user's role, activity or password, within the caller's ceilings."""
-    user = get_user(user_id)
-    is_self = caller.user is not None and caller.user.id == user.id
-    if not caller.can(permissions.USERS_WRITE) and not (
-            is_self and set(changes) <= {"password"} and caller.can(permissions.PROFILE_WRITE)):
-        raise deny(caller, "Requires the users:write permission.", object_id=str(user.id))
-    if "role" in changes or changes.get("is_active") is False:
-        policy.check_can_manage(caller, user.roles)
-    if "role" in changes:
-        _change_role(caller, user, role_by_name(changes["role"]))
-    if "is_active" in changes and changes["is_active"] != user.is_active:
-        _change_activity(caller, user, changes["is_active"])
-    if "password" in changes:
-        check_password_policy(changes["password"])
-        user.password_hash = hash_password(changes["password"])
-        audit.record("user.password_changed", caller.actor, user)
-        signals.password_changed.send(user, actor=caller.actor,
-                                      keep=caller.token.grant_id if is_self else None)
-    db.session.commit()
-    return user
-
-
-def _change_role(caller: Caller, user: User, role: Role) -> None:
-    policy.check_can_assign(caller, role)
-    if _is_owner(user) and role.name != permissions.OWNER:
-        policy.check_not_last_owner(_live_owner_count())
-    before = user.permissions
-    user.roles = [role]
-    audit.record("user.role_changed", caller.actor, user, role=role.name)
-    if before - role.permission_names:
-        signals.permissions_reduced.send(user, actor=caller.actor)
-
-
-def _change_activity(caller: Caller, user: User, active: bool) -> None:
-    if not active and _is_owner(user):
-        policy.check_not_last_owner(_live_owner_count())
-    user.is_active = active
-    audit.record("user.activated" if active else "user.deactivated", caller.actor, user)
-    if not active:
-        signals.access_ended.send(user, actor=caller.actor)
-
-
-def delete_user(caller: Caller, user_id: uuid.UUID) -> None:
-    """Soft-delete a user and revoke everything they hold."""
-    user = get_user(user_id)
-    policy.check_can_manage(caller, user.roles)
-    if _is_owner(user):
-        policy.check_not_last_owner(_live_owner_count())
-    user.deleted_at = utcnow()
-    user.is_active = False
-    audit.record("user.deleted", caller.actor, user)
-    signals.access_ended.send(user, actor=caller.actor)
-    db.session.commit()

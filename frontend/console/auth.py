@@ -1,8 +1,8 @@
 """Console sign-in: the authorization code flow with PKCE, run server-side.
 
 The frontend is a first-party public client of each tenant. Tokens never reach
-the browser: they sit in the server-side session, are refreshed when the API
-answers 401, and are revoked at sign-out.
+the browser: they sit in the server-side session (:mod:`.sessions`), are
+refreshed when the API answers 401 (:mod:`.page`), and are revoked at sign-out.
 """
 from __future__ import annotations
 
@@ -11,10 +11,9 @@ import hashlib
 import hmac
 import secrets
 import time
-from functools import wraps
 from urllib.parse import urlencode
 
-from flask import current_app, g, redirect, request, url_for
+from flask import current_app, redirect, request, url_for
 
 from frontend import api_client
 from frontend.api_client import ApiError
@@ -96,52 +95,3 @@ def end(slug: str):
                         + urlencode({"post_logout_redirect_uri": signed_out}))
     clear_cookie(response, slug)
     return response
-
-
-class Console:
-    """The signed-in user's view of the tenant API, refreshing the access token as needed."""
-
-    def __init__(self, slug: str, session_id: str, data: dict):
-        self.slug, self.session_id, self.data = slug, session_id, data
-
-    def call(self, method: str, path: str, **kwargs) -> dict:
-        try:
-            return api_client.rest(method, self.slug, path, self.data["access_token"], **kwargs)
-        except ApiError as error:
-            if error.status != 401 or not self._refresh():
-                raise
-        return api_client.rest(method, self.slug, path, self.data["access_token"], **kwargs)
-
-    def _refresh(self) -> bool:
-        try:
-            tokens = api_client.token(self.slug, {
-                "grant_type": "refresh_token", "refresh_token": self.data["refresh_token"],
-                "client_id": self.data["client_id"]})
-        except ApiError:
-            return False
-        self.data.update(access_token=tokens["access_token"],
-                         refresh_token=tokens.get("refresh_token"))
-        sessions.save(self.session_id, self.data)
-        return True
-
-
-def console_page(view):
-    """Load the console session (or send the browser to sign in) and ``g.me``."""
-    @wraps(view)
-    def wrapper(slug: str, *args, **kwargs):
-        session_id = request.cookies.get(sessions.COOKIE)
-        data = sessions.load(session_id)
-        if not data or data.get("slug") != slug or "access_token" not in data:
-            return redirect(url_for("console.log_in", slug=slug))
-        g.console = Console(slug, session_id, data)
-        try:
-            g.me = g.console.call("GET", "/me")
-            return view(slug, *args, **kwargs)
-        except ApiError as error:
-            if error.status != 401:
-                raise
-        sessions.delete(session_id)
-        response = redirect(url_for("console.log_in", slug=slug))
-        clear_cookie(response, slug)
-        return response
-    return wrapper

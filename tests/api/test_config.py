@@ -1,4 +1,9 @@
 """Configuration from the environment, and production's refusal of weak secrets."""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from api.app import create_app
@@ -83,3 +88,23 @@ def test_tenant_cache_seconds(value, seconds):
 def test_tenant_cache_seconds_must_be_a_non_negative_number(value):
     with pytest.raises(ConfigError, match="TENANT_CACHE_SECONDS"):
         load_config("/tmp", {"TESSERA_ENV": "testing", "TENANT_CACHE_SECONDS": value})
+
+
+@pytest.mark.parametrize("name", ["PUBLIC_API_URL", "PUBLIC_FRONTEND_URL", "API_INTERNAL_URL"])
+def test_urls_must_be_http(name):
+    with pytest.raises(ConfigError, match=name):
+        load_config("/tmp", {"TESSERA_ENV": "testing", name: "localhost:8080"})
+
+
+@pytest.mark.parametrize("args", [["db", "upgrade"], ["tenants", "list"], ["purge"]])
+def test_cli_without_production_settings_prints_one_line(tmp_path, args):
+    """No traceback: the operator reads what to set."""
+    env = {key: value for key, value in os.environ.items()
+           if key not in ("SECRET_KEY", "FRONTEND_API_KEY", "TESSERA_ENV")}
+    result = subprocess.run([str(Path(sys.executable).parent / "flask"), "--app", "api", *args],
+                            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        "Error: SECRET_KEY is missing or set to the development default; set SECRET_KEY to a "
+        "long random value (e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`)"
+        " or TESSERA_ENV=development"]

@@ -4,7 +4,7 @@ from sqlalchemy import func, select
 
 from api.db import unscoped
 from api.models import AuditEvent, Client, Grant, Project, Role, User
-from tests.api.conftest import Callers
+from tests.helpers import Callers
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from api.db import tenant_scope
 from api.oauth.models import Grant
 from api.rbac import permissions as p
 from api.users.models import User
-from tests.api.conftest import CLIENT_SCOPE
+from tests.helpers import CLIENT_SCOPE
 from tests.factories import PASSWORD
 
 _numbers = itertools.count()

@@ -4,7 +4,7 @@ import uuid
 from api.db import tenant_scope
 from api.oauth.models import Grant
 from tests.factories import PASSWORD
-from tests.oauth.conftest import basic_auth
+from tests.helpers import basic_auth
 
 
 def test_client_secret_is_shown_once_and_rotates(owner, client):

@@ -29,6 +29,16 @@ def test_invalid_fields_are_422_problem_documents(owner, path, body, field):
     assert response.status_code == 422, response.json
     assert response.mimetype == "application/problem+json"
     assert field in response.json["errors"]
+    messages = response.json["errors"][field]
+    assert messages and all(isinstance(message, str) for message in messages)
+
+
+def test_messages_about_list_items_name_the_item(owner):
+    response = owner.post("/clients", json={
+        "client_name": "x", "grant_types": ["authorization_code"],
+        "redirect_uris": ["https://ok.example/cb", "http://evil.example/cb"]})
+    assert response.json["errors"] == {
+        "redirect_uris": ["item 2: must use https (http is allowed only on loopback)"]}
 
 
 def test_malformed_json_is_400(owner):

@@ -7,7 +7,7 @@ from authlib.integrations.requests_client import OAuth2Session
 
 from api.users.authentication import ACCOUNT_AND_IP_LIMIT
 from tests.live import CALLBACK
-from tests.e2e.test_oauth_clients import discover, get_me, sign_in_through_frontend
+from tests.helpers import discover, get_me, sign_in_through_frontend
 
 PARALLEL = 8
 

@@ -3,13 +3,13 @@
 requests-oauthlib and Authlib's requests client speak the protocol; PyJWT (not
 joserfc, which signs) verifies every JWT against the published JWKS.
 """
-import jwt as pyjwt
 import pytest
 import requests
 from authlib.integrations.requests_client import OAuth2Session
 from oauthlib.oauth2 import BackendApplicationClient, LegacyApplicationClient
 from requests_oauthlib import OAuth2Session as RequestsOAuth2Session
 
+from tests.helpers import discover, get_me, sign_in_through_frontend, verify_jwt
 from tests.live import CALLBACK
 
 
@@ -17,23 +17,6 @@ from tests.live import CALLBACK
 def loopback_http_is_fine(monkeypatch):
     """requests-oauthlib insists on https; these servers are on loopback."""
     monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")
-
-
-def discover(live) -> dict:
-    return requests.get(f"{live.issuer}/.well-known/openid-configuration", timeout=5).json()
-
-
-def verify_jwt(live, token: str, audience: str, typ: str = "at+jwt") -> dict:
-    """Verify with PyJWT using the key the JWKS publishes for the token's kid."""
-    assert pyjwt.get_unverified_header(token)["typ"] == typ
-    signing_key = pyjwt.PyJWKClient(discover(live)["jwks_uri"]).get_signing_key_from_jwt(token)
-    return pyjwt.decode(token, signing_key.key, algorithms=["RS256", "ES256"],
-                        audience=audience, issuer=live.issuer)
-
-
-def get_me(live, access_token):
-    return requests.get(f"{live.issuer}/api/v1/me", timeout=5,
-                        headers={"Authorization": f"Bearer {access_token}"})
 
 
 def test_client_credentials_with_requests_oauthlib(live):
@@ -62,26 +45,6 @@ def test_password_grant_and_refresh_with_requests_oauthlib(live):
         "grant_type": "refresh_token", "refresh_token": token["refresh_token"]})
     assert reuse.status_code == 400 and reuse.json()["error"] == "invalid_grant"
     assert get_me(live, refreshed["access_token"]).status_code == 401
-
-
-def sign_in_through_frontend(live, browser: requests.Session, authorization_url: str,
-                             email: str) -> str:
-    """Play the browser and the frontend; returns the client's callback URL."""
-    to_frontend = browser.get(authorization_url, allow_redirects=False, timeout=5)
-    assert to_frontend.status_code == 302
-    challenge = to_frontend.headers["Location"].split("challenge=")[1]
-    api = f"{live.issuer}/sign-in/challenges/{challenge}"
-    headers = {"X-Frontend-Key": live.frontend_key}
-    response = requests.post(f"{api}/login", json={"email": email, "password": live.password},
-                             headers=headers, timeout=10)
-    assert response.status_code == 200, response.text
-    step = response.json()
-    if step["consent_required"]:
-        step = requests.post(f"{api}/consent", json={"approve": True}, headers=headers,
-                             timeout=5).json()
-    back = browser.get(step["redirect_to"], allow_redirects=False, timeout=5)
-    assert back.status_code == 302
-    return back.headers["Location"]
 
 
 def test_authorization_code_with_pkce_using_authlib_client(live):

@@ -1,51 +1,7 @@
 """Console sign-in through the authorization code flow, server-side sessions, console pages."""
 import re
-from urllib.parse import urlsplit
 
-import pytest
-import requests
-
-from frontend.app import create_app
-from tests.frontend.test_signin import csrf_token
-
-
-@pytest.fixture
-def frontend(live, tmp_path):
-    app = create_app({"API_INTERNAL_URL": live.base_url, "PUBLIC_API_URL": live.base_url,
-                      "FRONTEND_API_KEY": live.frontend_key})
-    app.instance_path = str(tmp_path)
-    return app.test_client()
-
-
-def local(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.path}?{parts.query}" if parts.query else parts.path
-
-
-def console_cookie(frontend) -> str | None:
-    cookie = frontend.get_cookie("tessera_console", path="/t/live/console")
-    return cookie.value if cookie else None
-
-
-def sign_in(frontend, live, email):
-    """Browser (requests, at the API) and frontend (test client) through the whole flow."""
-    browser = requests.Session()
-    start = frontend.get("/t/live/console/login")
-    assert start.status_code == 302 and start.headers["Location"].startswith(live.issuer)
-    pending_id = console_cookie(frontend)
-    at_api = browser.get(start.headers["Location"], allow_redirects=False, timeout=5)
-    login = frontend.get(local(at_api.headers["Location"]))
-    challenge = re.search(r'name="challenge" type="hidden" value="([^"]+)"',
-                          login.get_data(as_text=True)).group(1)
-    posted = frontend.post("/t/live/login", data={"csrf_token": csrf_token(login),
-                                                  "challenge": challenge, "email": email,
-                                                  "password": live.password})
-    assert posted.status_code == 303, posted.get_data(as_text=True)  # first party: no consent
-    back = browser.get(posted.headers["Location"], allow_redirects=False, timeout=5)
-    callback = frontend.get(local(back.headers["Location"]))
-    assert callback.status_code == 302 and callback.headers["Location"].endswith("/console")
-    assert console_cookie(frontend) not in (None, pending_id)  # the id rotated at sign-in
-    return browser
+from tests.helpers import csrf_token, sign_in
 
 
 def test_console_requires_sign_in(frontend):

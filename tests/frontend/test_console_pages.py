@@ -2,12 +2,11 @@
 import re
 import uuid
 
-from tests.frontend.test_console import frontend, sign_in  # noqa: F401  (fixture)
-from tests.frontend.test_signin import csrf_token
 from tests.factories import PASSWORD
+from tests.helpers import csrf_token, sign_in
 
 
-def test_users_page_creates_filters_changes_role_and_deactivates(frontend, live):  # noqa: F811
+def test_users_page_creates_filters_changes_role_and_deactivates(frontend, live):
     sign_in(frontend, live, live.owner)
     page = frontend.get("/t/live/console/users")
     email = f"new-{uuid.uuid4().hex[:6]}@live.example"
@@ -26,7 +25,7 @@ def test_users_page_creates_filters_changes_role_and_deactivates(frontend, live)
     assert "Deactivated" in deactivated.get_data(as_text=True)
 
 
-def test_api_refusals_are_shown_as_messages(frontend, live):  # noqa: F811
+def test_api_refusals_are_shown_as_messages(frontend, live):
     sign_in(frontend, live, live.owner)
     page = frontend.get("/t/live/console/users")
     weak = frontend.post("/t/live/console/users", data={
@@ -36,7 +35,7 @@ def test_api_refusals_are_shown_as_messages(frontend, live):  # noqa: F811
     assert "password: " in weak.get_data(as_text=True)
 
 
-def test_roles_page_creates_a_custom_role(frontend, live):  # noqa: F811
+def test_roles_page_creates_a_custom_role(frontend, live):
     sign_in(frontend, live, live.owner)
     page = frontend.get("/t/live/console/roles")
     name = f"auditors-{uuid.uuid4().hex[:4]}"
@@ -47,7 +46,7 @@ def test_roles_page_creates_a_custom_role(frontend, live):  # noqa: F811
     assert f"Role {name} created." in html and "(system)" in html
 
 
-def test_audit_page_filters(frontend, live):  # noqa: F811
+def test_audit_page_filters(frontend, live):
     sign_in(frontend, live, live.owner)
     page = frontend.get("/t/live/console/audit", query_string={"action": "sign_in.*"})
     html = page.get_data(as_text=True)
@@ -55,13 +54,13 @@ def test_audit_page_filters(frontend, live):  # noqa: F811
     assert "<td>token.issued</td>" not in html
 
 
-def test_settings_are_for_owners_only(frontend, live):  # noqa: F811
+def test_settings_are_for_owners_only(frontend, live):
     sign_in(frontend, live, "user0@live.example")
     assert "Settings</a>" not in frontend.get("/t/live/console").get_data(as_text=True)
     assert frontend.get("/t/live/console/settings").status_code == 403
 
 
-def test_owner_changes_settings(frontend, live):  # noqa: F811
+def test_owner_changes_settings(frontend, live):
     sign_in(frontend, live, live.owner)
     page = frontend.get("/t/live/console/settings")
     saved = frontend.post("/t/live/console/settings", data={
@@ -74,7 +73,7 @@ def test_owner_changes_settings(frontend, live):  # noqa: F811
     assert "Settings saved." not in bad.get_data(as_text=True)
 
 
-def test_sign_up_page_creates_a_tenant(frontend, live):  # noqa: F811
+def test_sign_up_page_creates_a_tenant(frontend, live):
     # Its own end-user address (a documentation-range label, no traffic goes there): the
     # Schemathesis run fills the sign-up throttle of 127.0.0.1 on the same live API.
     frontend.environ_base["REMOTE_ADDR"] = "192.0.2.10"
@@ -91,7 +90,7 @@ def test_sign_up_page_creates_a_tenant(frontend, live):  # noqa: F811
     assert taken.status_code == 422 and "already exists" in taken.get_data(as_text=True)
 
 
-def test_an_expired_access_token_is_refreshed_transparently(frontend, live):  # noqa: F811
+def test_an_expired_access_token_is_refreshed_transparently(frontend, live):
     from frontend.console import sessions
     sign_in(frontend, live, live.owner)
     session_id = frontend.get_cookie("tessera_console", path="/t/live/console").value
@@ -105,7 +104,7 @@ def test_an_expired_access_token_is_refreshed_transparently(frontend, live):  # 
         assert sessions.load(session_id)["access_token"] != "expired.or.revoked"
 
 
-def test_client_edit_and_secret_rotation(frontend, live):  # noqa: F811
+def test_client_edit_and_secret_rotation(frontend, live):
     sign_in(frontend, live, live.owner)
     page = frontend.get("/t/live/console/clients")
     created = frontend.post("/t/live/console/clients", data={
@@ -131,7 +130,7 @@ def test_client_edit_and_secret_rotation(frontend, live):  # noqa: F811
     assert "shown only this once" in rotated.get_data(as_text=True)
 
 
-def test_role_edit_user_delete_and_password_change(frontend, live):  # noqa: F811
+def test_role_edit_user_delete_and_password_change(frontend, live):
     sign_in(frontend, live, live.owner)
     roles = frontend.get("/t/live/console/roles")
     name = f"editors-{uuid.uuid4().hex[:4]}"
@@ -158,7 +157,7 @@ def test_role_edit_user_delete_and_password_change(frontend, live):  # noqa: F81
     assert email not in deleted.get_data(as_text=True)
 
 
-def test_changing_the_password_in_the_account_page(frontend, live):  # noqa: F811
+def test_changing_the_password_in_the_account_page(frontend, live):
     email = f"pw-{uuid.uuid4().hex[:6]}@live.example"
     sign_in(frontend, live, live.owner)
     users = frontend.get("/t/live/console/users")

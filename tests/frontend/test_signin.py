@@ -1,20 +1,12 @@
 """Sign-in and consent pages against the live API (the frontend talks to it over HTTP)."""
-import re
 from urllib.parse import parse_qs, urlsplit
 
-import pytest
 import requests
 from authlib.integrations.requests_client import OAuth2Session
 
 from frontend.app import create_app
+from tests.helpers import csrf_token
 from tests.live import CALLBACK, XSS_NAME
-
-
-@pytest.fixture
-def frontend(live):
-    app = create_app({"API_INTERNAL_URL": live.base_url, "PUBLIC_API_URL": live.base_url,
-                      "FRONTEND_API_KEY": live.frontend_key})
-    return app.test_client()
 
 
 def start_flow(live, client_name="web", scope="openid email projects:read"):
@@ -29,12 +21,7 @@ def start_flow(live, client_name="web", scope="openid email projects:read"):
     return browser, parse_qs(urlsplit(response.headers["Location"]).query)["challenge"][0]
 
 
-def csrf_token(page) -> str:
-    tag = re.search(r'<input[^>]*name="csrf_token"[^>]*>', page.get_data(as_text=True)).group(0)
-    return re.search(r'value="([^"]+)"', tag).group(1)
-
-
-def sign_in(frontend, challenge, email="user1@live.example", password=None, live=None):
+def submit_login(frontend, challenge, email="user1@live.example", password=None, live=None):
     page = frontend.get(f"/t/live/login?challenge={challenge}")
     return frontend.post("/t/live/login", data={
         "csrf_token": csrf_token(page), "challenge": challenge, "email": email,
@@ -56,7 +43,7 @@ def test_login_page_shows_tenant_client_and_scopes_in_plain_words(frontend, live
 
 def test_full_flow_with_consent_ends_in_a_code(frontend, live):
     browser, challenge = start_flow(live)
-    signed_in = sign_in(frontend, challenge, live=live)
+    signed_in = submit_login(frontend, challenge, live=live)
     assert signed_in.status_code == 303
     assert signed_in.headers["Location"].startswith("/t/live/consent?challenge=")
     consent = frontend.get(signed_in.headers["Location"])
@@ -70,7 +57,7 @@ def test_full_flow_with_consent_ends_in_a_code(frontend, live):
 
 def test_deny_sends_access_denied_to_the_client(frontend, live):
     browser, challenge = start_flow(live)
-    consent = frontend.get(sign_in(frontend, challenge, live=live).headers["Location"])
+    consent = frontend.get(submit_login(frontend, challenge, live=live).headers["Location"])
     decided = frontend.post("/t/live/consent", data={
         "csrf_token": csrf_token(consent), "challenge": challenge, "deny": "1"})
     back = browser.get(decided.headers["Location"], allow_redirects=False, timeout=5)
@@ -79,7 +66,7 @@ def test_deny_sends_access_denied_to_the_client(frontend, live):
 
 def test_wrong_password_is_shown_on_the_page(frontend, live):
     _, challenge = start_flow(live)
-    response = sign_in(frontend, challenge, password="not my password", live=live)
+    response = submit_login(frontend, challenge, password="not my password", live=live)
     assert response.status_code == 401
     assert "The email or password is incorrect." in response.get_data(as_text=True)
 

@@ -1,29 +1,10 @@
-"""Helpers for driving the protocol endpoints through the Flask test client."""
-import base64
-import hashlib
-import secrets
-from urllib.parse import parse_qs, urlsplit
+"""Fixtures for driving the protocol endpoints through the Flask test client."""
+from urllib.parse import urlsplit
 
 import pytest
 
 from tests.factories import PASSWORD
-
-REDIRECT_URI = "https://app.example/callback"
-
-
-def basic_auth(client_id: str, secret: str) -> dict:
-    raw = base64.b64encode(f"{client_id}:{secret}".encode()).decode()
-    return {"Authorization": f"Basic {raw}"}
-
-
-def pkce_pair() -> tuple[str, str]:
-    verifier = secrets.token_urlsafe(48)
-    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
-    return verifier, challenge.rstrip(b"=").decode()
-
-
-def query(location: str) -> dict:
-    return {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
+from tests.helpers import REDIRECT_URI, basic_auth, pkce_pair, query
 
 
 class OAuthHelper:

@@ -5,7 +5,7 @@ from sqlalchemy import update
 
 from api.db import tenant_scope, utcnow
 from api.oauth.models import AuthorizationCode, AuthorizationRequest
-from tests.oauth.conftest import REDIRECT_URI, pkce_pair, query
+from tests.helpers import REDIRECT_URI, pkce_pair, query
 
 ISSUER = "http://localhost:8080/t/acme"
 

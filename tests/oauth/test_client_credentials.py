@@ -6,7 +6,7 @@ from sqlalchemy import select
 from api.audit.models import AuditEvent
 from api.db import tenant_scope
 from api.oauth.models import Grant, Token
-from tests.oauth.conftest import basic_auth
+from tests.helpers import basic_auth
 
 
 def test_issues_a_jwt_access_token_with_the_contract_claims(oauth, service, tenant, client):

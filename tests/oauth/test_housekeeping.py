@@ -6,7 +6,7 @@ from sqlalchemy import func, select, update
 from api.app import create_app
 from api.db import tenant_scope, utcnow
 from api.oauth.models import AuthorizationCode, Grant
-from tests.oauth.conftest import basic_auth, pkce_pair
+from tests.helpers import basic_auth, pkce_pair
 
 SPA_ORIGIN = "http://localhost:3000"
 

@@ -1,7 +1,7 @@
 """Revocation (RFC 7009) and introspection (RFC 7662)."""
 import pytest
 
-from tests.oauth.conftest import basic_auth
+from tests.helpers import basic_auth
 
 
 def introspect(oauth, service, token, **form):

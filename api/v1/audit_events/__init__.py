@@ -1,0 +1,1 @@
+"""``/audit-events``: the security log, read-only, filtered and paged."""

@@ -1,0 +1,84 @@
+"""``/clients`` use cases: registration, edits, secret rotation, deletion, within the
+caller's ceilings."""
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import Select, select
+
+from api import audit
+from api.access import policy
+from api.access.caller import Caller
+from api.clients import services as clients
+from api.clients.models import PUBLIC_AUTH_METHOD, Client
+from api.errors import Conflict, NotFound
+from api.extensions import db
+from api.rbac.permissions import ALL
+from api.security import digest, generate_secret
+
+
+def _check_scope_ceiling(caller: Caller, scope: str) -> None:
+    policy.check_can_grant(caller, set(scope.split()) & set(ALL), "a client scope")
+
+
+def create_client(caller: Caller, client_name: str, grant_types: list[str], scope: str,
+                  redirect_uris: list[str], auth_method: str) -> tuple[Client, str | None]:
+    """Register a client whose scopes the caller holds; returns it and its secret."""
+    _check_scope_ceiling(caller, scope)
+    return clients.create_client(client_name, grant_types, scope, redirect_uris,
+                                 public=auth_method == PUBLIC_AUTH_METHOD, actor=caller.actor,
+                                 auth_method=auth_method)
+
+
+def list_clients(client_name: str | None = None) -> Select:
+    statement = select(Client).order_by(Client.client_name)
+    if client_name:
+        statement = statement.where(Client.client_name.icontains(client_name, autoescape=True))
+    return statement
+
+
+def get_client(client_uuid: uuid.UUID) -> Client:
+    client = db.session.get(Client, client_uuid)
+    if client is None:
+        raise NotFound("No such client.")
+    return client
+
+
+def update_client(caller: Caller, client_uuid: uuid.UUID, changes: dict) -> Client:
+    """Edit name, redirect URIs, grants or scope (RFC 7592 semantics, partial)."""
+    client = get_client(client_uuid)
+    grant_types = list(dict.fromkeys(changes.get("grant_types", client.grant_types)))
+    scope = changes.get("scope", client.scope)
+    redirect_uris = list(dict.fromkeys(changes.get("redirect_uris", client.redirect_uris)))
+    clients.check_registration(grant_types, scope, redirect_uris, client.is_public)
+    if "scope" in changes:
+        _check_scope_ceiling(caller, scope)
+    client.client_name = changes.get("client_name", client.client_name)
+    client.grant_types, client.redirect_uris = grant_types, redirect_uris
+    client.scope = " ".join(dict.fromkeys(scope.split()))
+    client.response_types = clients.response_types_for(grant_types)
+    audit.record("client.updated", caller.actor, client, changed=sorted(changes))
+    db.session.commit()
+    return client
+
+
+def rotate_secret(caller: Caller, client_uuid: uuid.UUID) -> tuple[Client, str]:
+    """A new secret (shown once); the old one stops working at once."""
+    client = get_client(client_uuid)
+    if client.is_public:
+        raise Conflict("A public client has no secret.")
+    secret = generate_secret()
+    client.client_secret_hash = digest(secret)
+    audit.record("client.secret_rotated", caller.actor, client)
+    db.session.commit()
+    return client, secret
+
+
+def delete_client(caller: Caller, client_uuid: uuid.UUID) -> None:
+    """Delete a client; its grants and tokens go with it."""
+    client = get_client(client_uuid)
+    if client.is_first_party:
+        raise Conflict("The console client cannot be deleted.")
+    audit.record("client.deleted", caller.actor, client, client_id=client.client_id)
+    db.session.delete(client)
+    db.session.commit()

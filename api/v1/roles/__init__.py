@@ -1,0 +1,1 @@
+"""``/roles``: the system roles and the tenant's custom roles."""

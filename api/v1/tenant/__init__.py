@@ -1,0 +1,1 @@
+"""``/tenant`` (the caller's tenant settings) and ``POST /api/v1/tenants`` (sign-up)."""

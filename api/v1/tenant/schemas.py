@@ -1,0 +1,36 @@
+"""Tenant payloads: shape and format only."""
+from marshmallow import Schema, fields, validate
+
+from api.tenancy.models import SLUG_PATTERN
+
+SLUG = validate.Regexp(SLUG_PATTERN, error="must be 2-63 lowercase letters, digits or hyphens")
+
+
+class TenantCreateSchema(Schema):
+    slug = fields.String(required=True, validate=SLUG)
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    owner_email = fields.Email(required=True, validate=validate.Length(max=320))
+    owner_password = fields.String(required=True, load_only=True,
+                                   validate=validate.Length(max=256))
+
+
+class TenantSchema(Schema):
+    id = fields.UUID()
+    slug = fields.String()
+    name = fields.String()
+    access_token_lifetime = fields.Integer()
+    refresh_token_lifetime = fields.Integer()
+    self_signup_enabled = fields.Boolean()
+    created_at = fields.AwareDateTime()
+
+
+class TenantUpdateSchema(Schema):
+    name = fields.String(validate=validate.Length(min=1, max=200))
+    access_token_lifetime = fields.Integer(validate=validate.Range(min=60, max=86_400))
+    refresh_token_lifetime = fields.Integer(validate=validate.Range(min=3600,
+                                                                    max=365 * 86_400))
+    self_signup_enabled = fields.Boolean()
+
+
+class TenantCreatedSchema(TenantSchema):
+    issuer = fields.String()

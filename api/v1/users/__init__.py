@@ -1,0 +1,1 @@
+"""``/users``: the tenant's users, managed within the caller's ceilings."""

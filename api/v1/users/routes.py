@@ -1,0 +1,47 @@
+"""``/users`` and ``/users/{id}``."""
+import uuid
+
+from flask import Blueprint
+
+from api.access.guard import current_caller, require_permission
+from api.rbac.permissions import USERS_READ, USERS_WRITE
+from api.rest import listing, load_body
+from api.v1.users import services
+from api.v1.users.schemas import UserCreateSchema, UserListArgs, UserSchema, UserUpdateSchema
+
+bp = Blueprint("users", __name__)
+user_schema = UserSchema()
+
+
+@bp.get("/users")
+@require_permission(USERS_READ)
+def list_users():
+    return listing(UserListArgs(), user_schema, services.list_users)
+
+
+@bp.post("/users")
+@require_permission(USERS_WRITE)
+def create_user():
+    data = load_body(UserCreateSchema())
+    user = services.create_user(current_caller(), data["email"], data["password"], data["role"])
+    return user_schema.dump(user), 201
+
+
+@bp.get("/users/<uuid:user_id>")
+@require_permission()
+def get_user(user_id: uuid.UUID):
+    return user_schema.dump(services.read_user(current_caller(), user_id))
+
+
+@bp.patch("/users/<uuid:user_id>")
+@require_permission()
+def update_user(user_id: uuid.UUID):
+    data = load_body(UserUpdateSchema())
+    return user_schema.dump(services.update_user(current_caller(), user_id, data))
+
+
+@bp.delete("/users/<uuid:user_id>")
+@require_permission(USERS_WRITE)
+def delete_user(user_id: uuid.UUID):
+    services.delete_user(current_caller(), user_id)
+    return "", 204

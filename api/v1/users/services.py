@@ -1,0 +1,115 @@
+"""``/users`` use cases: create, list, read, update (role, activity, password), delete.
+
+Every use case checks the caller's ceilings in :mod:`api.access.policy`, audits,
+and commits once.
+"""
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import Select, select
+
+from api import audit
+from api.access import policy
+from api.access.caller import Caller, deny
+from api.db import utcnow
+from api.errors import NotFound
+from api.extensions import db
+from api.rbac import permissions
+from api.rbac.models import Role, user_roles
+from api.rbac.services import role_by_name
+from api.users import services as users
+from api.users import signals
+from api.users.models import User, normalize_email
+from api.users.passwords import hash_password
+
+
+def create_user(caller: Caller, email: str, password: str, role_name: str) -> User:
+    """Create a user with one role, never above the caller's own."""
+    policy.check_can_assign(caller, role_by_name(role_name))
+    return users.create_user(email, password, role_name, caller.actor)
+
+
+def list_users(email: str | None = None, role: str | None = None,
+               active: bool | None = None) -> Select:
+    """Live users, filtered, by email."""
+    statement = select(User).where(User.deleted_at.is_(None)).order_by(User.email)
+    if email:
+        statement = statement.where(User.email.contains(normalize_email(email), autoescape=True))
+    if role:
+        statement = statement.join(user_roles).join(Role).where(Role.name == role)
+    if active is not None:
+        statement = statement.where(User.is_active.is_(active))
+    return statement
+
+
+def get_user(user_id: uuid.UUID) -> User:
+    user = db.session.get(User, user_id)
+    if user is None or user.deleted_at is not None:
+        raise NotFound("No such user.")
+    return user
+
+
+def read_user(caller: Caller, user_id: uuid.UUID) -> User:
+    """Anyone with users:read sees any user; everyone sees themselves (profile:read)."""
+    is_self = caller.user is not None and caller.user.id == user_id
+    if not (caller.can(permissions.USERS_READ)
+            or (is_self and caller.can(permissions.PROFILE_READ))):
+        raise deny(caller, "Requires the users:read permission.", object_id=str(user_id))
+    return get_user(user_id)
+
+
+def update_user(caller: Caller, user_id: uuid.UUID, changes: dict) -> User:
+    """Change a user's role, activity or password, within the caller's ceilings."""
+    user = get_user(user_id)
+    is_self = caller.user is not None and caller.user.id == user.id
+    if not caller.can(permissions.USERS_WRITE) and not (
+            is_self and set(changes) <= {"password"} and caller.can(permissions.PROFILE_WRITE)):
+        raise deny(caller, "Requires the users:write permission.", object_id=str(user.id))
+    if "role" in changes or changes.get("is_active") is False:
+        policy.check_can_manage(caller, user.roles)
+    if "role" in changes:
+        _change_role(caller, user, role_by_name(changes["role"]))
+    if "is_active" in changes and changes["is_active"] != user.is_active:
+        _change_activity(caller, user, changes["is_active"])
+    if "password" in changes:
+        users.check_password_policy(changes["password"])
+        user.password_hash = hash_password(changes["password"])
+        audit.record("user.password_changed", caller.actor, user)
+        signals.password_changed.send(user, actor=caller.actor,
+                                      keep=caller.token.grant_id if is_self else None)
+    db.session.commit()
+    return user
+
+
+def _change_role(caller: Caller, user: User, role: Role) -> None:
+    policy.check_can_assign(caller, role)
+    if users.is_owner(user) and role.name != permissions.OWNER:
+        policy.check_not_last_owner(users.live_owner_count())
+    before = user.permissions
+    user.roles = [role]
+    audit.record("user.role_changed", caller.actor, user, role=role.name)
+    if before - role.permission_names:
+        signals.permissions_reduced.send(user, actor=caller.actor)
+
+
+def _change_activity(caller: Caller, user: User, active: bool) -> None:
+    if not active and users.is_owner(user):
+        policy.check_not_last_owner(users.live_owner_count())
+    user.is_active = active
+    audit.record("user.activated" if active else "user.deactivated", caller.actor, user)
+    if not active:
+        signals.access_ended.send(user, actor=caller.actor)
+
+
+def delete_user(caller: Caller, user_id: uuid.UUID) -> None:
+    """Soft-delete a user and revoke everything they hold."""
+    user = get_user(user_id)
+    policy.check_can_manage(caller, user.roles)
+    if users.is_owner(user):
+        policy.check_not_last_owner(users.live_owner_count())
+    user.deleted_at = utcnow()
+    user.is_active = False
+    audit.record("user.deleted", caller.actor, user)
+    signals.access_ended.send(user, actor=caller.actor)
+    db.session.commit()

@@ -1,0 +1,25 @@
+"""Console: the tenant's settings (owners)."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, g, redirect, render_template, url_for
+
+from frontend.console.forms import SettingsForm
+from frontend.console.page import can, console_page
+from frontend.feedback import flash_outcome
+
+bp = Blueprint("settings", __name__)
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@console_page
+def manage_settings(slug: str):
+    if not can("tenant:write"):
+        abort(403, "Only owners manage the tenant's settings.")
+    tenant = g.console.call("GET", "/tenant")
+    form = SettingsForm(data=tenant)
+    if form.validate_on_submit() and flash_outcome(lambda: g.console.call("PATCH", "/tenant", json={
+            "name": form.name.data, "access_token_lifetime": form.access_token_lifetime.data,
+            "refresh_token_lifetime": form.refresh_token_lifetime.data,
+            "self_signup_enabled": form.self_signup_enabled.data}), "Settings saved.", form):
+        return redirect(url_for(".manage_settings", slug=slug), code=303)
+    return render_template("console/settings.html", slug=slug, form=form)
