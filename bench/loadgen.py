@@ -4,15 +4,18 @@ copied), and driven one scenario run at a time, plus the one scenario it cannot 
 load.py builds its scenarios (cc, password, me, introspect) from command-line options:
 paths, client credentials, scopes. ``Server`` keeps those options for one server, so
 Tessera and the peer are described alike and every request is built, checked and timed by
-load.py's own code (closed loop, one keep-alive connection per thread). Refresh-token
-rotation needs a new token in every request, which load.py's fixed requests cannot send:
-``Rotating`` hands load.py's loop a new body from a pool on each request.
+load.py's own code (closed loop, one keep-alive connection per thread). load.py sends the
+same request over and over; refresh-token rotation needs a new token in every request
+(and Tessera's password grant several users, see scenarios.py): ``Varying`` hands
+load.py's loop a new body on each request.
 """
 from __future__ import annotations
 
 import importlib.util
+import itertools
 import urllib.parse
 from collections import deque
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType, SimpleNamespace
 
@@ -35,22 +38,42 @@ def load_generator(path: Path) -> ModuleType:
     return module
 
 
-class Rotating:
-    """A POST whose body is the pool's next entry (each is sent once), checked for an
-    ``access_token``; load.py's loop uses it as it uses its own Scenario. The pool is a
-    deque, whose popleft is safe across load.py's threads."""
+class Varying:
+    """A token request whose body ``next_body()`` makes anew for every request, checked
+    for an ``access_token``; load.py's loop uses it as it uses its own Scenario.
+    ``next_body`` is called from load.py's threads at once: see ``pool`` and ``cycle``."""
 
-    def __init__(self, gen: ModuleType, name: str, path: str, headers: dict, pool: deque):
+    def __init__(self, gen: ModuleType, name: str, path: str, headers: dict,
+                 next_body: Callable[[], bytes]):
         self.name, self.method, self.path, self.headers = name, "POST", path, headers
         self.check = lambda status, data: gen.expect_json(status, data, "access_token")
-        self.pool = pool
+        self.next_body = next_body
 
     @property
     def body(self) -> bytes:
+        return self.next_body()
+
+
+def form(**fields: str) -> bytes:
+    """An application/x-www-form-urlencoded body."""
+    return urllib.parse.urlencode(fields).encode()
+
+
+def pool(bodies: list[bytes]) -> Callable[[], bytes]:
+    """Each body once (deque.popleft is atomic across threads), then EXHAUSTED."""
+    queue = deque(bodies)
+
+    def next_body() -> bytes:
         try:
-            return self.pool.popleft()
+            return queue.popleft()
         except IndexError:
             return EXHAUSTED
+    return next_body
+
+
+def cycle(bodies: list[bytes]) -> Callable[[], bytes]:
+    """The bodies in turn, forever (itertools.cycle's next is atomic across threads)."""
+    return itertools.cycle(bodies).__next__
 
 
 class Server:
@@ -76,11 +99,12 @@ class Server:
                                              lambda status, data: self.gen.expect_json(
                                                  status, data)))
 
-    def refresh(self, name: str, path: str, client: tuple[str, str], tokens: deque):
-        """Refresh-token rotation: one token of ``tokens`` per request, tried once."""
+    def varying(self, name: str, path: str, client: tuple[str, str],
+                next_body: Callable[[], bytes]):
+        """A token request by ``client`` with a new body each time, tried once."""
         headers = {"Content-Type": "application/x-www-form-urlencoded",
                    "Accept": "application/json", "Authorization": self.gen.basic(client)}
-        return self._tried(Rotating(self.gen, name, path, headers, tokens))
+        return self._tried(Varying(self.gen, name, path, headers, next_body))
 
     def run(self, scenario, seconds: float) -> dict:
         """One closed-loop run of load.py: req/s, p50_ms, p99_ms, errors, error_kinds, ..."""
@@ -94,9 +118,3 @@ class Server:
             raise SystemExit(f"preflight {scenario.name}: {scenario.method} {scenario.path} "
                              f"-> {problem}: {data[:300]!r}")
         return scenario
-
-
-def refresh_bodies(tokens: list[str]) -> deque:
-    """The pool of refresh request bodies for ``Server.refresh``."""
-    return deque(urllib.parse.urlencode({"grant_type": "refresh_token", "refresh_token": token})
-                 .encode() for token in tokens)

@@ -35,7 +35,7 @@ import scenarios
 import support
 from argon2_bound import Argon2Bound
 from large import seed_large
-from loadgen import load_generator, refresh_bodies
+from loadgen import form, load_generator, pool
 from seed import seed
 from stack import nginx_stack
 
@@ -58,7 +58,7 @@ def deploy_tessera(stack: ExitStack, gen, args) -> dict:
     plain = stack.enter_context(support.fresh_database(server_url))
     servers_on_plain = 2 if args.stack else 1
     fixture = seed(plain, math.ceil(REFRESH_PER_SECOND * refresh_seconds * servers_on_plain))
-    shared_pool = refresh_bodies(fixture.refresh_tokens)  # the stack serves the same rows
+    shared_pool = refresh_pool(fixture.refresh_tokens)  # the stack serves the same rows
     bases = {DIRECT: (stack.enter_context(support.serve_api(plain, args.processes)), fixture,
                       shared_pool)}
     if args.stack:
@@ -68,9 +68,14 @@ def deploy_tessera(stack: ExitStack, gen, args) -> dict:
         large_fixture = seed(large, math.ceil(REFRESH_PER_SECOND * refresh_seconds))
         seed_large(large)
         bases[LARGE] = (stack.enter_context(support.serve_api(large, args.processes)),
-                        large_fixture, refresh_bodies(large_fixture.refresh_tokens))
+                        large_fixture, refresh_pool(large_fixture.refresh_tokens))
     return {name: scenarios.tessera(gen, base, args.connections, fixture, pool)
             for name, (base, fixture, pool) in bases.items()}
+
+
+def refresh_pool(tokens: list[str]):
+    """Each refresh token in one request body, each body once (``loadgen.pool``)."""
+    return pool([form(grant_type="refresh_token", refresh_token=token) for token in tokens])
 
 
 def peer_url(args) -> str | None:

@@ -3,13 +3,18 @@
 Tessera's rows are named after what they measure; the peer's after load.py's scenario
 kinds (``me``, ``cc``, ``password``, ``introspect``). The peer defaults are the fixtures
 of the django-oauth-toolkit harness (../shared/peers/dot/README.md).
+
+Tessera's password grant takes turns among a few users: it throttles sign-ins per account
+and address and counts an attempt before checking it, so more than five at once for one
+account from one address (8 connections through two API instances) are refused, as a
+guessing attack would be. The peer has no such limit and keeps load.py's one user.
 """
 from __future__ import annotations
 
-from collections import deque
+from collections.abc import Callable
 
-from loadgen import Server
-from seed import ES256_TENANT, MEASURED, PASSWORD, SCOPE, USER_EMAIL, Fixture
+from loadgen import Server, cycle, form
+from seed import ES256_TENANT, MEASURED, PASSWORD, SCOPE, USER_EMAIL, USERS, Fixture
 
 HEALTH = "GET /health"
 ME = "GET /api/v1/me"
@@ -31,10 +36,11 @@ PEER_KINDS = ("me", "cc", "password", "introspect")
 
 
 def tessera(gen, base_url: str, connections: int, fixture: Fixture,
-            refresh_pool: deque) -> tuple[Server, dict]:
+            refresh_pool: Callable[[], bytes]) -> tuple[Server, dict]:
     """Tessera's measured tenant as load.py options, and its scenarios by row name, each
-    tried once. The user's token (password grant) is the bearer of GET /me and /projects
-    and the token the service client introspects."""
+    tried once. A user's token (password grant) is the bearer of GET /me and /projects
+    and the token the service client introspects; ``refresh_pool`` gives each refresh
+    request its body (``loadgen.pool``)."""
     issuer = f"/t/{MEASURED}"
     server = Server(gen, base_url, connections, token_path=f"{issuer}/token",
                     introspect_path=f"{issuer}/introspect", me_path=f"{issuer}/api/v1/me",
@@ -49,8 +55,10 @@ def tessera(gen, base_url: str, connections: int, fixture: Fixture,
         CC_RS256: server.scenario("cc", CC_RS256),
         CC_ES256: server.scenario("cc", CC_ES256, token_path=f"/t/{ES256_TENANT}/token",
                                   cc_client=fixture.service[ES256_TENANT]),
-        REFRESH: server.refresh(REFRESH, f"{issuer}/token", fixture.legacy, refresh_pool),
-        PASSWORD_GRANT: server.scenario("password", PASSWORD_GRANT),
+        REFRESH: server.varying(REFRESH, f"{issuer}/token", fixture.legacy, refresh_pool),
+        PASSWORD_GRANT: server.varying(PASSWORD_GRANT, f"{issuer}/token", fixture.legacy, cycle([
+            form(grant_type="password", username=email, password=PASSWORD, scope=SCOPE)
+            for email in USERS])),
     }
 
 

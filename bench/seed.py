@@ -1,7 +1,7 @@
 """The benchmark's fixture: a migrated database with the measured tenant "bench" (RS256)
 and "bench-es" (whose active key is ES256), each with a client_credentials client; in
-"bench" also a user, a password + refresh_token client, a page of projects and a pool of
-live refresh tokens (one per refresh request to come: rotation spends each one once).
+"bench" also a few users, a password + refresh_token client, a page of projects and a pool
+of live refresh tokens (one per refresh request to come: rotation spends each one once).
 """
 from __future__ import annotations
 
@@ -26,7 +26,9 @@ ES256_TENANT = "bench-es"
 #: tenant slug -> the algorithm of its active signing key
 TENANTS = {MEASURED: "RS256", ES256_TENANT: "ES256"}
 PASSWORD = "benchmark password 1"
-USER_EMAIL = "user@bench.example"
+#: The password grant's users; the first one's token is the bearer of GET /me.
+USERS = [f"user{number}@bench.example" for number in range(16)]
+USER_EMAIL = USERS[0]
 SCOPE = "openid projects:read"
 PROJECTS = 20
 
@@ -90,7 +92,7 @@ def _tenant(slug: str, algorithm: str) -> tuple[uuid.UUID, tuple[str, str]]:
 
 def _measured_tenant(tenant_id: uuid.UUID, refresh_tokens: int) -> tuple[tuple[str, str],
                                                                          list[str]]:
-    user = create_user(USER_EMAIL, PASSWORD, "user", audit.OPERATOR)
+    user, *_ = [create_user(email, PASSWORD, "user", audit.OPERATOR) for email in USERS]
     client, secret = create_client("legacy", ["password", "refresh_token"], SCOPE, [], False,
                                    audit.OPERATOR)
     db.session.add_all(Project(name=f"Project {number}", description="A benchmark project",
