@@ -6,7 +6,8 @@ SCENARIO is one of oauth_load.py's: cc, cc-es256, me, projects, introspect, refr
 password. The database is seeded as oauth_load.py seeds it (seed.py); requests go through
 Flask's test client (no uWSGI, no HTTP), first unprofiled, to print CPU and wall
 milliseconds and SQL statements per request, then under cProfile, to print the top
-functions. Use it next to oauth_load.py when a target is missed.
+functions. Use it next to oauth_load.py when a target is missed. It runs in production
+mode, as oauth_load.py does: the API's JSON request log goes to stderr.
 """
 from __future__ import annotations
 
