@@ -1,269 +1,175 @@
-"""Load benchmark of the token path: the API under uWSGI on PostgreSQL, driven by wrk.
+"""Tessera's speed against the issue's targets and, in the same run, against a peer server
+(django-oauth-toolkit by default), with the same load generator.
 
-    python bench/oauth_load.py [--duration 10] [--connections 8] [--processes N]
-                               [--only SCENARIO ...]
+    python bench/oauth_load.py [--duration 10] [--repeat 3] [--connections 8] [--warmup 2]
+                               [--large] [--stack] [--peer-url URL | --no-peer]
+                               [--load-py PATH] [--processes N]
 
-Creates a fresh PostgreSQL database on TESSERA_BENCH_DATABASE_URL (default
-postgresql://postgres@127.0.0.1:5432/postgres), seeds a tenant with clients,
-users and a pool of refresh tokens, serves the API with the repository's
-uwsgi.ini (HTTP through uWSGI's router, which shares the 8 connections fairly
-among the workers; workers speaking HTTP/1.1 themselves would each hold one
-keep-alive connection and leave the others waiting), runs wrk (``apt-get
-install wrk``) against each scenario for a fixed duration and concurrency, drops
-the database, and prints a table. The first row, ``GET /health`` (no database,
-no crypto), is the floor of this machine and configuration; the line under the
-table times the fixed costs the targets were set with (argon2id, RS256).
+Creates a fresh PostgreSQL database on TESSERA_BENCH_DATABASE_URL (default: the server on
+127.0.0.1:5432), seeds it (seed.py), serves uwsgi.ini:api on it in production mode, and
+measures the scenarios (scenarios.py) with ../shared/peers/dot/load.py (loadgen.py): a
+warm-up of each, then --repeat rounds, each one run of every scenario on every server and
+one measurement of the argon2id bound (argon2_bound.py); medians. --stack adds the
+production topology on the same database (stack.py); --large adds a second database grown
+to the issue's sizes (large.py) and compares the two. The peer (default
+http://127.0.0.1:18001, skipped when it does not answer) runs its scenarios in the same
+rounds. Prints a table per Tessera deployment (report.py) and exits 1 when a target is
+missed. The databases are dropped and the servers stopped at the end.
 """
 from __future__ import annotations
 
 import argparse
-import base64
+import math
 import os
-import re
-import shutil
-import subprocess
+import statistics
 import sys
-import tempfile
 import time
-import uuid
-from datetime import timedelta
+import urllib.error
+import urllib.request
+from contextlib import ExitStack
+from datetime import datetime, timezone
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("TESSERA_ENV", "testing")
+import report
+import scenarios
+import support
+from argon2_bound import Argon2Bound
+from large import seed_large
+from loadgen import form, load_generator, pool
+from seed import seed
+from stack import nginx_stack
 
-from api import audit  # noqa: E402
-from api.app import create_app  # noqa: E402
-from api.clients.services import create_client  # noqa: E402
-from api.db import tenant_scope, utcnow  # noqa: E402
-from api.extensions import db  # noqa: E402
-from api.oauth.models import Grant, Token  # noqa: E402
-from api.security import digest, generate_secret  # noqa: E402
-from api.tenancy.services import create_tenant  # noqa: E402
-from api.users.services import create_user  # noqa: E402
-from tests.live import free_port, uwsgi  # noqa: E402
-from tests.services import fresh_postgres_database  # noqa: E402
-
-PASSWORD = "benchmark password 1"
-USERS = 16
-REFRESH_POOL = 40_000
-TARGETS = {  # name: (req/s, p99 ms); None: a reference row
-    "GET /health": None, "client_credentials": (800, 50), "GET /me": (2000, 50),
-    "introspection": (1500, 50), "refresh": (600, 50), "password": (70, 250),
-}
-
-LUA_POST = """
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
-wrk.headers["Authorization"] = "Basic {basic}"
-wrk.body = "{body}"
-"""
-LUA_BEARER = """
-wrk.headers["Authorization"] = "Bearer {token}"
-"""
-LUA_REFRESH = """
-local counter = 0
-local threads = {{}}
-function setup(thread)
-  thread:set("id", counter)
-  counter = counter + 1
-  table.insert(threads, thread)
-end
-function init(args)
-  tokens = {{}}
-  local i = 0
-  for line in io.lines("{pool}") do
-    if i % {threads} == id then table.insert(tokens, line) end
-    i = i + 1
-  end
-  n = 0
-end
-function request()
-  n = n + 1
-  return wrk.format("POST", nil, {{["Content-Type"] = "application/x-www-form-urlencoded",
-    ["Authorization"] = "Basic {basic}"}}, "grant_type=refresh_token&refresh_token=" .. tokens[n])
-end
-"""
-LUA_PASSWORD = """
-n = 0
-function request()
-  n = n + 1
-  local body = "grant_type=password&scope=openid&username=user" .. (n % {users}) ..
-    "%40bench.example&password={password}"
-  return wrk.format("POST", nil, {{["Content-Type"] = "application/x-www-form-urlencoded",
-    ["Authorization"] = "Basic {basic}"}}, body)
-end
-"""
+DEFAULT_PEER = "http://127.0.0.1:18001"
+DEFAULT_LOAD_PY = support.ROOT.parent / "shared" / "peers" / "dot" / "load.py"
+#: Refresh tokens seeded per second of refresh runs: more than any server here refreshes.
+REFRESH_PER_SECOND = 1500
+#: Idle seconds between runs (load.py's default).
+PAUSE = 1.0
+DIRECT = "Tessera: uwsgi.ini:api"
+STACK = "Tessera behind nginx (make stack)"
+LARGE = "Tessera: uwsgi.ini:api, large database"
+PEER = "peer"
 
 
-def basic(client_id: str, secret: str) -> str:
-    return base64.b64encode(f"{client_id}:{secret}".encode()).decode()
+def deploy_tessera(stack: ExitStack, gen, args) -> dict:
+    """Seed, serve, and describe each Tessera deployment: name -> (Server, scenarios)."""
+    server_url = support.database_server()
+    refresh_seconds = args.warmup + args.duration * args.repeat
+    plain = stack.enter_context(support.fresh_database(server_url))
+    servers_on_plain = 2 if args.stack else 1
+    fixture = seed(plain, math.ceil(REFRESH_PER_SECOND * refresh_seconds * servers_on_plain))
+    shared_pool = refresh_pool(fixture.refresh_tokens)  # the stack serves the same rows
+    bases = {DIRECT: (stack.enter_context(support.serve_api(plain, args.processes)), fixture,
+                      shared_pool)}
+    if args.stack:
+        bases[STACK] = (stack.enter_context(nginx_stack(plain)), fixture, shared_pool)
+    if args.large:
+        large = stack.enter_context(support.fresh_database(server_url))
+        large_fixture = seed(large, math.ceil(REFRESH_PER_SECOND * refresh_seconds))
+        seed_large(large)
+        bases[LARGE] = (stack.enter_context(support.serve_api(large, args.processes)),
+                        large_fixture, refresh_pool(large_fixture.refresh_tokens))
+    return {name: scenarios.tessera(gen, base, args.connections, fixture, pool)
+            for name, (base, fixture, pool) in bases.items()}
 
 
-def seed(url: str, pool_file: Path) -> dict:
-    """A tenant, clients, users, one access token, and a pool of live refresh tokens."""
-    from flask_migrate import upgrade
-
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url})
-    with app.app_context():
-        upgrade()
-        tenant, owner = create_tenant("bench", "Bench", "owner@bench.example", PASSWORD,
-                                      audit.OPERATOR, app.config["PUBLIC_FRONTEND_URL"])
-        owner_id = owner.id
-        with tenant_scope(db.session, tenant.id):
-            for number in range(USERS):
-                create_user(f"user{number}@bench.example", PASSWORD, "user", audit.OPERATOR)
-            service, service_secret = create_client(
-                "service", ["client_credentials"], "projects:read", [], False, audit.OPERATOR)
-            legacy, legacy_secret = create_client(
-                "legacy", ["password", "refresh_token"], "openid projects:read", [], False,
-                audit.OPERATOR)
-            creds = {"service": basic(service.client_id, service_secret),
-                     "legacy": basic(legacy.client_id, legacy_secret)}
-            _refresh_pool(legacy, owner_id, pool_file)
-        db.session.remove()
-        db.engine.dispose()
-    return creds
+def refresh_pool(tokens: list[str]):
+    """Each refresh token in one request body, each body once (``loadgen.pool``)."""
+    return pool([form(grant_type="refresh_token", refresh_token=token) for token in tokens])
 
 
-def _refresh_pool(client, user_id: uuid.UUID, pool_file: Path) -> None:
-    """Insert REFRESH_POOL live refresh tokens directly (minting them over HTTP takes hours)."""
-    now = utcnow()
-    later = now + timedelta(days=1)
-    values = []
-    with pool_file.open("w") as pool:
-        for _ in range(REFRESH_POOL):
-            grant_id, secret = uuid.uuid4(), generate_secret(32)
-            pool.write(secret + "\n")
-            values.append((grant_id, secret))
-    db.session.execute(Grant.__table__.insert(), [
-        {"id": grant_id, "tenant_id": client.tenant_id, "client_id": client.id,
-         "user_id": user_id, "grant_type": "password", "scope": "openid", "created_at": now,
-         "expires_at": later}
-        for grant_id, _ in values])
-    db.session.execute(Token.__table__.insert(), [
-        {"id": uuid.uuid4(), "tenant_id": client.tenant_id, "grant_id": grant_id,
-         "jti": generate_secret(12), "refresh_token_hash": digest(secret), "scope": "openid",
-         "issued_at": now, "access_expires_at": later, "refresh_expires_at": later}
-        for grant_id, secret in values])
-    db.session.commit()
+def peer_url(args) -> str | None:
+    """The peer to measure: --peer-url, else the DOT harness's address if it answers."""
+    if args.no_peer:
+        return None
+    url = args.peer_url or DEFAULT_PEER
+    try:
+        urllib.request.urlopen(url, timeout=5).close()
+    except urllib.error.HTTPError:
+        pass  # it answers
+    except OSError:
+        if args.peer_url:
+            raise SystemExit(f"the peer at {url} does not answer")
+        print(f"no peer answers at {url} (bash ../shared/peers/dot/serve.sh starts the "
+              "django-oauth-toolkit one): measuring Tessera alone", flush=True)
+        return None
+    return url
 
 
-def wrk(url: str, script: str, duration: int, connections: int, workdir: Path) -> dict:
-    path = workdir / f"{abs(hash(script))}.lua"
-    path.write_text(script)
-    command = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "-s", str(path),
-               url]
-    result = subprocess.run(command, capture_output=True, text=True, check=True)
-    out = result.stdout
-    errors = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses: (\d+)", out))
-    errors += sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
-    return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
-            "p50": _ms(re.search(r"50%\s+([\d.]+\w+)", out).group(1)),
-            "p99": _ms(re.search(r"99%\s+([\d.]+\w+)", out).group(1)), "errors": errors}
+def measure(targets: dict, bound: Argon2Bound, args) -> tuple[dict, dict]:
+    """A warm-up of every scenario, then --repeat rounds of one run of each on every
+    target and one of the bound; medians by target and scenario, and the bound's."""
+    for server, runs in targets.values():
+        for scenario in runs.values():
+            server.run(scenario, args.warmup)
+    results = {name: {row: [] for row in runs} for name, (_, runs) in targets.items()}
+    bounds = []
+    for number in range(1, args.repeat + 1):
+        bounds.append(bound.measure())
+        print(f"round {number}/{args.repeat}  {report.BOUND}: {bounds[-1]['rps']:.1f}/s",
+              flush=True)
+        for name, (server, runs) in targets.items():
+            for row, scenario in runs.items():
+                result = server.run(scenario, args.duration)
+                results[name][row].append(result)
+                print(f"round {number}/{args.repeat}  {name}: {row}: {result['rps']:.1f} req/s, "
+                      f"p50 {result['p50_ms']:.2f} ms, p99 {result['p99_ms']:.2f} ms, "
+                      f"errors {result['errors']} {result['error_kinds'] or ''}", flush=True)
+                time.sleep(PAUSE)
+    return ({name: {row: _median(runs) for row, runs in rows.items()}
+             for name, rows in results.items()}, _median(bounds))
 
 
-def _ms(value: str) -> float:
-    number, unit = re.match(r"([\d.]+)(\w+)", value).groups()
-    return float(number) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
-
-
-def token_for_me(issuer: str, service_basic: str) -> str:
-    import requests
-
-    response = requests.post(f"{issuer}/token", data={"grant_type": "client_credentials"},
-                             headers={"Authorization": f"Basic {service_basic}"}, timeout=10)
-    response.raise_for_status()
-    return response.json()["access_token"]
+def _median(runs: list[dict]) -> dict:
+    return {"rps": statistics.median(r["rps"] for r in runs),
+            "p50_ms": statistics.median(r["p50_ms"] for r in runs),
+            "p99_ms": statistics.median(r["p99_ms"] for r in runs),
+            "errors": sum(r["errors"] for r in runs)}
 
 
 def run(args) -> int:
-    if shutil.which("wrk") is None:
-        print("wrk is not installed: apt-get install wrk", file=sys.stderr)
-        return 2
-    server = os.environ.get("TESSERA_BENCH_DATABASE_URL",
-                            "postgresql://postgres@127.0.0.1:5432/postgres")
-    with tempfile.TemporaryDirectory() as tmp, fresh_postgres_database(
-            server.replace("postgresql://", "postgresql+psycopg2://", 1)) as url:
-        workdir = Path(tmp)
-        creds = seed(url, workdir / "refresh.txt")
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        issuer = f"{base}/t/bench"
-        env = {"DATABASE_URL": url, "PUBLIC_API_URL": base}
-        with uwsgi("api", env, port=port, timeout=60, processes=args.processes):
-            access = token_for_me(issuer, creds["service"])
-            scenarios = {
-                "GET /health": (f"{base}/health", ""),
-                "client_credentials": (f"{issuer}/token", LUA_POST.format(
-                    basic=creds["service"], body="grant_type=client_credentials")),
-                "GET /me": (f"{issuer}/api/v1/me", LUA_BEARER.format(token=access)),
-                "introspection": (f"{issuer}/introspect", LUA_POST.format(
-                    basic=creds["service"], body=f"token={access}")),
-                "refresh": (f"{issuer}/token", LUA_REFRESH.format(
-                    pool=workdir / "refresh.txt", threads=2, basic=creds["legacy"])),
-                "password": (f"{issuer}/token", LUA_PASSWORD.format(
-                    users=USERS, password=PASSWORD.replace(" ", "+"), basic=creds["legacy"])),
-            }
-            results = {name: wrk(url_, script, args.duration, args.connections, workdir)
-                       for name, (url_, script) in scenarios.items()
-                       if not args.only or name in args.only or TARGETS[name] is None}
-    print_table(results, args)
-    print_calibration()
-    return 0 if all(meets(name, r) for name, r in results.items()) else 1
-
-
-def meets(name: str, result: dict) -> bool:
-    if TARGETS[name] is None:
-        return True
-    rps, p99 = TARGETS[name]
-    return result["rps"] >= rps and result["p99"] < p99 and result["errors"] == 0
-
-
-def print_calibration() -> None:
-    """This machine's time for the fixed costs the issue quotes (argon2id 18 ms, RS256 0.23 ms)."""
-    from cryptography.hazmat.primitives import hashes
-    from cryptography.hazmat.primitives.asymmetric import padding, rsa
-
-    from api.users.passwords import hash_password, verify_password
-
-    def per_call_ms(call, times: int) -> float:
-        started = time.perf_counter()
-        for _ in range(times):
-            call()
-        return (time.perf_counter() - started) / times * 1000
-
-    stored = hash_password(PASSWORD)
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    argon2_ms = per_call_ms(lambda: verify_password(stored, PASSWORD), 20)
-    rs256_ms = per_call_ms(lambda: key.sign(b"x" * 300, padding.PKCS1v15(), hashes.SHA256()), 200)
-    print(f"\nthis machine: argon2id verification {argon2_ms:.1f} ms (targets assume 18), "
-          f"RS256 signature {rs256_ms:.2f} ms (targets assume 0.23)")
-
-
-def print_table(results: dict, args) -> None:
-    print(f"\n{args.connections} connections, {args.duration}s each, "
-          "API under uWSGI on PostgreSQL\n")
-    print(f"| {'scenario':<18} | {'req/s':>8} | {'p50 ms':>7} | {'p99 ms':>7} | {'errors':>6} "
-          f"| {'target':<16} | ok  |")
-    print(f"|{'-' * 20}|{'-' * 10}|{'-' * 9}|{'-' * 9}|{'-' * 8}|{'-' * 18}|-----|")
-    for name, r in results.items():
-        target, verdict = "(floor)", ""
-        if TARGETS[name] is not None:
-            target = ">={}/s, p99<{}".format(*TARGETS[name])
-            verdict = "yes" if meets(name, r) else "NO"
-        print(f"| {name:<18} | {r['rps']:>8.0f} | {r['p50']:>7.2f} | {r['p99']:>7.2f} | "
-              f"{r['errors']:>6} | {target:<16} | {verdict:<3} |")
+    if not args.load_py.is_file():
+        raise SystemExit(f"no load generator at {args.load_py} (--load-py)")
+    support.use_production_settings()
+    gen = load_generator(args.load_py)
+    peer = peer_url(args)
+    with ExitStack() as stack:
+        bound = stack.enter_context(Argon2Bound())  # forks: before any thread
+        targets = deploy_tessera(stack, gen, args)
+        if peer:
+            targets[PEER] = scenarios.peer(gen, peer, args.connections, {
+                key: getattr(args, f"peer_{key}") for key in scenarios.PEER_DEFAULTS})
+        print(f"\n# {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores, "
+              f"load average {os.getloadavg()[0]:.1f}; load generator {args.load_py}, "
+              f"{args.connections} connections, {args.repeat} interleaved {args.duration:g} s "
+              f"runs, medians; peer: {peer or 'none'}", flush=True)
+        medians, bound_median = measure(targets, bound, args)
+    met = [report.table(name, medians[name], bound_median, medians.get(PEER))
+           for name in medians if name != PEER]
+    if args.large:
+        met.append(report.compare_large(medians[DIRECT], medians[LARGE]))
+    print(f"\nload average at the end: {os.getloadavg()[0]:.1f} ({os.cpu_count()} cores)")
+    return 0 if all(met) else 1
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--duration", type=int, default=10, help="seconds per scenario")
+    parser.add_argument("--duration", type=float, default=10, help="seconds per run")
+    parser.add_argument("--repeat", type=int, default=3, help="interleaved runs per scenario")
     parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--warmup", type=float, default=2, help="seconds, once per scenario")
+    parser.add_argument("--large", action="store_true",
+                        help="also measure a database of 10,000 tenants, 1,000,000 tokens and "
+                             "100,000 users in the measured tenant, and compare")
+    parser.add_argument("--stack", action="store_true",
+                        help="also measure through nginx and two API instances (bin/stack)")
     parser.add_argument("--processes", type=int, help="uWSGI processes (default: uwsgi.ini)")
-    parser.add_argument("--only", nargs="+", choices=[n for n, t in TARGETS.items() if t],
-                        metavar="SCENARIO", help="run only these scenarios (and the floor)")
+    parser.add_argument("--load-py", type=Path, default=DEFAULT_LOAD_PY)
+    parser.add_argument("--peer-url", help=f"default {DEFAULT_PEER} when it answers")
+    parser.add_argument("--no-peer", action="store_true")
+    for key, default in scenarios.PEER_DEFAULTS.items():
+        parser.add_argument(f"--peer-{key.replace('_', '-')}", default=default,
+                            help=f"default {default}")
     return run(parser.parse_args())
 
 

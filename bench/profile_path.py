@@ -2,52 +2,52 @@
 
     python bench/profile_path.py SCENARIO [--requests 300] [--top 30] [--sort tottime]
 
-SCENARIO is one of oauth_load.py's: client_credentials, "GET /me", introspection,
-refresh, password. The database is seeded as oauth_load.py seeds it; requests go
-through Flask's test client (no uWSGI, no HTTP), first unprofiled, to print CPU
-and wall milliseconds and SQL statements per request, then under cProfile, to
-print the top functions. Use it next to oauth_load.py when a target is missed.
+SCENARIO is one of oauth_load.py's: cc, cc-es256, me, projects, introspect, refresh,
+password. The database is seeded as oauth_load.py seeds it (seed.py); requests go through
+Flask's test client (no uWSGI, no HTTP), first unprofiled, to print CPU and wall
+milliseconds and SQL statements per request, then under cProfile, to print the top
+functions. Use it next to oauth_load.py when a target is missed. It runs in production
+mode, as oauth_load.py does: the API's JSON request log goes to stderr.
 """
 from __future__ import annotations
 
 import argparse
 import cProfile
-import os
 import pstats
-import sys
-import tempfile
 import time
-from pathlib import Path
 
 import sqlalchemy as sa
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from oauth_load import PASSWORD, TARGETS, USERS, seed  # noqa: E402
+from api.app import create_app
+from api.extensions import db
+from seed import ES256_TENANT, MEASURED, PASSWORD, SCOPE, USER_EMAIL, Fixture, seed
+from support import database_server, fresh_database, use_production_settings
 
-from api.app import create_app  # noqa: E402
-from api.extensions import db  # noqa: E402
-from tests.services import fresh_postgres_database  # noqa: E402
+SCENARIOS = ("cc", "cc-es256", "me", "projects", "introspect", "refresh", "password")
 
 
-def scenarios(http, creds: dict, refresh_tokens: list[str]) -> dict:
+def scenarios(http, fixture: Fixture) -> dict:
     """Each scenario as a function of the request number."""
-    def basic(name):
-        return {"Authorization": f"Basic {creds[name]}"}
-
-    access = http.post("/t/bench/token", data={"grant_type": "client_credentials"},
-                       headers=basic("service")).json["access_token"]
+    issuer = f"/t/{MEASURED}"
+    service = fixture.service[MEASURED]
+    password = {"grant_type": "password", "username": USER_EMAIL, "password": PASSWORD,
+                "scope": SCOPE}
+    access = http.post(f"{issuer}/token", auth=fixture.legacy, data=password
+                       ).json["access_token"]
+    bearer = {"Authorization": f"Bearer {access}"}
     return {
-        "client_credentials": lambda n: http.post(
-            "/t/bench/token", data={"grant_type": "client_credentials"}, headers=basic("service")),
-        "GET /me": lambda n: http.get("/t/bench/api/v1/me",
-                                      headers={"Authorization": f"Bearer {access}"}),
-        "introspection": lambda n: http.post("/t/bench/introspect", data={"token": access},
-                                             headers=basic("service")),
-        "refresh": lambda n: http.post("/t/bench/token", headers=basic("legacy"), data={
-            "grant_type": "refresh_token", "refresh_token": refresh_tokens.pop()}),
-        "password": lambda n: http.post("/t/bench/token", headers=basic("legacy"), data={
-            "grant_type": "password", "scope": "openid", "password": PASSWORD,
-            "username": f"user{n % USERS}@bench.example"}),
+        "cc": lambda n: http.post(f"{issuer}/token", auth=service,
+                                  data={"grant_type": "client_credentials"}),
+        "cc-es256": lambda n: http.post(f"/t/{ES256_TENANT}/token",
+                                        auth=fixture.service[ES256_TENANT],
+                                        data={"grant_type": "client_credentials"}),
+        "me": lambda n: http.get(f"{issuer}/api/v1/me", headers=bearer),
+        "projects": lambda n: http.get(f"{issuer}/api/v1/projects", headers=bearer),
+        "introspect": lambda n: http.post(f"{issuer}/introspect", auth=service,
+                                          data={"token": access}),
+        "refresh": lambda n: http.post(f"{issuer}/token", auth=fixture.legacy, data={
+            "grant_type": "refresh_token", "refresh_token": fixture.refresh_tokens.pop()}),
+        "password": lambda n: http.post(f"{issuer}/token", auth=fixture.legacy, data=password),
     }
 
 
@@ -63,18 +63,15 @@ def measure(call, requests: int, statements: list[int]) -> tuple[float, float, f
 
 
 def run(args) -> None:
-    server = os.environ.get("TESSERA_BENCH_DATABASE_URL",
-                            "postgresql://postgres@127.0.0.1:5432/postgres")
-    with tempfile.TemporaryDirectory() as tmp, fresh_postgres_database(
-            server.replace("postgresql://", "postgresql+psycopg2://", 1)) as url:
-        creds = seed(url, Path(tmp) / "refresh.txt")
-        refresh_tokens = (Path(tmp) / "refresh.txt").read_text().split()
+    use_production_settings()
+    with fresh_database(database_server()) as url:
+        fixture = seed(url, refresh_tokens=2 * args.requests + 20)
         app = create_app({"SQLALCHEMY_DATABASE_URI": url})
         statements = [0]
         with app.app_context():
             sa.event.listen(db.engine, "before_cursor_execute",
                             lambda *_: statements.__setitem__(0, statements[0] + 1))
-        call = scenarios(app.test_client(), creds, refresh_tokens)[args.scenario]
+        call = scenarios(app.test_client(), fixture)[args.scenario]
         measure(call, 20, statements)  # warm up: caches, pool, compiled statements
         wall, cpu, per_request = measure(call, args.requests, statements)
         print(f"{args.scenario}: {wall:.2f} ms wall, {cpu:.2f} ms CPU, "
@@ -88,7 +85,7 @@ def run(args) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("scenario", choices=[name for name, target in TARGETS.items() if target])
+    parser.add_argument("scenario", choices=SCENARIOS)
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--top", type=int, default=30)
     parser.add_argument("--sort", default="tottime", choices=["tottime", "cumulative"])
