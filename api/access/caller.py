@@ -45,8 +45,9 @@ def caller_for(token: Token) -> Caller:
     return Caller(token, client, user, frozenset(granted))
 
 
-def deny(caller: Caller, detail: str, **details) -> Forbidden:
-    """Audit a refused attempt (it outlives the request's rollback); the error to raise."""
-    audit.record_now("permission.denied", caller.actor, method=request.method,
+def deny(caller: Caller, detail: str, target=None, **details) -> Forbidden:
+    """Audit a refused attempt (it outlives the request's rollback), on ``target`` when there
+    is one; the error to raise."""
+    audit.record_now("permission.denied", caller.actor, target, method=request.method,
                      path=request.path, **details)
     return Forbidden(detail)

@@ -1,5 +1,10 @@
-"""``/clients`` use cases: registration, edits, secret rotation, deletion, within the
-caller's ceilings."""
+"""``/clients`` use cases: registration, edits, secret rotation, deletion, within the write
+policy of :mod:`api.access.policy`.
+
+A client holds its registered permission scopes (``policy.client_holds``): its tokens can
+carry them. Every write to an existing client starts with :func:`writable_client`, before
+it looks at any field; registering or editing also checks the scope the client would have.
+"""
 from __future__ import annotations
 
 import uuid
@@ -13,12 +18,12 @@ from api.clients import services as clients
 from api.clients.models import PUBLIC_AUTH_METHOD, Client
 from api.errors import Conflict, NotFound
 from api.extensions import db
-from api.rbac.permissions import ALL
 from api.security import digest, generate_secret
 
 
 def _check_scope_ceiling(caller: Caller, scope: str) -> None:
-    policy.check_can_grant(caller, set(scope.split()) & set(ALL), "a client scope")
+    """The write policy on what a client would hold: its scope after the write."""
+    policy.check_can_grant(caller, policy.client_holds(scope), "a client scope")
 
 
 def create_client(caller: Caller, client_name: str, grant_types: list[str], scope: str,
@@ -44,15 +49,23 @@ def get_client(client_uuid: uuid.UUID) -> Client:
     return client
 
 
-def update_client(caller: Caller, client_uuid: uuid.UUID, changes: dict) -> Client:
-    """Edit name, redirect URIs, grants or scope (RFC 7592 semantics, partial)."""
+def writable_client(caller: Caller, client_uuid: uuid.UUID) -> Client:
+    """The client ``client_uuid`` once the write policy lets the caller change it: the first
+    call of every write to an existing client."""
     client = get_client(client_uuid)
+    policy.check_can_change(caller, policy.client_holds(client.scope),
+                            f"client {client.client_name!r}", client)
+    return client
+
+
+def update_client(caller: Caller, client_uuid: uuid.UUID, changes: dict) -> Client:
+    """Edit any of name, redirect URIs, grants or scope (RFC 7592 semantics, partial)."""
+    client = writable_client(caller, client_uuid)
     grant_types = list(dict.fromkeys(changes.get("grant_types", client.grant_types)))
     scope = changes.get("scope", client.scope)
     redirect_uris = list(dict.fromkeys(changes.get("redirect_uris", client.redirect_uris)))
+    _check_scope_ceiling(caller, scope)
     clients.check_registration(grant_types, scope, redirect_uris, client.is_public)
-    if "scope" in changes:
-        _check_scope_ceiling(caller, scope)
     client.client_name = changes.get("client_name", client.client_name)
     client.grant_types, client.redirect_uris = grant_types, redirect_uris
     client.scope = " ".join(dict.fromkeys(scope.split()))
@@ -64,7 +77,7 @@ def update_client(caller: Caller, client_uuid: uuid.UUID, changes: dict) -> Clie
 
 def rotate_secret(caller: Caller, client_uuid: uuid.UUID) -> tuple[Client, str]:
     """A new secret (shown once); the old one stops working at once."""
-    client = get_client(client_uuid)
+    client = writable_client(caller, client_uuid)
     if client.is_public:
         raise Conflict("A public client has no secret.")
     secret = generate_secret()
@@ -76,7 +89,7 @@ def rotate_secret(caller: Caller, client_uuid: uuid.UUID) -> tuple[Client, str]:
 
 def delete_client(caller: Caller, client_uuid: uuid.UUID) -> None:
     """Delete a client; its grants and tokens go with it."""
-    client = get_client(client_uuid)
+    client = writable_client(caller, client_uuid)
     if client.is_first_party:
         raise Conflict("The console client cannot be deleted.")
     audit.record("client.deleted", caller.actor, client, client_id=client.client_id)

@@ -1,5 +1,10 @@
 """``/roles`` use cases: list, read, and custom roles created, edited and deleted within the
-caller's ceilings."""
+write policy of :mod:`api.access.policy`.
+
+A role holds its permission set (``policy.role_holds``). Every write to an existing role
+starts with :func:`writable_role`, before it looks at any field; creating or editing also
+checks the permissions the role would have.
+"""
 from __future__ import annotations
 
 import uuid
@@ -31,7 +36,7 @@ def get_role(role_id: uuid.UUID) -> Role:
 
 def create_role(caller: Caller, name: str, description: str, granted: list[str]) -> Role:
     """A custom role, never above the creator's own permissions."""
-    policy.check_can_grant(caller, set(granted), "a role")
+    policy.check_can_grant(caller, granted, "a role")
     if db.session.scalar(select(Role.id).where(Role.name == name)):
         raise Conflict(f"a role named {name!r} already exists")
     catalogue = permission_catalogue()
@@ -44,14 +49,22 @@ def create_role(caller: Caller, name: str, description: str, granted: list[str])
     return role
 
 
+def writable_role(caller: Caller, role_id: uuid.UUID) -> Role:
+    """The role ``role_id`` once the write policy lets the caller change it: the first call of
+    every write to an existing role."""
+    role = get_role(role_id)
+    policy.check_can_change(caller, policy.role_holds(role), f"role {role.name!r}", role)
+    return role
+
+
 def update_role(caller: Caller, role_id: uuid.UUID, changes: dict) -> Role:
     """Edit a custom role; members who lose permissions lose the tokens above them."""
-    role = get_role(role_id)
+    role = writable_role(caller, role_id)
+    granted = set(changes.get("permissions", role.permission_names))
+    policy.check_can_grant(caller, granted, "a role")
     if role.is_system:
         raise Conflict("System roles are fixed.")
     if "permissions" in changes:
-        granted = set(changes["permissions"])
-        policy.check_can_grant(caller, granted | role.permission_names, "a role")
         lost = role.permission_names - granted
         catalogue = permission_catalogue()
         role.permissions = [catalogue[p] for p in sorted(granted)]
@@ -66,10 +79,10 @@ def update_role(caller: Caller, role_id: uuid.UUID, changes: dict) -> Role:
 
 
 def delete_role(caller: Caller, role_id: uuid.UUID) -> None:
-    role = get_role(role_id)
+    """Delete a custom role nobody has."""
+    role = writable_role(caller, role_id)
     if role.is_system:
         raise Conflict("System roles cannot be deleted.")
-    policy.check_can_grant(caller, role.permission_names, "a role")
     if _members(role):
         raise Conflict("The role is assigned to users; give them another role first.")
     audit.record("role.deleted", caller.actor, role, name=role.name)

@@ -55,7 +55,11 @@ def get_grant(caller: Caller, grant_id: uuid.UUID):
 
 
 def revoke(caller: Caller, grant_id: uuid.UUID) -> None:
-    """Revoke a grant and all its tokens, effective at once."""
+    """Revoke a grant and all its tokens, effective at once.
+
+    Outside the write policy (:mod:`api.access.policy`) on purpose: revoking only ends
+    access, so whoever may see a grant may end it, whatever it carries.
+    """
     grant, *_ = get_grant(caller, grant_id)
     tokens.revoke_grant(grant, caller.actor, "revoked through the API")
     db.session.commit()

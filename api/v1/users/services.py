@@ -1,7 +1,10 @@
 """``/users`` use cases: create, list, read, update (role, activity, password), delete.
 
-Every use case checks the caller's ceilings in :mod:`api.access.policy`, audits,
-and commits once.
+Every write checks the write policy of :mod:`api.access.policy` on the whole user before it
+looks at any field (:func:`writable_user`), and the role it would give
+(:func:`_check_can_assign`); then it audits and commits once. A new field of
+``PATCH /users/{id}`` goes into :func:`update_user` after that check, and into
+:data:`SELF_SERVICE_FIELDS` if users may change it on themselves.
 """
 from __future__ import annotations
 
@@ -23,10 +26,14 @@ from api.users import signals
 from api.users.models import User, normalize_email
 from api.users.passwords import hash_password
 
+#: What users may change on themselves with ``profile:write``; every other change takes
+#: ``users:write``.
+SELF_SERVICE_FIELDS = frozenset({"password"})
+
 
 def create_user(caller: Caller, email: str, password: str, role_name: str) -> User:
     """Create a user with one role, never above the caller's own."""
-    policy.check_can_assign(caller, role_by_name(role_name))
+    _check_can_assign(caller, role_by_name(role_name))
     return users.create_user(email, password, role_name, caller.actor)
 
 
@@ -50,40 +57,57 @@ def get_user(user_id: uuid.UUID) -> User:
     return user
 
 
+def writable_user(caller: Caller, user_id: uuid.UUID) -> User:
+    """The user ``user_id`` once the write policy lets the caller change them: the first call
+    of every write to an existing user."""
+    user = get_user(user_id)
+    policy.check_can_change(caller, policy.user_holds(user), f"user {user.email}", user)
+    return user
+
+
+def _is_self(caller: Caller, user_id: uuid.UUID) -> bool:
+    return caller.user is not None and caller.user.id == user_id
+
+
 def read_user(caller: Caller, user_id: uuid.UUID) -> User:
     """Anyone with users:read sees any user; everyone sees themselves (profile:read)."""
-    is_self = caller.user is not None and caller.user.id == user_id
     if not (caller.can(permissions.USERS_READ)
-            or (is_self and caller.can(permissions.PROFILE_READ))):
+            or (_is_self(caller, user_id) and caller.can(permissions.PROFILE_READ))):
         raise deny(caller, "Requires the users:read permission.", object_id=str(user_id))
     return get_user(user_id)
 
 
 def update_user(caller: Caller, user_id: uuid.UUID, changes: dict) -> User:
-    """Change a user's role, activity or password, within the caller's ceilings."""
-    user = get_user(user_id)
-    is_self = caller.user is not None and caller.user.id == user.id
-    if not caller.can(permissions.USERS_WRITE) and not (
-            is_self and set(changes) <= {"password"} and caller.can(permissions.PROFILE_WRITE)):
-        raise deny(caller, "Requires the users:write permission.", object_id=str(user.id))
-    if "role" in changes or changes.get("is_active") is False:
-        policy.check_can_manage(caller, user.roles)
+    """Change any field of a user; the write policy covers the whole user first, so a field
+    added here needs no ceiling of its own."""
+    user = writable_user(caller, user_id)
+    _check_can_write(caller, user, changes)
     if "role" in changes:
         _change_role(caller, user, role_by_name(changes["role"]))
     if "is_active" in changes and changes["is_active"] != user.is_active:
         _change_activity(caller, user, changes["is_active"])
     if "password" in changes:
-        users.check_password_policy(changes["password"])
-        user.password_hash = hash_password(changes["password"])
-        audit.record("user.password_changed", caller.actor, user)
-        signals.password_changed.send(user, actor=caller.actor,
-                                      keep=caller.token.grant_id if is_self else None)
+        _change_password(caller, user, changes["password"])
     db.session.commit()
     return user
 
 
+def _check_can_write(caller: Caller, user: User, changes: dict) -> None:
+    """users:write, or profile:write for the caller's own self-service fields."""
+    if caller.can(permissions.USERS_WRITE) or (
+            _is_self(caller, user.id) and set(changes) <= SELF_SERVICE_FIELDS
+            and caller.can(permissions.PROFILE_WRITE)):
+        return
+    raise deny(caller, "Requires the users:write permission.", user)
+
+
+def _check_can_assign(caller: Caller, role: Role) -> None:
+    """The write policy on what a user would hold: the role given them."""
+    policy.check_can_grant(caller, policy.role_holds(role), f"role {role.name!r}")
+
+
 def _change_role(caller: Caller, user: User, role: Role) -> None:
-    policy.check_can_assign(caller, role)
+    _check_can_assign(caller, role)
     if users.is_owner(user) and role.name != permissions.OWNER:
         policy.check_not_last_owner(users.live_owner_count())
     before = user.permissions
@@ -102,10 +126,17 @@ def _change_activity(caller: Caller, user: User, active: bool) -> None:
         signals.access_ended.send(user, actor=caller.actor)
 
 
+def _change_password(caller: Caller, user: User, password: str) -> None:
+    users.check_password_policy(password)
+    user.password_hash = hash_password(password)
+    audit.record("user.password_changed", caller.actor, user)
+    signals.password_changed.send(
+        user, actor=caller.actor, keep=caller.token.grant_id if _is_self(caller, user.id) else None)
+
+
 def delete_user(caller: Caller, user_id: uuid.UUID) -> None:
     """Soft-delete a user and revoke everything they hold."""
-    user = get_user(user_id)
-    policy.check_can_manage(caller, user.roles)
+    user = writable_user(caller, user_id)
     if users.is_owner(user):
         policy.check_not_last_owner(users.live_owner_count())
     user.deleted_at = utcnow()
