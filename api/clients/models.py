@@ -47,17 +47,20 @@ class Client(UUIDPrimaryKey, Timestamped, TenantScoped, db.Model):
     def get_default_redirect_uri(self) -> str | None:
         return self.redirect_uris[0] if len(self.redirect_uris) == 1 else None
 
-    def get_allowed_scope(self, scope: str | None) -> str:
-        """The requested scopes this client may have; all of them when none are asked for.
+    def get_allowed_scope(self, scope: str | None) -> str | None:
+        """The requested scopes this client may have (RFC 6749 §3.3); None when it may have
+        none of them, which Authlib answers with ``invalid_scope`` (§4.1.2.1, §5.2).
 
-        RFC 6749 §3.3 lets the server apply a default when the client omits
-        ``scope``; like Keycloak's default client scopes, ours is the client's
-        registered scope.
+        A request that names no scope gets a default, as §3.3 allows; like
+        Keycloak's default client scopes, ours is the client's registered scope.
+        A partly allowed request gets the allowed part, and the token response
+        says so in ``scope``.
         """
         if not scope:
             return self.scope
         allowed = self.scopes
-        return " ".join(s for s in dict.fromkeys(scope.split()) if s in allowed)
+        granted = " ".join(s for s in dict.fromkeys(scope.split()) if s in allowed)
+        return granted or None
 
     def check_redirect_uri(self, redirect_uri: str) -> bool:
         """Exact string match against a registered URI (RFC 9700 §4.1.3)."""

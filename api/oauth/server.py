@@ -14,7 +14,8 @@ from datetime import timedelta
 from authlib.common.urls import add_params_to_uri
 from authlib.integrations.flask_oauth2 import AuthorizationServer, ResourceProtector
 from authlib.oauth2.rfc6749 import grants
-from authlib.oauth2.rfc6749.errors import InvalidGrantError, InvalidRequestError
+from authlib.oauth2.rfc6749.errors import (InvalidGrantError, InvalidRequestError,
+                                           InvalidScopeError)
 from authlib.oauth2.rfc6750 import BearerTokenValidator
 from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oauth2.rfc7636 import CodeChallenge
@@ -66,11 +67,22 @@ class TenantTokenGenerator(JWTBearerTokenGenerator):
 
     def generate(self, grant_type, client, user=None, scope=None, expires_in=None,
                  include_refresh_token=True):
-        """Narrow the scope to the user's permissions before minting (contract: RBAC)."""
-        scope = narrow_scope(self.get_allowed_scope(client, scope),
-                             user.permissions if user else None)
+        """Narrow the scope to what the client may have, then to the user's permissions
+        (contract: RBAC); ``invalid_scope`` when nothing asked for is left (RFC 6749 §5.2)."""
+        allowed = self.get_allowed_scope(client, scope)
+        scope = narrow_user_scope(allowed, user)
         return super().generate(grant_type, client, user, scope, expires_in,
                                 include_refresh_token)
+
+
+def narrow_user_scope(scope: str, user: User | None, redirect_uri: str | None = None) -> str:
+    """``scope`` narrowed to the user's permissions; InvalidScopeError when that leaves
+    nothing of a non-empty scope (an empty scope would mean "the default" later on)."""
+    narrowed = narrow_scope(scope, user.permissions if user else None)
+    if scope and not narrowed:
+        raise InvalidScopeError("None of the requested scopes is granted to this user.",
+                                redirect_uri=redirect_uri)
+    return narrowed
 
 
 def generate_token(**kwargs) -> dict:
@@ -123,12 +135,20 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
 
     TOKEN_ENDPOINT_AUTH_METHODS = ANY_CLIENT_AUTH
 
+    def create_authorization_response(self, redirect_uri: str, grant_user):
+        """RFC 6749 §4.1.2; ``invalid_scope`` to the client when the user holds none of the
+        permissions asked for (§4.1.2.1)."""
+        if grant_user is not None:
+            self.request.scope = narrow_user_scope(self.request.scope, grant_user,
+                                                   redirect_uri)
+        return super().create_authorization_response(redirect_uri, grant_user)
+
     def save_authorization_code(self, code: str, oauth_request) -> AuthorizationCode:
         payload = oauth_request.payload.data
         row = AuthorizationCode(
             code_hash=digest(code), client_id=oauth_request.client.id,
             user_id=oauth_request.user.id, redirect_uri=oauth_request.payload.redirect_uri,
-            scope=narrow_scope(oauth_request.scope, oauth_request.user.permissions),
+            scope=oauth_request.scope or "",
             nonce=payload.get("nonce"), code_challenge=payload.get("code_challenge"),
             code_challenge_method=payload.get("code_challenge_method"),
             auth_time=g.get("auth_time") or utcnow(), expires_at=utcnow() + CODE_LIFETIME)

@@ -126,6 +126,18 @@ def test_scope_is_narrowed_to_the_users_permissions(oauth, factories, web_app, t
     assert oauth.me(tokens["access_token"]).json["permissions"] == ["projects:read"]
 
 
+def test_none_of_the_users_permissions_is_invalid_scope_at_the_client(
+        oauth, factories, web_app, tenant):
+    """Not a code whose empty scope would later stand for the client's whole scope."""
+    factories.user(tenant, email="plain@acme.io", role="user")
+    app_client, _ = web_app
+    final = oauth.code_flow(app_client, "plain@acme.io", scope="users:read",
+                            code_challenge=pkce_pair()[1], code_challenge_method="S256")
+    params = query(final.headers["Location"])
+    assert params["error"] == "invalid_scope" and "code" not in params
+    assert params["state"] == "xyz" and params["iss"] == ISSUER
+
+
 @pytest.mark.parametrize("redirect_uri", [
     "https://app.example/callback/", "https://APP.example/callback",
     "https://app.example/callback?x=1", "http://app.example/callback",
@@ -150,6 +162,7 @@ def test_unknown_client_is_never_redirected_to(oauth):
     ({"code_challenge": "a" * 43, "code_challenge_method": "plain"}, "invalid_request"),
     ({"code_challenge": "a" * 43}, "invalid_request"),
     ({"scope": "openid root:everything"}, "invalid_scope"),
+    ({"scope": "clients:write tenant:delete"}, "invalid_scope"),  # none the client may have
     ({"response_type": "token"}, "unsupported_response_type"),
 ])
 def test_other_errors_go_to_the_registered_redirect_uri(oauth, web_app, params, error):

@@ -60,7 +60,22 @@ def test_client_secret_post_is_accepted(oauth, service):
 def test_scope_is_narrowed_to_what_the_client_may_have(oauth, service):
     app_client, secret = service
     token = oauth.client_credentials(app_client, secret, scope="projects:read clients:write")
-    assert token["scope"] == "projects:read"
+    assert token["scope"] == "projects:read"  # RFC 6749 §3.3: the response says what it got
+
+
+def test_a_scope_the_client_may_not_have_at_all_is_invalid_scope(oauth, service):
+    """RFC 6749 §5.2: not a token with the client's registered scopes instead."""
+    app_client, secret = service
+    response = oauth.token(app_client.client_id, secret, grant_type="client_credentials",
+                           scope="users:write clients:write")
+    assert response.status_code == 400 and response.json["error"] == "invalid_scope"
+    assert "access_token" not in response.json
+
+
+def test_no_scope_asked_for_gets_the_registered_scope(oauth, service):
+    app_client, secret = service
+    token = oauth.client_credentials(app_client, secret)
+    assert token["scope"] == app_client.scope
 
 
 @pytest.mark.parametrize("form,status,error", [

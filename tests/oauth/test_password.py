@@ -30,6 +30,15 @@ def test_password_grant_issues_a_user_token(oauth, factories, tenant, legacy_app
     assert me["type"] == "user" and me["user"]["email"] == "pat@acme.io"
 
 
+def test_password_grant_for_none_of_the_users_permissions_is_invalid_scope(
+        oauth, factories, tenant, legacy_app):
+    factories.user(tenant, email="pat@acme.io", role="user")
+    response = password_grant(oauth, legacy_app, "pat@acme.io", scope="users:read")
+    assert response.status_code == 400 and response.json["error"] == "invalid_scope"
+    outside = password_grant(oauth, legacy_app, "pat@acme.io", scope="clients:write")
+    assert outside.status_code == 400 and outside.json["error"] == "invalid_scope"
+
+
 def test_password_grant_is_off_for_clients_not_registered_for_it(oauth, web_app):
     response = password_grant(oauth, web_app, "owner@acme.io")
     assert response.status_code == 400 and response.json["error"] == "unauthorized_client"
