@@ -35,7 +35,7 @@ from api.extensions import db
 from api.keys import services as keys
 from api.oauth import tokens
 from api.oauth.models import AuthorizationCode, Grant
-from api.rbac.permissions import SCOPES, narrow_scope
+from api.rbac.permissions import SCOPES, TOKENS_INTROSPECT, narrow_scope
 from api.security import digest, generate_secret
 from api.tenancy.context import current_tenant, issuer_url
 from api.users import authentication
@@ -318,7 +318,9 @@ class TenantIntrospectionEndpoint(TokenLookup, IntrospectionEndpoint):
     CLIENT_AUTH_METHODS = CONFIDENTIAL_AUTH
 
     def check_permission(self, token, client, oauth_request) -> bool:
-        return True  # any authenticated client of this tenant (the lookup is tenant-scoped)
+        """RFC 7662 §4: a token's own client, or a resource server of the tenant (a client
+        registered with ``tokens:introspect``); anyone else learns ``active: false``."""
+        return token.check_client(client) or TOKENS_INTROSPECT in client.scopes
 
     def create_introspection_payload(self, token):
         if token is not None and token.presented_as == "refresh_token":

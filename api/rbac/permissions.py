@@ -2,6 +2,8 @@
 
 Permission names double as OAuth scopes: a user's token carries the user's
 permissions narrowed by the scopes granted to it (:func:`narrow_scope`).
+``tokens:introspect`` is the one meant for clients: a client registered with it
+is a resource server, which may introspect any token of its tenant (RFC 7662 §4).
 """
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ CLIENTS_WRITE = "clients:write"
 TOKENS_READ = "tokens:read"
 TOKENS_WRITE = "tokens:write"
 TOKENS_MANAGE = "tokens:manage"
+TOKENS_INTROSPECT = "tokens:introspect"
 AUDIT_READ = "audit:read"
 PROJECTS_READ = "projects:read"
 PROJECTS_WRITE = "projects:write"
@@ -30,7 +33,7 @@ PROFILE_WRITE = "profile:write"
 ALL = (
     TENANT_READ, TENANT_WRITE, TENANT_DELETE, OWNERS_MANAGE,
     USERS_READ, USERS_WRITE, ROLES_READ, ROLES_WRITE,
-    CLIENTS_READ, CLIENTS_WRITE, TOKENS_READ, TOKENS_WRITE, TOKENS_MANAGE,
+    CLIENTS_READ, CLIENTS_WRITE, TOKENS_READ, TOKENS_WRITE, TOKENS_MANAGE, TOKENS_INTROSPECT,
     AUDIT_READ, PROJECTS_READ, PROJECTS_WRITE, PROFILE_READ, PROFILE_WRITE,
 )
 
@@ -41,7 +44,8 @@ USER = "user"
 _USER_PERMISSIONS = (TENANT_READ, PROFILE_READ, PROFILE_WRITE, TOKENS_READ, TOKENS_WRITE,
                      PROJECTS_READ, PROJECTS_WRITE)
 _ADMIN_PERMISSIONS = _USER_PERMISSIONS + (USERS_READ, USERS_WRITE, ROLES_READ, ROLES_WRITE,
-                                          CLIENTS_READ, CLIENTS_WRITE, TOKENS_MANAGE, AUDIT_READ)
+                                          CLIENTS_READ, CLIENTS_WRITE, TOKENS_MANAGE,
+                                          TOKENS_INTROSPECT, AUDIT_READ)
 
 #: The system roles every tenant has, with their fixed permission sets.
 SYSTEM_ROLES: dict[str, frozenset[str]] = {

@@ -6,7 +6,8 @@ IDENTITY = {
     "email": "See your email address",
     "offline_access": "Stay connected when you are away",
 }
-ACTIONS = {"read": "View", "write": "Change", "delete": "Delete", "manage": "Manage"}
+ACTIONS = {"read": "View", "write": "Change", "delete": "Delete", "manage": "Manage",
+           "introspect": "Inspect"}
 
 
 def describe(scope: str) -> str:

@@ -59,3 +59,28 @@ def test_audit_events_are_append_only_in_the_database(empty_postgres, ):
         connection.exec_driver_sql("DELETE FROM tenants")  # a whole tenant still goes
         connection.commit()
         assert connection.exec_driver_sql("SELECT count(*) FROM audit_events").scalar() == 0
+
+
+def _introspection_holders() -> tuple[list[str], list[bool]]:
+    """System roles holding tokens:introspect, and whether each console client may ask for it."""
+    with db.engine.connect() as connection:
+        roles = connection.exec_driver_sql(
+            "SELECT r.name FROM roles r JOIN role_permissions rp ON rp.role_id = r.id "
+            "JOIN permissions p ON p.id = rp.permission_id "
+            "WHERE p.name = 'tokens:introspect' ORDER BY r.name").scalars().all()
+        consoles = connection.exec_driver_sql(
+            "SELECT scope FROM clients WHERE is_first_party").scalars().all()
+    return roles, ["tokens:introspect" in scope.split() for scope in consoles]
+
+
+@pytest.mark.postgres
+def test_existing_owners_and_admins_get_the_introspection_permission(empty_postgres):
+    from tests import factories
+
+    upgrade()
+    factories.tenant("acme")
+    db.session.remove()
+    downgrade(revision="0003")
+    assert _introspection_holders() == ([], [False])
+    upgrade()
+    assert _introspection_holders() == (["admin", "owner"], [True])
