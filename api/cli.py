@@ -121,13 +121,17 @@ def create_user_command(slug, email, password, role, as_json):
 @click.option("--scope", default="", help="Space-separated scopes.")
 @click.option("--redirect-uri", "redirect_uris", multiple=True, help="Repeat for each URI.")
 @click.option("--public", is_flag=True, help="A public client (no secret, PKCE).")
+@click.option("--pkce-optional", is_flag=True,
+              help="Let a legacy confidential client send authorization requests without "
+                   "PKCE (require_pkce false); public clients always use PKCE.")
 @json_option
 @_one_line_errors
-def create_client_command(slug, name, grants, scope, redirect_uris, public, as_json):
+def create_client_command(slug, name, grants, scope, redirect_uris, public, pkce_optional,
+                          as_json):
     """Register an OAuth client in tenant SLUG."""
     data = ClientCreateSchema().load({
         "client_name": name, "grant_types": list(grants), "scope": scope,
-        "redirect_uris": list(redirect_uris),
+        "redirect_uris": list(redirect_uris), "require_pkce": not pkce_optional,
         "token_endpoint_auth_method": "none" if public else "client_secret_basic"})
     method = data.pop("token_endpoint_auth_method")
     with _in_tenant(slug):
@@ -136,7 +140,8 @@ def create_client_command(slug, name, grants, scope, redirect_uris, public, as_j
     result = {"id": str(client.id), "client_id": client.client_id,
               "client_name": client.client_name, "grant_types": client.grant_types,
               "scope": client.scope, "redirect_uris": client.redirect_uris,
-              "token_endpoint_auth_method": client.token_endpoint_auth_method}
+              "token_endpoint_auth_method": client.token_endpoint_auth_method,
+              "require_pkce": client.require_pkce}
     if secret:
         result["client_secret"] = secret
     text = f"Created client {client.client_name}\nclient_id: {client.client_id}"

@@ -30,10 +30,11 @@ def user(tenant, email: str | None = None, role: str = "user"):
 
 
 def client(tenant, grant_types=("client_credentials",), scope="projects:read",
-           redirect_uris=(), public=False, first_party=False):
+           redirect_uris=(), public=False, first_party=False, require_pkce=True):
     """A client and its secret; returns ``(client, secret)``."""
     with tenant_scope(db.session, tenant.id):
         registered = add_client(f"App {next(_numbers)}", list(grant_types), scope,
-                                list(redirect_uris), public, audit.OPERATOR, first_party)
+                                list(redirect_uris), public, audit.OPERATOR, first_party,
+                                require_pkce=require_pkce)
         db.session.commit()
         return registered

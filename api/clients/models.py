@@ -30,10 +30,18 @@ class Client(UUIDPrimaryKey, Timestamped, TenantScoped, db.Model):
     scope: Mapped[str] = mapped_column(sa.Text, default="")
     token_endpoint_auth_method: Mapped[str] = mapped_column(sa.String(32))
     is_first_party: Mapped[bool] = mapped_column(default=False)
+    #: PKCE (RFC 7636) for every authorization request, as OAuth 2.1 and RFC 9700 §2.1.1
+    #: ask; only a legacy confidential client may be registered without it.
+    require_pkce: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
 
     @property
     def is_public(self) -> bool:
         return self.token_endpoint_auth_method == PUBLIC_AUTH_METHOD
+
+    @property
+    def pkce_required(self) -> bool:
+        """Whether an authorization request must carry an S256 ``code_challenge``."""
+        return self.require_pkce or self.is_public
 
     @property
     def scopes(self) -> frozenset[str]:

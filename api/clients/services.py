@@ -20,11 +20,13 @@ CONSOLE_NAME = "Tessera console"
 
 
 def check_registration(grant_types: list[str], scope: str, redirect_uris: list[str],
-                       public: bool) -> None:
+                       public: bool, require_pkce: bool = True) -> None:
     """The rules every registration and edit obeys (RFC 7591 §2 metadata consistency)."""
     unknown = [s for s in scope.split() if s not in SCOPES]
     if unknown:
         raise InvalidInput("scope", f"unknown scope {unknown[0]!r}")
+    if public and not require_pkce:
+        raise InvalidInput("require_pkce", "a public client always uses PKCE (RFC 9700 §2.1.1)")
     if public and CONFIDENTIAL_ONLY_GRANTS & set(grant_types):
         raise InvalidInput("grant_types", "a public client can only use authorization_code "
                                           "and refresh_token")
@@ -40,12 +42,12 @@ def response_types_for(grant_types: list[str]) -> list[str]:
 
 def add_client(client_name: str, grant_types: list[str], scope: str,
                redirect_uris: list[str], public: bool, actor: audit.Actor,
-               first_party: bool = False,
-               auth_method: str = "client_secret_basic") -> tuple[Client, str | None]:
+               first_party: bool = False, auth_method: str = "client_secret_basic",
+               require_pkce: bool = True) -> tuple[Client, str | None]:
     """Register a client in the current tenant's session (the caller commits); returns it
     and its secret (shown once)."""
     grant_types = list(dict.fromkeys(grant_types))
-    check_registration(grant_types, scope, redirect_uris, public)
+    check_registration(grant_types, scope, redirect_uris, public, require_pkce)
     secret = None if public else generate_secret()
     client = Client(
         client_id=generate_secret(18), client_secret_hash=digest(secret) if secret else None,
@@ -53,7 +55,7 @@ def add_client(client_name: str, grant_types: list[str], scope: str,
         grant_types=grant_types, scope=" ".join(dict.fromkeys(scope.split())),
         response_types=response_types_for(grant_types),
         token_endpoint_auth_method=PUBLIC_AUTH_METHOD if public else auth_method,
-        is_first_party=first_party)
+        is_first_party=first_party, require_pkce=require_pkce)
     db.session.add(client)
     db.session.flush()
     audit.record("client.created", actor, client, client_id=client.client_id)
@@ -62,10 +64,11 @@ def add_client(client_name: str, grant_types: list[str], scope: str,
 
 def create_client(client_name: str, grant_types: list[str], scope: str,
                   redirect_uris: list[str], public: bool, actor: audit.Actor,
-                  auth_method: str = "client_secret_basic") -> tuple[Client, str | None]:
+                  auth_method: str = "client_secret_basic",
+                  require_pkce: bool = True) -> tuple[Client, str | None]:
     """Register a client and commit: the whole use case (see :func:`add_client`)."""
     client, secret = add_client(client_name, grant_types, scope, redirect_uris, public, actor,
-                                auth_method=auth_method)
+                                auth_method=auth_method, require_pkce=require_pkce)
     db.session.commit()
     return client, secret
 

@@ -116,7 +116,8 @@ NO_STORE_ENDPOINTS = {"tenant.oauth.issue_token", "tenant.oauth.revoke_token",
 
 
 class S256CodeChallenge(CodeChallenge):
-    """PKCE (RFC 7636) with S256 only, required for public clients (RFC 9700 §2.1.1)."""
+    """PKCE (RFC 7636) with S256 only, required of every client (OAuth 2.1, RFC 9700 §2.1.1)
+    but the legacy confidential clients registered with ``require_pkce`` off."""
 
     SUPPORTED_CODE_CHALLENGE_METHOD = ["S256"]
     DEFAULT_CODE_CHALLENGE_METHOD = "S256"
@@ -125,8 +126,8 @@ class S256CodeChallenge(CodeChallenge):
         payload = grant.request.payload.data
         if payload.get("code_challenge") and payload.get("code_challenge_method") != "S256":
             raise InvalidRequestError("code_challenge_method must be S256")
-        if grant.request.client.is_public and not payload.get("code_challenge"):
-            raise InvalidRequestError("Public clients must send a PKCE code_challenge")
+        if grant.request.client.pkce_required and not payload.get("code_challenge"):
+            raise InvalidRequestError("This client must send a PKCE code_challenge (S256)")
         super().validate_code_challenge(grant, redirect_uri)
 
 

@@ -11,11 +11,15 @@ from frontend.feedback import flash_outcome, show_api_errors
 bp = Blueprint("clients", __name__)
 
 
-def client_body(form: ClientForm) -> dict:
-    """The client form as RFC 7591 metadata for the API."""
-    return {"client_name": form.client_name.data, "grant_types": form.grant_types.data,
+def client_body(form: ClientForm, public: bool = False) -> dict:
+    """The client form as RFC 7591 metadata for the API (a public client always has PKCE,
+    so its form has no checkbox to send)."""
+    body = {"client_name": form.client_name.data, "grant_types": form.grant_types.data,
             "scope": form.scope.data or "",
             "redirect_uris": (form.redirect_uris.data or "").split()}
+    if not public:
+        body["require_pkce"] = form.require_pkce.data
+    return body
 
 
 @bp.route("/clients", methods=["GET", "POST"])
@@ -47,7 +51,9 @@ def edit_client(slug: str, client_uuid):
     client = g.console.call("GET", f"/clients/{client_uuid}")
     form = ClientForm(data={**client, "redirect_uris": "\n".join(client["redirect_uris"])})
     if form.validate_on_submit() and flash_outcome(
-            lambda: g.console.call("PATCH", f"/clients/{client_uuid}", json=client_body(form)),
+            lambda: g.console.call("PATCH", f"/clients/{client_uuid}",
+                                   json=client_body(form, client["token_endpoint_auth_method"]
+                                                    == "none")),
             "Client saved.", form):
         return redirect(url_for(".manage_clients", slug=slug), code=303)
     return render_template("console/client.html", slug=slug, form=form, client=client)

@@ -15,6 +15,11 @@ class ClientForm(FlaskForm):
     grant_types = SelectMultipleField("Grants", choices=GRANTS, validators=[DataRequired()])
     scope = StringField("Scopes (space-separated)", validators=[Length(max=2000)])
     redirect_uris = TextAreaField("Redirect URIs (one per line)", validators=[Length(max=4000)])
+    require_pkce = BooleanField(
+        "Require PKCE", default=True,
+        description="Every authorization request must carry a PKCE code challenge (S256), "
+                    "which keeps a stolen authorization code useless. Untick only for a "
+                    "legacy server-side application that cannot send one.")
 
 
 class UserForm(FlaskForm):

@@ -44,6 +44,21 @@ def test_editing_a_client(owner):
         "redirect_uris": []}).status_code == 422
 
 
+def test_pkce_is_required_unless_a_legacy_client_opts_out(owner):
+    web = owner.post("/clients", json={"client_name": "Web", "grant_types": [
+        "authorization_code"], "redirect_uris": ["https://a.example/cb"]}).json
+    assert web["require_pkce"] is True
+    assert owner.get(f"/clients/{web['id']}").json["require_pkce"] is True
+    legacy = owner.patch(f"/clients/{web['id']}", json={"require_pkce": False})
+    assert legacy.status_code == 200 and legacy.json["require_pkce"] is False
+    spa = owner.post("/clients", json={
+        "client_name": "SPA", "grant_types": ["authorization_code"],
+        "redirect_uris": ["http://localhost:3000/cb"], "token_endpoint_auth_method": "none"})
+    assert spa.json["require_pkce"] is True
+    refused = owner.patch(f"/clients/{spa.json['id']}", json={"require_pkce": False})
+    assert refused.status_code == 422 and "require_pkce" in refused.json["errors"]
+
+
 def test_deleting_a_client_kills_its_tokens(owner, callers):
     service = callers.as_service()
     assert service.get("/me").status_code == 200

@@ -23,6 +23,11 @@ from tests.factories import PASSWORD
                   "redirect_uris": ["/relative"]}, "redirect_uris"),
     ("/clients", {"client_name": "x", "grant_types": ["client_credentials"],
                   "token_endpoint_auth_method": "none"}, "grant_types"),
+    ("/clients", {"client_name": "x", "grant_types": ["authorization_code"],
+                  "redirect_uris": ["http://localhost:3/cb"], "require_pkce": False,
+                  "token_endpoint_auth_method": "none"}, "require_pkce"),
+    ("/clients", {"client_name": "x", "grant_types": ["client_credentials"],
+                  "require_pkce": "sometimes"}, "require_pkce"),
 ])
 def test_invalid_fields_are_422_problem_documents(owner, path, body, field):
     response = owner.post(path, json=body)

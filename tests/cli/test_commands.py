@@ -49,6 +49,11 @@ def test_users_and_clients_create(cli, db, factories):
                          "--public")
     assert "client_secret" not in public
     assert public["token_endpoint_auth_method"] == "none"
+    assert confidential["require_pkce"] is True and public["require_pkce"] is True
+    legacy = invoke_json(cli, "clients", "create", "acme", "--name", "Legacy", "--grant",
+                         "authorization_code", "--redirect-uri", "https://old.example/cb",
+                         "--pkce-optional")
+    assert legacy["require_pkce"] is False
 
 
 def test_keys_rotate_adds_an_active_key(cli, db, factories):
@@ -83,6 +88,9 @@ BAD_COMMANDS = {
                           "authorization_code", "--redirect-uri", "https://a.example/cb#x"],
     "code without redirect": ["clients", "create", "acme", "--name", "X", "--grant",
                               "authorization_code"],
+    "public without PKCE": ["clients", "create", "acme", "--name", "X", "--grant",
+                            "authorization_code", "--redirect-uri", "http://localhost:3/cb",
+                            "--public", "--pkce-optional"],
 }
 
 

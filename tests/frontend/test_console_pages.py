@@ -104,18 +104,24 @@ def test_an_expired_access_token_is_refreshed_transparently(frontend, live):
         assert sessions.load(session_id)["access_token"] != "expired.or.revoked"
 
 
+PKCE_TICKED = re.compile(r'<input checked[^>]*name="require_pkce"')
+
+
 def test_client_edit_and_secret_rotation(frontend, live):
     sign_in(frontend, live, live.owner)
     page = frontend.get("/t/live/console/clients")
+    assert PKCE_TICKED.search(page.get_data(as_text=True))  # on by default
     created = frontend.post("/t/live/console/clients", data={
         "csrf_token": csrf_token(page), "client_name": "Editable",
-        "grant_types": ["authorization_code"], "redirect_uris": "https://a.example/cb"})
+        "grant_types": ["authorization_code"], "redirect_uris": "https://a.example/cb",
+        "require_pkce": "y"})
     client_id = re.findall(r"/clients/([0-9a-f-]{36})/delete",
                            created.get_data(as_text=True))
     edit_path = next(f"/t/live/console/clients/{c}" for c in client_id
                      if "Editable" in frontend.get(f"/t/live/console/clients/{c}")
                      .get_data(as_text=True))
     edit = frontend.get(edit_path)
+    assert PKCE_TICKED.search(edit.get_data(as_text=True))
     bad = frontend.post(edit_path, data={"csrf_token": csrf_token(edit), "client_name": "E",
                                          "grant_types": ["authorization_code"],
                                          "redirect_uris": "http://evil.example/cb"})
@@ -126,6 +132,8 @@ def test_client_edit_and_secret_rotation(frontend, live):
                                            "redirect_uris": "https://b.example/cb"},
                           follow_redirects=True)
     assert "Client saved." in saved.get_data(as_text=True)
+    legacy = frontend.get(edit_path).get_data(as_text=True)  # saved without the checkbox
+    assert 'name="require_pkce"' in legacy and not PKCE_TICKED.search(legacy)
     rotated = frontend.post(f"{edit_path}/secret", data={"csrf_token": csrf_token(edit)})
     assert "shown only this once" in rotated.get_data(as_text=True)
 

@@ -160,7 +160,8 @@ def test_unknown_client_is_never_redirected_to(oauth):
 
 @pytest.mark.parametrize("params,error", [
     ({"code_challenge": "a" * 43, "code_challenge_method": "plain"}, "invalid_request"),
-    ({"code_challenge": "a" * 43}, "invalid_request"),
+    ({"code_challenge": "a" * 43, "pkce": False}, "invalid_request"),  # no method
+    ({"pkce": False}, "invalid_request"),  # confidential clients use PKCE too (RFC 9700)
     ({"scope": "openid root:everything"}, "invalid_scope"),
     ({"scope": "clients:write tenant:delete"}, "invalid_scope"),  # none the client may have
     ({"response_type": "token"}, "unsupported_response_type"),
@@ -178,8 +179,24 @@ def test_other_errors_go_to_the_registered_redirect_uri(oauth, web_app, params, 
 def test_public_clients_must_use_pkce(oauth, factories, tenant):
     spa, _ = factories.client(tenant, grant_types=("authorization_code",), scope="openid",
                               redirect_uris=(REDIRECT_URI,), public=True)
-    response = oauth.authorize(spa)
+    response = oauth.authorize(spa, pkce=False)
     assert query(response.headers["Location"])["error"] == "invalid_request"
+
+
+@pytest.fixture
+def legacy_web_app(factories, tenant):
+    """A confidential client registered with require_pkce off (it cannot send PKCE)."""
+    return factories.client(tenant, grant_types=("authorization_code",), scope="openid",
+                            redirect_uris=(REDIRECT_URI,), require_pkce=False)
+
+
+def test_a_legacy_client_may_leave_pkce_out(oauth, legacy_web_app):
+    app_client, secret = legacy_web_app
+    final = oauth.code_flow(app_client, "owner@acme.io", pkce=False)
+    code = query(final.headers["Location"])["code"]
+    response = oauth.token(app_client.client_id, secret, grant_type="authorization_code",
+                           code=code, redirect_uri=REDIRECT_URI)
+    assert response.status_code == 200 and response.json["access_token"]
 
 
 def test_public_client_flow_with_pkce_and_no_secret(oauth, factories, tenant):
@@ -195,9 +212,10 @@ def _issue_code(oauth, app_client, **pkce):
     return query(final.headers["Location"])["code"]
 
 
-def test_pkce_downgrade_is_rejected(oauth, web_app):
-    app_client, secret = web_app
-    code = _issue_code(oauth, app_client)
+def test_pkce_downgrade_is_rejected(oauth, legacy_web_app):
+    """RFC 9700 §4.8: a code issued without a challenge is refused with a verifier."""
+    app_client, secret = legacy_web_app
+    code = _issue_code(oauth, app_client, pkce=False)
     response = oauth.token(app_client.client_id, secret, grant_type="authorization_code",
                            code=code, redirect_uri=REDIRECT_URI, code_verifier="x" * 50)
     assert response.status_code == 400 and response.json["error"] == "invalid_request"

@@ -8,6 +8,8 @@ from api.rest import PageArgs
 GRANT_TYPES = ("authorization_code", "client_credentials", "refresh_token", "password")
 AUTH_METHODS = ("client_secret_basic", "client_secret_post", "none")
 LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
+PKCE = ("Authorization requests must carry an S256 PKCE code_challenge (default true; only a "
+        "legacy confidential client may turn it off, never a public one).")
 
 
 def validate_redirect_uri(uri: str) -> None:
@@ -34,6 +36,7 @@ class ClientCreateSchema(Schema):
                                 load_default=list, validate=validate.Length(max=20))
     token_endpoint_auth_method = fields.String(load_default="client_secret_basic",
                                                validate=validate.OneOf(AUTH_METHODS))
+    require_pkce = fields.Boolean(load_default=True, metadata={"description": PKCE})
 
 
 class ClientUpdateSchema(Schema):
@@ -44,6 +47,7 @@ class ClientUpdateSchema(Schema):
     redirect_uris = fields.List(fields.String(validate=[validate.Length(max=2000),
                                                         validate_redirect_uri]),
                                 validate=validate.Length(max=20))
+    require_pkce = fields.Boolean(metadata={"description": PKCE})
 
 
 class ClientSchema(Schema):
@@ -55,6 +59,7 @@ class ClientSchema(Schema):
     response_types = fields.List(fields.String())
     scope = fields.String()
     token_endpoint_auth_method = fields.String()
+    require_pkce = fields.Boolean(metadata={"description": PKCE})
     is_first_party = fields.Boolean()
     created_at = fields.AwareDateTime()
     updated_at = fields.AwareDateTime()

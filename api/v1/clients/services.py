@@ -27,12 +27,13 @@ def _check_scope_ceiling(caller: Caller, scope: str) -> None:
 
 
 def create_client(caller: Caller, client_name: str, grant_types: list[str], scope: str,
-                  redirect_uris: list[str], auth_method: str) -> tuple[Client, str | None]:
+                  redirect_uris: list[str], auth_method: str,
+                  require_pkce: bool = True) -> tuple[Client, str | None]:
     """Register a client whose scopes the caller holds; returns it and its secret."""
     _check_scope_ceiling(caller, scope)
     return clients.create_client(client_name, grant_types, scope, redirect_uris,
                                  public=auth_method == PUBLIC_AUTH_METHOD, actor=caller.actor,
-                                 auth_method=auth_method)
+                                 auth_method=auth_method, require_pkce=require_pkce)
 
 
 def list_clients(client_name: str | None = None) -> Select:
@@ -59,15 +60,18 @@ def writable_client(caller: Caller, client_uuid: uuid.UUID) -> Client:
 
 
 def update_client(caller: Caller, client_uuid: uuid.UUID, changes: dict) -> Client:
-    """Edit any of name, redirect URIs, grants or scope (RFC 7592 semantics, partial)."""
+    """Edit any of name, redirect URIs, grants, scope or PKCE (RFC 7592 semantics, partial)."""
     client = writable_client(caller, client_uuid)
     grant_types = list(dict.fromkeys(changes.get("grant_types", client.grant_types)))
     scope = changes.get("scope", client.scope)
     redirect_uris = list(dict.fromkeys(changes.get("redirect_uris", client.redirect_uris)))
+    require_pkce = changes.get("require_pkce", client.require_pkce)
     _check_scope_ceiling(caller, scope)
-    clients.check_registration(grant_types, scope, redirect_uris, client.is_public)
+    clients.check_registration(grant_types, scope, redirect_uris, client.is_public,
+                               require_pkce)
     client.client_name = changes.get("client_name", client.client_name)
     client.grant_types, client.redirect_uris = grant_types, redirect_uris
+    client.require_pkce = require_pkce
     client.scope = " ".join(dict.fromkeys(scope.split()))
     client.response_types = clients.response_types_for(grant_types)
     audit.record("client.updated", caller.actor, client, changed=sorted(changes))
