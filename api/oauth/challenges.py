@@ -28,6 +28,8 @@ from api.users import authentication
 from api.users.models import User
 
 LIFETIME = timedelta(minutes=10)
+#: The interactions a request may need, named like the ``prompt`` values that ask for them.
+LOGIN, CONSENT = "login", "consent"
 PENDING, AUTHENTICATED, APPROVED, DENIED, REDEEMED = (
     "pending", "authenticated", "approved", "denied", "redeemed")
 
@@ -35,6 +37,17 @@ PENDING, AUTHENTICATED, APPROVED, DENIED, REDEEMED = (
 class ChallengeExpired(DomainError):
     status = 410
     title = "Gone"
+
+
+def required_interaction(user: User | None, client: Client, scope: str,
+                         prompts: set[str]) -> str | None:
+    """What the user must still do before the request can be answered (OIDC Core §3.1.2.3):
+    ``"login"``, ``"consent"``, or None when a code can be issued at once."""
+    if user is None or LOGIN in prompts:
+        return LOGIN
+    if CONSENT in prompts or needs_consent(user, client, scope):
+        return CONSENT
+    return None
 
 
 def needs_consent(user: User, client: Client, scope: str) -> bool:

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 from authlib.integrations.flask_oauth2 import current_token
 from authlib.oauth2 import OAuth2Error
+from authlib.oidc.core.errors import ConsentRequiredError, LoginRequiredError
 from flask import Blueprint, Response, current_app, g, redirect, request
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
@@ -31,6 +32,9 @@ from api.tenancy.context import current_tenant, enter_tenant, issuer_url
 from api.users.models import User, load_with_permissions
 
 bp = Blueprint("oauth", __name__)
+#: What ``prompt=none`` answers when the user would have to be asked (OIDC Core §3.1.2.6).
+INTERACTION_ERRORS = {challenges.LOGIN: LoginRequiredError,
+                      challenges.CONSENT: ConsentRequiredError}
 well_known_bp = Blueprint("well_known", __name__)
 
 #: Endpoints browsers may call cross-origin from a public client's origin.
@@ -102,29 +106,46 @@ def authorize():
         grant = authorization.get_consent_grant(end_user=user)
     except OAuth2Error as error:
         return authorization.handle_error_response(None, error)
-    client, scope = grant.request.client, grant.request.scope
     if "verifier" in request.args:
-        pending, approved = challenges.redeem(request.args["verifier"],
-                                              session.browser_id(), params)
-        user = db.session.get(User, pending.user_id) if approved else None
-        g.auth_time = pending.auth_time
-        response = authorization.create_authorization_response(grant=grant, grant_user=user)
-        if user is not None:
-            session.start_session(response, tenant, user, pending.auth_time)
-    elif (user is not None and params.get("prompt") not in ("login", "consent")
-          and not challenges.needs_consent(user, client, scope)):
-        g.auth_time = auth_time
-        response = authorization.create_authorization_response(grant=grant, grant_user=user)
+        response = _resume(grant, tenant, params)
     else:
-        if params.get("prompt") == "login":
-            user = None
-        page = "consent" if user is not None else "login"
-        response = redirect(f"{current_app.config['PUBLIC_FRONTEND_URL']}/t/{tenant.slug}/"
-                            f"{page}?challenge=", code=302)
-        challenge = challenges.start(client, params, scope, session.browser_id(response, tenant),
-                                     user, auth_time)
-        response.headers["Location"] += challenge
+        response = _answer(grant, tenant, params, user, auth_time)
     db.session.commit()
+    return response
+
+
+def _resume(grant, tenant, params: dict) -> Response:
+    """The browser is back from the frontend with a settled request: answer the client."""
+    pending, approved = challenges.redeem(request.args["verifier"], session.browser_id(), params)
+    user = db.session.get(User, pending.user_id) if approved else None
+    g.auth_time = pending.auth_time
+    response = authorization.create_authorization_response(grant=grant, grant_user=user)
+    if user is not None:
+        session.start_session(response, tenant, user, pending.auth_time)
+    return response
+
+
+def _answer(grant, tenant, params: dict, user: User | None, auth_time) -> Response:
+    """A code at once when nobody needs to be asked anything; with ``prompt=none`` the
+    interaction the request would need, as an error to the client (OIDC Core §3.1.2.6);
+    else park the request and send the browser to the frontend to sign in or consent."""
+    client, scope = grant.request.client, grant.request.scope
+    prompts = set(params.get("prompt", "").split())
+    step = challenges.required_interaction(user, client, scope, prompts)
+    if step is None:
+        g.auth_time = auth_time
+        return authorization.create_authorization_response(grant=grant, grant_user=user)
+    if "none" in prompts:
+        error = INTERACTION_ERRORS[step](redirect_uri=grant.redirect_uri,
+                                         state=params.get("state"))
+        return authorization.handle_error_response(None, error)
+    if step == challenges.LOGIN:
+        user = None
+    response = redirect(f"{current_app.config['PUBLIC_FRONTEND_URL']}/t/{tenant.slug}/"
+                        f"{step}?challenge=", code=302)
+    challenge = challenges.start(client, params, scope, session.browser_id(response, tenant),
+                                 user, auth_time)
+    response.headers["Location"] += challenge
     return response
 
 

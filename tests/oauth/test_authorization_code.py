@@ -105,6 +105,37 @@ def test_signed_in_user_without_remembered_consent_goes_to_consent(oauth, web_ap
     assert again.headers["Location"].startswith("http://localhost:8000/t/acme/consent?challenge=")
 
 
+@pytest.mark.parametrize("scope", ["openid", "projects:read"])
+def test_prompt_none_without_a_session_is_login_required_at_the_client(oauth, web_app, scope):
+    app_client, _ = web_app
+    response = oauth.authorize(app_client, scope, prompt="none")
+    assert response.headers["Location"].startswith(REDIRECT_URI)  # never the frontend
+    params = query(response.headers["Location"])
+    assert params["error"] == "login_required" and "code" not in params
+    assert params["state"] == "xyz" and params["iss"] == ISSUER
+
+
+def test_prompt_none_when_consent_is_needed_is_consent_required_at_the_client(oauth, web_app):
+    """OIDC Core §3.1.2.6: never the consent page."""
+    app_client, _ = web_app
+    oauth.code_flow(app_client, "owner@acme.io")  # signed in; consent not remembered
+    response = oauth.authorize(app_client, "openid email", prompt="none")
+    assert response.headers["Location"].startswith(REDIRECT_URI)
+    params = query(response.headers["Location"])
+    assert params["error"] == "consent_required" and "code" not in params
+    assert params["state"] == "xyz" and params["iss"] == ISSUER
+
+
+def test_prompt_none_with_a_session_and_remembered_consent_issues_a_code(oauth, web_app):
+    app_client, _ = web_app
+    challenge = oauth.challenge_of(oauth.authorize(app_client))
+    oauth.log_in(challenge, "owner@acme.io")
+    oauth.follow(oauth.decide(challenge, remember=True).json["redirect_to"])
+    response = oauth.authorize(app_client, prompt="none")
+    assert response.headers["Location"].startswith(REDIRECT_URI)
+    assert "code" in query(response.headers["Location"])
+
+
 def test_first_party_clients_skip_consent(oauth, factories, tenant):
     console, _ = factories.client(tenant, grant_types=("authorization_code",),
                                   scope="openid", redirect_uris=(REDIRECT_URI,),
