@@ -10,7 +10,7 @@ from werkzeug.exceptions import BadRequest
 
 import observability
 from api.config import load_config
-from api.extensions import db, migrate, signing_key_sealer
+from api.extensions import db, migrate, response_sealer, signing_key_sealer
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -40,6 +40,7 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
     signing_key_sealer.init_app(app)
+    response_sealer.init_app(app)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 

@@ -9,3 +9,5 @@ db = SQLAlchemy(model_class=Base, session_options={"class_": ScopedSession})
 migrate = Migrate()
 #: Encrypts tenants' private signing keys at rest.
 signing_key_sealer = Sealer("tessera signing keys")
+#: Encrypts form-post authorization responses (they carry codes) until the frontend posts them.
+response_sealer = Sealer("tessera form-post responses")

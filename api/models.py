@@ -2,7 +2,8 @@
 from api.audit.models import AuditEvent
 from api.clients.models import Client
 from api.keys.models import SigningKey
-from api.oauth.models import AuthorizationCode, AuthorizationRequest, Consent, Grant, Token
+from api.oauth.models import (AuthorizationCode, AuthorizationRequest, Consent,
+                              FormPostResponse, Grant, Token)
 from api.ratelimit.models import ThrottleCounter
 from api.rbac.models import Permission, Role
 from api.tenancy.models import Tenant
@@ -10,5 +11,5 @@ from api.users.models import User
 from api.v1.projects.models import Project
 
 __all__ = ["AuditEvent", "AuthorizationCode", "AuthorizationRequest", "Client", "Consent",
-           "Grant", "Permission", "Project", "Role", "SigningKey", "Tenant", "ThrottleCounter",
-           "Token", "User"]
+           "FormPostResponse", "Grant", "Permission", "Project", "Role", "SigningKey", "Tenant",
+           "ThrottleCounter", "Token", "User"]

@@ -6,6 +6,7 @@ document) or :class:`ApiUnavailable` (unreachable, slow, or 5xx).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from urllib.parse import quote
 
 import requests
 from flask import current_app
@@ -70,6 +71,11 @@ def log_in(slug: str, challenge: str, email: str, password: str, ip: str | None)
 def decide(slug: str, challenge: str, approve: bool, remember: bool) -> dict:
     return _call("POST", f"/t/{slug}/sign-in/challenges/{challenge}/consent",
                  json={"approve": approve, "remember": remember})
+
+
+def redeem_form_post(slug: str, reference: str) -> dict:
+    """A form-post authorization response (``redirect_uri``, ``params``); works once."""
+    return _call("POST", f"/t/{slug}/sign-in/form-post/{quote(reference, safe='')}")
 
 
 def console_client(slug: str) -> dict:

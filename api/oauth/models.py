@@ -6,7 +6,9 @@ a scope. Every token issued under it (the first and each rotation) is a row of
 Codes and refresh tokens are stored only as SHA-256 digests; access tokens are
 JWTs, recorded by ``jti`` so that revocation is checked on every use. Pending
 authorization requests wait for the frontend to settle them (see
-:mod:`api.oauth.challenges`); consents remember what a user approved for a client.
+:mod:`api.oauth.challenges`); consents remember what a user approved for a client;
+form-post responses wait, sealed, for the frontend to post them to the client
+(:mod:`api.oauth.form_post`).
 """
 from __future__ import annotations
 
@@ -169,3 +171,18 @@ class Consent(UUIDPrimaryKey, TenantScoped, db.Model):
         sa.ForeignKey("clients.id", ondelete="CASCADE"), index=True)
     scope: Mapped[str] = mapped_column(sa.Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class FormPostResponse(UUIDPrimaryKey, TenantScoped, db.Model):
+    """An authorization response for ``response_mode=form_post``, until the frontend posts it.
+
+    Found by the digest of a single-use reference; the parameters (a code among
+    them) are sealed, since they must be read back.
+    """
+
+    __tablename__ = "form_post_responses"
+
+    reference_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    redirect_uri: Mapped[str] = mapped_column(sa.Text)
+    sealed_params: Mapped[str] = mapped_column(sa.Text)
+    expires_at: Mapped[datetime] = mapped_column(index=True)

@@ -1,8 +1,8 @@
 """Housekeeping: delete protocol state nobody can use any more.
 
 Run ``flask --app api purge`` from cron or a systemd timer (hourly is plenty).
-Expired codes, pending sign-in requests, grants (with their tokens) and
-throttle windows go; the audit log keeps the history.
+Expired codes, pending sign-in requests, unposted form-post responses, grants
+(with their tokens) and throttle windows go; the audit log keeps the history.
 """
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from sqlalchemy import delete
 
 from api.db import unscoped, utcnow
 from api.extensions import db
-from api.oauth.models import AuthorizationCode, AuthorizationRequest, Grant
+from api.oauth.models import AuthorizationCode, AuthorizationRequest, FormPostResponse, Grant
 from api.ratelimit.models import ThrottleCounter
 
 
@@ -21,6 +21,7 @@ def purge_expired() -> dict[str, int]:
     with unscoped(db.session):
         for name, model in (("authorization_codes", AuthorizationCode),
                             ("authorization_requests", AuthorizationRequest),
+                            ("form_post_responses", FormPostResponse),
                             ("grants", Grant), ("throttle_counters", ThrottleCounter)):
             counts[name] = db.session.execute(
                 delete(model).where(model.expires_at <= now)

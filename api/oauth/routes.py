@@ -23,7 +23,7 @@ from api.errors import Forbidden, problem
 from api.extensions import db
 from api.frontend_key import frontend_only
 from api.keys import services as keys
-from api.oauth import challenges, session
+from api.oauth import challenges, form_post, session
 from api.oauth.schemas import ConsentSchema, LoginSchema
 from api.oauth.server import NO_STORE, NO_STORE_ENDPOINTS, authorization, require_oauth, user_info
 from api.rbac.permissions import SCOPES
@@ -55,7 +55,9 @@ def metadata() -> dict:
         "end_session_endpoint": f"{issuer}/logout",
         "scopes_supported": list(SCOPES),
         "response_types_supported": ["code"],
-        "response_modes_supported": ["query"],
+        "response_modes_supported": ["query", "form_post"],
+        "request_parameter_supported": False,
+        "request_uri_parameter_supported": False,
         "grant_types_supported": ["authorization_code", "client_credentials",
                                   "refresh_token", "password"],
         "token_endpoint_auth_methods_supported": ["client_secret_basic",
@@ -105,11 +107,12 @@ def authorize():
     try:
         grant = authorization.get_consent_grant(end_user=user)
     except OAuth2Error as error:
-        return authorization.handle_error_response(None, error)
-    if "verifier" in request.args:
-        response = _resume(grant, tenant, params)
+        response = authorization.handle_error_response(None, error)
     else:
-        response = _answer(grant, tenant, params, user, auth_time)
+        if "verifier" in request.args:
+            response = _resume(grant, tenant, params)
+        else:
+            response = _answer(grant, tenant, params, user, auth_time)
     db.session.commit()
     return response
 
@@ -201,6 +204,13 @@ def get_console_client():
 @frontend_only
 def get_challenge(challenge: str):
     return challenges.describe(challenges.find(challenge), current_tenant())
+
+
+@bp.post("/sign-in/form-post/<reference>")
+@frontend_only
+def redeem_form_post(reference: str):
+    """A form-post authorization response, once, for the frontend to post to the client."""
+    return form_post.redeem(reference)
 
 
 @bp.post("/sign-in/challenges/<challenge>/login")

@@ -22,8 +22,10 @@ from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oauth2.rfc7662 import IntrospectionEndpoint
 from authlib.oauth2.rfc9068 import JWTBearerTokenGenerator
 from authlib.oidc.core import UserInfo
+from authlib.oidc.core.errors import RequestNotSupportedError, RequestURINotSupportedError
 from authlib.oidc.core.grants import OpenIDCode
-from flask import abort, g, request
+from authlib.oidc.core.grants.util import validate_form_post_redirect_uri
+from flask import abort, current_app, g, request
 from joserfc.jwk import KeySet
 from sqlalchemy import select, update
 
@@ -33,7 +35,7 @@ from api.db import utcnow
 from api.errors import problem
 from api.extensions import db
 from api.keys import services as keys
-from api.oauth import tokens
+from api.oauth import form_post, tokens
 from api.oauth.models import AuthorizationCode, Grant
 from api.rbac.permissions import SCOPES, TOKENS_INTROSPECT, narrow_scope
 from api.security import digest, generate_secret
@@ -103,12 +105,22 @@ class TenantAuthorizationServer(AuthorizationServer):
 
     def handle_response(self, status_code, payload, headers):
         response = super().handle_response(status_code, payload, headers)
-        if status_code == 302:  # an authorization response (RFC 9207 §2)
-            response.headers["Location"] = add_params_to_uri(
-                response.headers["Location"], {"iss": issuer_url(current_tenant())})
+        if status_code == 302:  # an authorization response, with iss (RFC 9207 §2)
+            response.headers["Location"] = self._deliver(add_params_to_uri(
+                response.headers["Location"], {"iss": issuer_url(current_tenant())}))
         elif request.endpoint in NO_STORE_ENDPOINTS:
             response.headers.update(NO_STORE)
         return response
+
+    def _deliver(self, location: str) -> str:
+        """Where the browser goes with the response: to the client (``query``), or to the
+        frontend's page that posts it there (``form_post``, see :mod:`api.oauth.form_post`)."""
+        if request.args.get("response_mode") != form_post.FORM_POST:
+            return location
+        redirect_uri = (request.args.get("redirect_uri") or self.query_client(
+            request.args["client_id"]).get_default_redirect_uri())
+        return form_post.park(redirect_uri, location, current_app.config["PUBLIC_FRONTEND_URL"],
+                              current_tenant().slug)
 
 
 NO_STORE_ENDPOINTS = {"tenant.oauth.issue_token", "tenant.oauth.revoke_token",
@@ -131,10 +143,34 @@ class S256CodeChallenge(CodeChallenge):
         super().validate_code_challenge(grant, redirect_uri)
 
 
+class RequestParameters:
+    """Authorization request parameters Tessera does not support are refused, not ignored:
+    request objects (``request``, ``request_uri``: OIDC Core §6, RFC 9101) and response
+    modes other than ``query`` and ``form_post`` (OAuth 2.0 Multiple Response Types §2.1)."""
+
+    RESPONSE_MODES = ("query", form_post.FORM_POST)
+
+    def __call__(self, grant) -> None:
+        grant.register_hook("after_validate_authorization_request_payload", self.validate)
+
+    def validate(self, grant, result) -> None:
+        """An ``after_`` hook: Authlib passes the validation's result, not the redirect URI."""
+        payload = grant.request.payload
+        if "request" in payload.data:
+            raise RequestNotSupportedError("Request objects are not supported.")
+        if "request_uri" in payload.data:
+            raise RequestURINotSupportedError("Request objects are not supported.")
+        if payload.data.get("response_mode", "query") not in self.RESPONSE_MODES:
+            raise InvalidRequestError("response_mode must be query or form_post.")
+        validate_form_post_redirect_uri(
+            grant, payload.redirect_uri or grant.request.client.get_default_redirect_uri())
+
+
 class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
     """RFC 6749 §4.1 with single-use codes; a replayed code revokes what it issued."""
 
     TOKEN_ENDPOINT_AUTH_METHODS = ANY_CLIENT_AUTH
+    DEFAULT_RESPONSE_MODE = "query"
 
     def create_authorization_response(self, redirect_uri: str, grant_user):
         """RFC 6749 §4.1.2; ``invalid_scope`` to the client when the user holds none of the
@@ -374,8 +410,9 @@ def build_server() -> TenantAuthorizationServer:
     server = TenantAuthorizationServer()
     server.register_token_generator("default", generate_token)
     server.scopes_supported = list(SCOPES)
-    server.register_grant(AuthorizationCodeGrant,
-                          [S256CodeChallenge(required=True), TenantOpenIDCode()])
+    server.register_grant(AuthorizationCodeGrant, [RequestParameters(),
+                                                   S256CodeChallenge(required=True),
+                                                   TenantOpenIDCode()])
     server.register_grant(RefreshTokenGrant)
     server.register_grant(ClientCredentialsGrant)
     server.register_grant(PasswordGrant)

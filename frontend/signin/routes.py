@@ -1,10 +1,15 @@
-"""``/t/<slug>/login`` and ``/t/<slug>/consent``: settle a sign-in challenge with the API."""
+"""``/t/<slug>/login`` and ``/t/<slug>/consent``: settle a sign-in challenge with the API;
+``/t/<slug>/form-post``: hand a form-post authorization response to the client."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from urllib.parse import urlsplit
+
+from flask import (Blueprint, abort, current_app, make_response, redirect, render_template,
+                   request, url_for)
 
 from frontend import api_client
 from frontend.api_client import ApiError
+from frontend.app import SECURITY_HEADERS
 from frontend.signin.forms import ConsentForm, LoginForm
 from frontend.signin.scopes import describe
 
@@ -81,3 +86,30 @@ def decide(slug: str):
     except ApiError as error:
         abort(error.status if error.status in (404, 409, 410) else 400, error.message)
     return _to_api(result["redirect_to"])
+
+
+@bp.get("/form-post")
+def post_response(slug: str):
+    """OAuth 2.0 Form Post Response Mode: a page whose form the browser posts to the client
+    at once (a tiny static script submits it; the button does without JavaScript)."""
+    reference = request.args.get("ref", "")
+    if not reference:
+        abort(400, "This link is incomplete; start again from the application.")
+    try:
+        parked = api_client.redeem_form_post(slug, reference)
+    except ApiError as error:
+        abort(404 if error.status == 404 else 400,
+              "This sign-in response was already used or has expired; "
+              "start again from the application.")
+    action = urlsplit(parked["redirect_uri"])
+    if action.scheme not in ("http", "https") or not action.netloc:
+        abort(502, "The API answered with an unexpected address.")
+    response = make_response(render_template("signin/form_post.html",
+                                             action=parked["redirect_uri"],
+                                             params=parked["params"]))
+    # The form may go to the client's origin only; the page holds a code: never cache it.
+    response.headers["Content-Security-Policy"] = (
+        f"{SECURITY_HEADERS['Content-Security-Policy']}; "
+        f"form-action {action.scheme}://{action.netloc}")
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -90,6 +90,36 @@ def test_third_party_code_flow_with_consent(page, live_stack):
     assert token["access_token"] and token["scope"] == "openid email projects:read"
 
 
+def test_form_post_response_mode_posts_the_code_to_the_client(page, live_stack):
+    """The frontend's page submits itself (a static script under the CSP) to the client."""
+    live = live_stack.tenant
+    client_id, secret = live.clients["web"]
+    session = OAuth2Session(client_id, secret, scope="openid", redirect_uri=CALLBACK,
+                            code_challenge_method="S256")
+    verifier = "e" * 64
+    url, state = session.create_authorization_url(f"{live_stack.issuer}/authorize",
+                                                  code_verifier=verifier,
+                                                  response_mode="form_post")
+    posted = {}
+
+    def handle(route):
+        posted["method"] = route.request.method
+        posted.update({k: v[0] for k, v in parse_qs(route.request.post_data or "").items()})
+        route.fulfill(status=200, body="callback received")
+
+    page.route(f"{CALLBACK}*", handle)
+    page.goto(url)
+    sign_in(page, "user3@live.example", live.password)
+    page.wait_for_selector("text=Allow access?")
+    page.click("button[name=allow]")
+    page.wait_for_function("() => document.body.innerText.includes('callback received')")
+    assert posted["method"] == "POST" and posted["state"] == state
+    assert posted["iss"] == live_stack.issuer
+    token = session.fetch_token(f"{live_stack.issuer}/token", code=posted["code"],
+                                code_verifier=verifier)
+    assert token["access_token"] and token["scope"] == "openid"
+
+
 def test_deny_returns_access_denied(page, live_stack):
     live = live_stack.tenant
     client_id, _ = live.clients["web"]

@@ -1,4 +1,5 @@
 """Sign-in and consent pages against the live API (the frontend talks to it over HTTP)."""
+import re
 from urllib.parse import parse_qs, urlsplit
 
 import requests
@@ -9,13 +10,13 @@ from tests.helpers import csrf_token
 from tests.live import CALLBACK, XSS_NAME
 
 
-def start_flow(live, client_name="web", scope="openid email projects:read"):
+def start_flow(live, client_name="web", scope="openid email projects:read", **params):
     """A browser at the API's authorization endpoint; returns (browser, challenge)."""
     client_id, _ = live.clients[client_name]
     session = OAuth2Session(client_id, scope=scope, redirect_uri=CALLBACK,
                             code_challenge_method="S256")
     url, _ = session.create_authorization_url(f"{live.issuer}/authorize",
-                                              code_verifier="f" * 64)
+                                              code_verifier="f" * 64, **params)
     browser = requests.Session()
     response = browser.get(url, allow_redirects=False, timeout=5)
     return browser, parse_qs(urlsplit(response.headers["Location"]).query)["challenge"][0]
@@ -53,6 +54,35 @@ def test_full_flow_with_consent_ends_in_a_code(frontend, live):
     assert decided.status_code == 303 and decided.headers["Location"].startswith(live.issuer)
     back = browser.get(decided.headers["Location"], allow_redirects=False, timeout=5)
     assert back.headers["Location"].startswith(CALLBACK) and "code=" in back.headers["Location"]
+
+
+def test_form_post_page_posts_the_response_to_the_client_once(frontend, live):
+    """OAuth 2.0 Form Post Response Mode through the frontend, with Authlib's client."""
+    browser, challenge = start_flow(live, state="st-1", response_mode="form_post")
+    consent = frontend.get(submit_login(frontend, challenge, live=live).headers["Location"])
+    decided = frontend.post("/t/live/consent", data={
+        "csrf_token": csrf_token(consent), "challenge": challenge, "allow": "1"})
+    back = browser.get(decided.headers["Location"], allow_redirects=False, timeout=5)
+    to_page = urlsplit(back.headers["Location"])
+    assert to_page.path == "/t/live/form-post" and "code=" not in back.headers["Location"]
+    page = frontend.get(f"{to_page.path}?{to_page.query}")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
+    assert f'<form method="post" action="{CALLBACK}" id="form-post">' in html
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', html))
+    assert set(fields) == {"code", "state", "iss"} and fields["state"] == "st-1"
+    assert fields["iss"] == live.issuer
+    assert '<script src="/static/form_post.js"></script>' in html
+    assert "form-action http://127.0.0.1:9999" in page.headers["Content-Security-Policy"]
+    with frontend.get("/static/form_post.js") as script:
+        assert "submit()" in script.get_data(as_text=True)
+    replay = frontend.get(f"{to_page.path}?{to_page.query}")
+    assert replay.status_code == 404 and "already used" in replay.get_data(as_text=True)
+    client_id, secret = live.clients["web"]
+    session = OAuth2Session(client_id, secret, redirect_uri=CALLBACK)
+    token = session.fetch_token(f"{live.issuer}/token", code=fields["code"],
+                                code_verifier="f" * 64)
+    assert token["access_token"] and token["scope"] == "openid email projects:read"
 
 
 def test_deny_sends_access_denied_to_the_client(frontend, live):
