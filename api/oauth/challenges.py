@@ -7,13 +7,18 @@ submits the user's credentials and consent, and receives a URL back to the
 authorization endpoint carrying a single-use *verifier*. Only the browser that
 started the request (its ``tessera_browser`` cookie) can redeem the verifier,
 and only with the original parameters.
+
+Parking is bounded: one IP address may park :data:`IP_LIMIT` requests per
+ten minutes, and a client may have :data:`CLIENT_LIMIT` live ones; past either,
+the authorization endpoint answers ``temporarily_unavailable``. Expired
+requests are deleted by ``flask --app api purge``.
 """
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from api import audit
 from api.clients.models import Client
@@ -21,6 +26,7 @@ from api.db import utcnow
 from api.errors import Conflict, DomainError, NotFound
 from api.extensions import db
 from api.oauth.models import AuthorizationRequest, Consent
+from api.ratelimit import services as ratelimit
 from api.rbac.permissions import narrow_scope
 from api.security import digest, generate_secret
 from api.tenancy.models import Tenant
@@ -28,6 +34,11 @@ from api.users import authentication
 from api.users.models import User
 
 LIFETIME = timedelta(minutes=10)
+#: Requests one IP address may park per LIFETIME window (an office behind one address
+#: signing in, not a flood), and live parked requests per client (a ceiling against
+#: floods from many addresses; past it new requests are refused, parked ones live on).
+IP_LIMIT = 100
+CLIENT_LIMIT = 5000
 #: The interactions a request may need, named like the ``prompt`` values that ask for them.
 LOGIN, CONSENT = "login", "consent"
 PENDING, AUTHENTICATED, APPROVED, DENIED, REDEEMED = (
@@ -57,6 +68,19 @@ def needs_consent(user: User, client: Client, scope: str) -> bool:
     consent = db.session.scalar(select(Consent).where(Consent.user_id == user.id,
                                                       Consent.client_id == client.id))
     return consent is None or not set(scope.split()) <= set(consent.scope.split())
+
+
+def refusal(client: Client, ip: str | None) -> str | None:
+    """Why another request from ``ip`` for ``client`` may not be parked now, if it may not."""
+    window = int(LIFETIME.total_seconds())
+    if ratelimit.hit(f"authorize-ip:{ip}", window) > IP_LIMIT:
+        return "Too many sign-in requests from this address; try again in a few minutes."
+    live = db.session.scalar(select(func.count()).select_from(AuthorizationRequest).where(
+        AuthorizationRequest.client_id == client.id, AuthorizationRequest.expires_at > utcnow(),
+        AuthorizationRequest.status != REDEEMED))
+    if live >= CLIENT_LIMIT:
+        return "Too many sign-ins are in progress for this application; try again shortly."
+    return None
 
 
 def start(client: Client, params: dict, scope: str, browser_id: str,

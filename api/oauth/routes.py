@@ -131,7 +131,8 @@ def _resume(grant, tenant, params: dict) -> Response:
 def _answer(grant, tenant, params: dict, user: User | None, auth_time) -> Response:
     """A code at once when nobody needs to be asked anything; with ``prompt=none`` the
     interaction the request would need, as an error to the client (OIDC Core §3.1.2.6);
-    else park the request and send the browser to the frontend to sign in or consent."""
+    else park the request and send the browser to the frontend to sign in or consent
+    (``temporarily_unavailable`` when its address or client has parked too many)."""
     client, scope = grant.request.client, grant.request.scope
     prompts = set(params.get("prompt", "").split())
     step = challenges.required_interaction(user, client, scope, prompts)
@@ -139,9 +140,10 @@ def _answer(grant, tenant, params: dict, user: User | None, auth_time) -> Respon
         g.auth_time = auth_time
         return authorization.create_authorization_response(grant=grant, grant_user=user)
     if "none" in prompts:
-        error = INTERACTION_ERRORS[step](redirect_uri=grant.redirect_uri,
-                                         state=params.get("state"))
-        return authorization.handle_error_response(None, error)
+        return _to_client(INTERACTION_ERRORS[step](), grant, params)
+    refusal = challenges.refusal(client, request.remote_addr)
+    if refusal:  # RFC 6749 §4.1.2.1
+        return _to_client(OAuth2Error(refusal, error="temporarily_unavailable"), grant, params)
     if step == challenges.LOGIN:
         user = None
     response = redirect(f"{current_app.config['PUBLIC_FRONTEND_URL']}/t/{tenant.slug}/"
@@ -150,6 +152,12 @@ def _answer(grant, tenant, params: dict, user: User | None, auth_time) -> Respon
                                  user, auth_time)
     response.headers["Location"] += challenge
     return response
+
+
+def _to_client(error: OAuth2Error, grant, params: dict) -> Response:
+    """An error response at the client's (validated) redirect URI, with ``state``."""
+    error.redirect_uri, error.state = grant.redirect_uri, params.get("state")
+    return authorization.handle_error_response(None, error)
 
 
 @bp.get("/logout")

@@ -30,14 +30,15 @@ class OAuthHelper:
         return response.json
 
     def authorize(self, client, scope="openid", redirect_uri=REDIRECT_URI, pkce=True,
-                  **params):
-        """The browser at the authorization endpoint; with a PKCE challenge unless
-        ``pkce=False`` or the test passes its own."""
+                  ip="127.0.0.1", **params):
+        """The browser (at ``ip``) at the authorization endpoint; with a PKCE challenge
+        unless ``pkce=False`` or the test passes its own."""
         args = {"response_type": "code", "client_id": client.client_id,
                 "redirect_uri": redirect_uri, "scope": scope, "state": "xyz"}
         if pkce:
             args.update(code_challenge=pkce_pair()[1], code_challenge_method="S256")
-        return self.http.get(f"{self.base}/authorize", query_string={**args, **params})
+        return self.http.get(f"{self.base}/authorize", query_string={**args, **params},
+                             environ_base={"REMOTE_ADDR": ip})
 
     def challenge_of(self, response) -> str:
         assert response.status_code == 302, response.get_data(as_text=True)

@@ -1,9 +1,10 @@
 """authorization_code with PKCE (RFC 6749 §4.1, RFC 7636, RFC 9207, RFC 9700) and OIDC."""
 import jwt as pyjwt
 import pytest
-from sqlalchemy import update
+from sqlalchemy import func, select, update
 
 from api.db import tenant_scope, utcnow
+from api.oauth import challenges
 from api.oauth.models import AuthorizationCode, AuthorizationRequest
 from tests.helpers import REDIRECT_URI, pkce_pair, query
 
@@ -345,6 +346,42 @@ def test_expired_challenge_is_gone(db, oauth, web_app, tenant):
     response = oauth.log_in(challenge, "owner@acme.io")
     assert response.status_code == 410
     assert response.mimetype == "application/problem+json"
+
+
+def _parked(db, tenant) -> int:
+    with tenant_scope(db.session, tenant.id):
+        return db.session.scalar(select(func.count()).select_from(AuthorizationRequest))
+
+
+def _temporarily_unavailable(response) -> bool:
+    params = query(response.headers["Location"])
+    return (response.headers["Location"].startswith(REDIRECT_URI)
+            and params["error"] == "temporarily_unavailable"
+            and params["state"] == "xyz" and params["iss"] == ISSUER)
+
+
+def test_one_address_parks_a_bounded_number_of_sign_ins(db, oauth, web_app, tenant):
+    app_client, _ = web_app
+    for _ in range(challenges.IP_LIMIT):
+        assert "/login?challenge=" in oauth.authorize(app_client).headers["Location"]
+    assert _temporarily_unavailable(oauth.authorize(app_client))
+    assert _parked(db, tenant) == challenges.IP_LIMIT  # the refused one left no row
+    elsewhere = oauth.authorize(app_client, ip="192.0.2.7")
+    assert "/login?challenge=" in elsewhere.headers["Location"]
+
+
+def test_a_client_has_a_bounded_number_of_live_sign_ins(
+        monkeypatch, db, oauth, web_app, tenant):
+    monkeypatch.setattr(challenges, "CLIENT_LIMIT", 3)
+    app_client, _ = web_app
+    for number in range(3):
+        oauth.authorize(app_client, ip=f"192.0.2.{number}")
+    assert _temporarily_unavailable(oauth.authorize(app_client, ip="198.51.100.1"))
+    with tenant_scope(db.session, tenant.id):  # expired ones no longer count
+        db.session.execute(update(AuthorizationRequest).values(expires_at=utcnow()))
+        db.session.commit()
+    assert "/login?challenge=" in oauth.authorize(app_client, ip="198.51.100.1")\
+        .headers["Location"]
 
 
 def test_wrong_password_on_the_challenge_is_a_clear_error(oauth, web_app):
