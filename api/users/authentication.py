@@ -1,13 +1,27 @@
 """Signing in with email and password: argon2id verification behind throttling.
 
-Failed attempts are throttled per account and IP, per account, and per IP,
-in fixed 15-minute windows counted atomically in the database; every attempt
-takes its slot *before* the password is checked, so parallel guesses cannot
-exceed the limit. Windows expire, so nobody can lock an account permanently.
-Unknown users and wrong passwords get the same error after the same work.
+Every attempt takes its slots *before* the password is checked, in fixed
+15-minute windows counted atomically in the database, so parallel guesses
+cannot exceed a limit:
+
+- per account and IP address: 5 failures, then that address is refused for
+  that account until the window ends;
+- per IP address: 100 attempts on any accounts, then that address is refused;
+- per account, counting only attempts that passed both limits above (so one
+  address adds at most 5): from the 21st failure on, every attempt on the
+  account waits 0.1 s more per failure, at most 2 s (a slow-down against
+  guessing spread over many addresses that still lets the owner in from their
+  own place); past 500 failures, which takes at least 100 addresses, the account
+  refuses everyone until the window ends.
+
+Nobody can lock an account by hammering it from one address, and windows
+expire, so no lockout is permanent. A success clears its account-and-address
+count and gives back its other slots. Unknown users and wrong passwords get the
+same error after the same work.
 """
 from __future__ import annotations
 
+import time
 import uuid
 
 from sqlalchemy import select
@@ -22,8 +36,11 @@ from api.users.passwords import hash_password, needs_rehash, verify_password
 
 WINDOW_SECONDS = 15 * 60
 ACCOUNT_AND_IP_LIMIT = 5
-ACCOUNT_LIMIT = 20
 IP_LIMIT = 100
+SLOWDOWN_AFTER = 20
+SLOWDOWN_STEP_SECONDS = 0.1
+SLOWDOWN_MAX_SECONDS = 2.0
+ACCOUNT_CEILING = 500
 
 
 class InvalidCredentials(DomainError):
@@ -45,25 +62,33 @@ class SignInThrottled(DomainError):
 def authenticate(tenant_id: uuid.UUID, email: str, password: str, ip: str | None) -> User:
     """The tenant's user with these credentials; failures are recorded, then raised."""
     email = normalize_email(email)
-    account_keys = [f"signin:{tenant_id}:{email}:{ip}", f"signin:{tenant_id}:{email}"]
-    ip_key = f"signin-ip:{ip}"
-    limits = dict(zip([*account_keys, ip_key], [ACCOUNT_AND_IP_LIMIT, ACCOUNT_LIMIT, IP_LIMIT]))
-    hits = ratelimit.hit_all(list(limits), WINDOW_SECONDS)
-    if any(hits[key] > limit for key, limit in limits.items()):
+    account = f"signin:{tenant_id}:{email}"
+    account_ip, ip_key = f"{account}:{ip}", f"signin-ip:{ip}"
+    hits = ratelimit.hit_all([account_ip, ip_key], WINDOW_SECONDS)
+    throttled = hits[account_ip] > ACCOUNT_AND_IP_LIMIT or hits[ip_key] > IP_LIMIT
+    failures = 0 if throttled else ratelimit.hit(account, WINDOW_SECONDS)
+    if throttled or failures > ACCOUNT_CEILING:
         _fail(tenant_id, "sign_in.throttled", email)
         raise SignInThrottled()
+    time.sleep(slowdown(failures))
     user = db.session.execute(select(User).options(WITH_PERMISSIONS).where(
         User.email == email, User.deleted_at.is_(None))).unique().scalar_one_or_none()
     verified = verify_password(user.password_hash if user else None, password)
     if not (verified and user.can_sign_in):
         _fail(tenant_id, "sign_in.failed", email)
         raise InvalidCredentials()
-    ratelimit.settle(WINDOW_SECONDS, clear=account_keys, release=[ip_key])
+    ratelimit.settle(WINDOW_SECONDS, clear=[account_ip], release=[ip_key, account])
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_sign_in_at = utcnow()
     audit.record("sign_in.succeeded", audit.Actor.of_user(user), user)
     return user
+
+
+def slowdown(failures: int) -> float:
+    """Seconds an attempt on an account waits after ``failures`` counted in the window."""
+    beyond = failures - SLOWDOWN_AFTER
+    return min(SLOWDOWN_MAX_SECONDS, SLOWDOWN_STEP_SECONDS * beyond) if beyond > 0 else 0.0
 
 
 def _fail(tenant_id: uuid.UUID, action: str, email: str) -> None:

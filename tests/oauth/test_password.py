@@ -1,4 +1,6 @@
 """password grant (RFC 6749 §4.3) and the sign-in throttling it shares."""
+import time
+
 import pytest
 from sqlalchemy import select
 
@@ -6,6 +8,7 @@ from api.audit.models import AuditEvent
 from api.db import tenant_scope
 from api.users import authentication
 from tests.factories import PASSWORD
+from tests.helpers import basic_auth
 
 
 @pytest.fixture
@@ -14,10 +17,12 @@ def legacy_app(factories, tenant):
                             scope="openid projects:read users:read")
 
 
-def password_grant(oauth, legacy_app, username, password=PASSWORD, **extra):
+def password_grant(oauth, legacy_app, username, password=PASSWORD, ip="127.0.0.1", **extra):
     app_client, secret = legacy_app
-    return oauth.token(app_client.client_id, secret, grant_type="password",
-                       username=username, password=password, **extra)
+    return oauth.http.post("/t/acme/token", environ_base={"REMOTE_ADDR": ip},
+                           headers=basic_auth(app_client.client_id, secret),
+                           data={"grant_type": "password", "username": username,
+                                 "password": password, **extra})
 
 
 def test_password_grant_issues_a_user_token(oauth, factories, tenant, legacy_app):
@@ -80,7 +85,8 @@ def test_a_success_does_not_count_against_the_limit(oauth, legacy_app):
         assert password_grant(oauth, legacy_app, "owner@acme.io").status_code == 200
 
 
-def test_a_success_clears_the_account_counters_and_gives_back_its_ip_hit(db, oauth, legacy_app):
+def test_a_success_clears_its_address_count_and_gives_back_its_other_hits(
+        db, oauth, tenant, legacy_app):
     from api.ratelimit.models import ThrottleCounter
 
     for _ in range(3):
@@ -88,5 +94,44 @@ def test_a_success_clears_the_account_counters_and_gives_back_its_ip_hit(db, oau
     assert password_grant(oauth, legacy_app, "owner@acme.io").status_code == 200
     counters = {key.rsplit(":", 1)[0]: hits for key, hits in
                 db.session.execute(select(ThrottleCounter.key, ThrottleCounter.hits))}
-    assert not [key for key in counters if key.startswith("signin:")]
+    account = f"signin:{tenant.id}:owner@acme.io"
+    assert f"{account}:127.0.0.1" not in counters
+    assert counters[account] == 3  # the owner's success does not wipe out an attack's count
     assert counters["signin-ip:127.0.0.1"] == 3
+
+
+def test_hammering_from_one_address_does_not_lock_the_owner_out(oauth, legacy_app):
+    """Per account and address, not per account: the owner still signs in elsewhere."""
+    for _ in range(30):
+        assert password_grant(oauth, legacy_app, "owner@acme.io", "bad guess 1234",
+                              ip="203.0.113.66").status_code == 400
+    assert password_grant(oauth, legacy_app, "owner@acme.io", ip="198.51.100.10"
+                          ).status_code == 200
+
+
+def test_guessing_from_many_addresses_slows_down_without_locking(oauth, legacy_app):
+    for number in range(authentication.SLOWDOWN_AFTER + 3):
+        password_grant(oauth, legacy_app, "owner@acme.io", "bad guess 1234",
+                       ip=f"203.0.113.{number}")
+    started = time.monotonic()
+    response = password_grant(oauth, legacy_app, "owner@acme.io", ip="198.51.100.10")
+    assert response.status_code == 200  # the right password from anywhere still works
+    waited = authentication.slowdown(authentication.SLOWDOWN_AFTER + 4)
+    assert waited == pytest.approx(0.4) and time.monotonic() - started >= waited
+
+
+def test_past_the_ceiling_the_account_refuses_everyone_for_the_window(
+        monkeypatch, oauth, legacy_app):
+    monkeypatch.setattr(authentication, "ACCOUNT_CEILING", 3)
+    for number in range(3):
+        password_grant(oauth, legacy_app, "owner@acme.io", "bad guess 1234",
+                       ip=f"203.0.113.{number}")
+    refused = password_grant(oauth, legacy_app, "owner@acme.io", ip="198.51.100.10")
+    assert refused.status_code == 400 and "Too many" in refused.json["error_description"]
+
+
+def test_the_slowdown_grows_then_stops_growing():
+    assert authentication.slowdown(authentication.SLOWDOWN_AFTER) == 0
+    assert authentication.slowdown(authentication.SLOWDOWN_AFTER + 1) == pytest.approx(0.1)
+    assert authentication.slowdown(authentication.ACCOUNT_CEILING) == \
+        authentication.SLOWDOWN_MAX_SECONDS
