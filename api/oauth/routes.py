@@ -2,8 +2,8 @@
 
 Discovery (RFC 8414 / OIDC Discovery), JWKS, the authorization endpoint with
 its sign-in hand-off to the frontend, token (RFC 6749), revocation (RFC 7009),
-introspection (RFC 7662), userinfo (OIDC Core §5.3), and the sign-in challenge
-API that only the frontend may call.
+introspection (RFC 7662), userinfo (OIDC Core §5.3), and what only the frontend
+may call: the sign-in challenge API and the redemption of form-post responses.
 """
 from __future__ import annotations
 
@@ -32,13 +32,13 @@ from api.tenancy.context import current_tenant, enter_tenant, issuer_url
 from api.users.models import User, load_with_permissions
 
 bp = Blueprint("oauth", __name__)
-#: What ``prompt=none`` answers when the user would have to be asked (OIDC Core §3.1.2.6).
-INTERACTION_ERRORS = {challenges.LOGIN: LoginRequiredError,
-                      challenges.CONSENT: ConsentRequiredError}
 well_known_bp = Blueprint("well_known", __name__)
 
 #: Endpoints browsers may call cross-origin from a public client's origin.
 CORS_ENDPOINTS = {"get_discovery", "get_jwks", "issue_token", "revoke_token", "get_userinfo"}
+#: What ``prompt=none`` answers when the user would have to be asked (OIDC Core §3.1.2.6).
+INTERACTION_ERRORS = {challenges.LOGIN: LoginRequiredError,
+                      challenges.CONSENT: ConsentRequiredError}
 
 
 def metadata() -> dict:

@@ -3,8 +3,11 @@
 Authlib does the protocol; this module supplies only the glue it asks for:
 where clients, codes and tokens live (always in the request's tenant scope),
 how tokens are signed (the tenant's active key), and Tessera's policies
-(S256-only PKCE, single-use codes with replay revocation, refresh rotation
-with reuse detection, scope narrowed to the user's permissions).
+(S256-only PKCE for every client but legacy ones that opted out, request objects
+and unknown response modes refused, form_post responses handed to the frontend,
+single-use codes with replay revocation, refresh rotation with reuse detection,
+scope narrowed to what the client and the user may have, introspection for a
+token's own client and resource servers only).
 """
 from __future__ import annotations
 
