@@ -1,5 +1,6 @@
 """The benchmark's fixture: a migrated database with the measured tenant "bench" (RS256)
-and "bench-es" (whose active key is ES256), each with a client_credentials client; in
+and "bench-es" (whose active key is ES256), each with a client_credentials client (also
+a resource server, which may introspect the tenant's tokens); in
 "bench" also a few users, a password + refresh_token client, a page of projects and a pool
 of live refresh tokens (one per refresh request to come: rotation spends each one once).
 """
@@ -27,6 +28,8 @@ ES256_TENANT = "bench-es"
 #: tenant slug -> the algorithm of its active signing key
 TENANTS = {MEASURED: "RS256", ES256_TENANT: "ES256"}
 PASSWORD = "benchmark password 1"
+#: The service client's scope: it introspects users' tokens, so it is a resource server.
+SERVICE_SCOPE = "projects:read tokens:introspect"
 #: The password grant's users; the first one's token is the bearer of GET /me.
 USERS = [f"user{number}@bench.example" for number in range(16)]
 USER_EMAIL = USERS[0]
@@ -86,7 +89,7 @@ def _tenant(slug: str, algorithm: str) -> tuple[uuid.UUID, tuple[str, str]]:
         if algorithm != keys.DEFAULT_ALGORITHM:
             keys.rotate(tenant.id, tenant.access_token_lifetime, algorithm)
             db.session.commit()
-        client, secret = create_client("service", ["client_credentials"], "projects:read", [],
+        client, secret = create_client("service", ["client_credentials"], SERVICE_SCOPE, [],
                                        False, audit.OPERATOR)
         return tenant.id, (client.client_id, secret)
 
