@@ -31,7 +31,7 @@ def fresh(db, tenant, model, object_id):
     """The row as the database has it now (not the session's cached copy)."""
     with tenant_scope(db.session, tenant.id):
         db.session.expire_all()
-        return db.session.get(model, object_id)
+        return db.session.get(model, uuid.UUID(str(object_id)))
 
 
 def owner_row(db, tenant) -> User:
@@ -230,7 +230,7 @@ class World:
         """Every column and collection of a row, as the database has it (None: gone)."""
         with self.scoped():
             self.db.session.expire_all()
-            row = self.db.session.get(model, object_id)
+            row = self.db.session.get(model, uuid.UUID(str(object_id)))
             if row is None:
                 return None
             mapper = sa.inspect(model)
