@@ -7,9 +7,12 @@ DEV_ENV := TESSERA_ENV=development
 
 .PHONY: run install test lint stack stack-stop backup restore clean
 
+# uWSGI comes as pyuwsgi (a wheel); a venv made when setup.cfg said uwsgi (built from
+# source) drops that first, since both own bin/uwsgi.
 $(VENV)/.installed: setup.cfg pyproject.toml
 	python3 -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip uninstall --quiet --quiet --yes uwsgi
 	$(VENV)/bin/pip install --quiet -e '.[test]'
 	touch $@
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -34,6 +35,17 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+@dataclass
+class UwsgiServer:
+    """A running uWSGI master: its URL, its process and the file its output goes to."""
+    url: str
+    process: subprocess.Popen
+    log_path: Path
+
+    def output(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
 @contextmanager
 def uwsgi(section: str, env: dict[str, str], timeout: float = 20, port: int | None = None,
           processes: int | None = 2) -> Iterator[str]:
@@ -41,19 +53,37 @@ def uwsgi(section: str, env: dict[str, str], timeout: float = 20, port: int | No
 
     ``processes=None`` keeps uwsgi.ini's own sizing.
     """
+    with uwsgi_section(section, env, timeout, port, processes) as server:
+        yield server.url
+
+
+@contextmanager
+def uwsgi_section(section: str, env: dict[str, str], timeout: float = 20,
+                  port: int | None = None, processes: int | None = 2) -> Iterator[UwsgiServer]:
+    """:func:`uwsgi`, yielding the running server rather than its URL."""
     port = port or free_port()
     bind_var = {"api": "API_HTTP", "frontend": "FRONTEND_HTTP"}[section]
     process_env = {**os.environ, "TESSERA_ENV": "testing", **env,
                    bind_var: f"127.0.0.1:{port}"}
-    base_url = f"http://127.0.0.1:{port}"
-    with tempfile.TemporaryFile("w+") as log:
-        extra = ["--processes", str(processes)] if processes else []
-        process = subprocess.Popen(
-            [str(UWSGI), "--ini", f"uwsgi.ini:{section}", *extra],
-            cwd=ROOT, env=process_env, stdout=log, stderr=subprocess.STDOUT)
+    extra = ["--processes", str(processes)] if processes else []
+    with uwsgi_server([str(UWSGI), "--ini", f"uwsgi.ini:{section}", *extra], process_env,
+                      f"http://127.0.0.1:{port}", timeout=timeout) as server:
+        yield server
+
+
+@contextmanager
+def uwsgi_server(command: list[str], env: dict[str, str], url: str, timeout: float = 20,
+                 cwd: Path = ROOT) -> Iterator[UwsgiServer]:
+    """Run ``command`` (a uWSGI master) until ``url``/health answers; stop it afterwards."""
+    with tempfile.TemporaryDirectory() as folder:
+        log_path = Path(folder) / "uwsgi.log"
+        with log_path.open("w") as log:
+            process = subprocess.Popen(command, cwd=cwd, env=env, stdout=log,
+                                       stderr=subprocess.STDOUT)
+        server = UwsgiServer(url, process, log_path)
         try:
-            _wait_until_up(process, log, base_url, timeout)
-            yield base_url
+            _wait_until_up(server, timeout)
+            yield server
         finally:
             process.terminate()
             try:
@@ -63,18 +93,49 @@ def uwsgi(section: str, env: dict[str, str], timeout: float = 20, port: int | No
                 process.wait()
 
 
-def _wait_until_up(process: subprocess.Popen, log, base_url: str, timeout: float) -> None:
+def _wait_until_up(server: UwsgiServer, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if process.poll() is not None:
-            log.seek(0)
-            raise RuntimeError(f"uWSGI exited early:\n{log.read()}")
+        if server.process.poll() is not None:
+            raise RuntimeError(f"uWSGI exited early:\n{server.output()}")
         try:
-            requests.get(f"{base_url}/health", timeout=2)
+            requests.get(f"{server.url}/health", timeout=2)
             return
         except requests.RequestException:
             time.sleep(0.1)
-    raise RuntimeError(f"uWSGI did not answer on {base_url} within {timeout}s")
+    raise RuntimeError(f"uWSGI did not answer on {server.url} within {timeout}s")
+
+
+def _workers_ready(output: str) -> bool:
+    spawned = output.count("spawned uWSGI worker")
+    return spawned > 0 and output.count("WSGI app 0 (mountpoint='') ready") >= spawned
+
+
+def reload_gracefully(server: UwsgiServer, timeout: float = 30) -> None:
+    """SIGHUP the master (uwsgi.ini's graceful reload); return once the new one serves.
+
+    The master re-executes itself: under pyuwsgi that is the virtualenv's Python, which
+    uwsgi.ini names (``binary-path``). A reload that cannot start it ends the master.
+    """
+    deadline = time.monotonic() + timeout
+    # A worker still loading its app (lazy-apps) sits out a graceful reload's whole
+    # worker-reload-mercy (20 s): signal once every worker has its app.
+    while not _workers_ready(server.output()) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    before = len(server.output())
+    server.process.send_signal(signal.SIGHUP)
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise RuntimeError(f"uWSGI exited on a reload:\n{server.output()}")
+        if "binary reloading uWSGI" in server.output()[before:]:
+            try:  # workers of the old master are gone: this is the new one answering
+                requests.get(f"{server.url}/health", timeout=2).raise_for_status()
+                return
+            except requests.RequestException:
+                pass
+        time.sleep(0.1)
+    raise RuntimeError(f"uWSGI did not serve again within {timeout}s of a reload:\n"
+                       f"{server.output()[before:]}")
 
 
 CALLBACK = "http://127.0.0.1:9999/callback"

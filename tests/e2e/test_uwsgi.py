@@ -1,7 +1,7 @@
 """Both apps start under the real uWSGI with the repository's uwsgi.ini."""
 import requests
 
-from tests.live import uwsgi
+from tests.live import reload_gracefully, uwsgi, uwsgi_section
 
 
 def test_api_serves_health_and_readiness_under_uwsgi(app, database_url):
@@ -22,3 +22,10 @@ def test_frontend_serves_under_uwsgi():
     with uwsgi("frontend", {}) as base_url:
         assert requests.get(f"{base_url}/health", timeout=5).json() == {"status": "ok"}
         assert "Tessera" in requests.get(base_url, timeout=5).text
+
+
+def test_api_serves_again_after_a_graceful_reload(app, database_url):
+    with uwsgi_section("api", {"DATABASE_URL": database_url}) as server:
+        reload_gracefully(server)
+        assert requests.get(f"{server.url}/health/ready", timeout=5).status_code == 200
+        assert server.process.poll() is None
