@@ -9,6 +9,7 @@ WORKDIR /src
 COPY pyproject.toml setup.cfg README.md ./
 COPY api api
 COPY frontend frontend
+COPY identifiers identifiers
 COPY observability observability
 COPY settings settings
 # Install the dependencies into a virtualenv where the runtime stage keeps it, .venv beside
@@ -25,6 +26,7 @@ WORKDIR /srv/tessera
 COPY uwsgi.ini ./
 COPY api api
 COPY frontend frontend
+COPY identifiers identifiers
 COPY observability observability
 COPY settings settings
 COPY migrations migrations

@@ -46,7 +46,7 @@ test: install lint
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 lint: install
-	$(VENV)/bin/flake8 api frontend observability settings tests migrations bench bin/stack
+	$(VENV)/bin/flake8 api frontend identifiers observability settings tests migrations bench bin/stack
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache test-artifacts .stack

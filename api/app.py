@@ -11,6 +11,7 @@ from werkzeug.exceptions import BadRequest
 import observability
 from api.config import load_config
 from api.extensions import db, migrate, response_sealer, signing_key_sealer
+from identifiers import CONVERTERS
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -68,6 +69,7 @@ def register_request_hooks(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from api.urls import TOP_LEVEL
 
+    app.url_map.converters.update(CONVERTERS)  # routes take only well-formed slugs and tokens
     for blueprint in TOP_LEVEL:
         app.register_blueprint(blueprint)
 

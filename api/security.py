@@ -12,7 +12,8 @@ import secrets
 
 
 def generate_secret(nbytes: int = 32) -> str:
-    """A URL-safe random secret with ``nbytes`` bytes of entropy."""
+    """A URL-safe random secret with ``nbytes`` bytes of entropy (by default 43 characters,
+    the ``token`` format of :mod:`identifiers`)."""
     return secrets.token_urlsafe(nbytes)
 
 

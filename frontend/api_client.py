@@ -2,14 +2,22 @@
 
 Errors come back as :class:`ApiError` (the API answered 4xx, with its problem
 document) or :class:`ApiUnavailable` (unreachable, slow, or 5xx).
+
+The frontend calls the API with a privileged key, so no input is ever pasted
+into a path: every path is built from segments, each percent-encoded whole, and
+tenant slugs and sign-in challenges must be well-formed (:mod:`identifiers`)
+before anything is sent. A malformed one names nothing: it is refused as the
+API would refuse it (a 404), without a request.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import requests
 from flask import current_app
+
+import identifiers
 
 _session = requests.Session()
 
@@ -32,6 +40,40 @@ class ApiError(Exception):
 
 class ApiUnavailable(Exception):
     """The API could not be reached, timed out, or failed."""
+
+
+def _not_found(detail: str) -> ApiError:
+    return ApiError(404, {"title": "Not Found", "detail": detail})
+
+
+def _path(*segments: object) -> str:
+    """An API path from its segments, each percent-encoded whole: no value can add a
+    segment, climb out of its place (``.``, ``..``) or start a query."""
+    encoded = [quote(str(segment), safe="") for segment in segments]
+    if any(segment in ("", ".", "..") for segment in encoded):
+        raise _not_found("There is no such resource.")
+    return "".join(f"/{segment}" for segment in encoded)
+
+
+def _tenant_path(slug: str, *segments: object) -> str:
+    """A path under the tenant's issuer, ``/t/{slug}/...``."""
+    if not identifiers.is_slug(slug):
+        raise _not_found("There is no such tenant.")
+    return _path("t", slug, *segments)
+
+
+def _token(value: str, what: str) -> str:
+    """``value`` if it is a token (sign-in challenges, form-post references), else the 404
+    the API would answer."""
+    if not identifiers.is_token(value):
+        raise _not_found(f"Unknown {what}.")
+    return value
+
+
+def _challenge_path(slug: str, challenge: str, *segments: str) -> str:
+    """A path of the sign-in challenge API, ``/t/{slug}/sign-in/challenges/{challenge}/...``."""
+    return _tenant_path(slug, "sign-in", "challenges", _token(challenge, "sign-in challenge"),
+                        *segments)
 
 
 def _call(method: str, path: str, **kwargs) -> dict:
@@ -60,43 +102,52 @@ def api_ready() -> dict:
 
 def get_challenge(slug: str, challenge: str) -> dict:
     """What a pending sign-in is about: tenant, client, scopes, who, what next."""
-    return _call("GET", f"/t/{slug}/sign-in/challenges/{challenge}")
+    return _call("GET", _challenge_path(slug, challenge))
 
 
 def log_in(slug: str, challenge: str, email: str, password: str, ip: str | None) -> dict:
-    return _call("POST", f"/t/{slug}/sign-in/challenges/{challenge}/login",
+    return _call("POST", _challenge_path(slug, challenge, "login"),
                  json={"email": email, "password": password, "ip": ip})
 
 
 def decide(slug: str, challenge: str, approve: bool, remember: bool) -> dict:
-    return _call("POST", f"/t/{slug}/sign-in/challenges/{challenge}/consent",
+    return _call("POST", _challenge_path(slug, challenge, "consent"),
                  json={"approve": approve, "remember": remember})
 
 
 def redeem_form_post(slug: str, reference: str) -> dict:
     """A form-post authorization response (``redirect_uri``, ``params``); works once."""
-    return _call("POST", f"/t/{slug}/sign-in/form-post/{quote(reference, safe='')}")
+    return _call("POST", _tenant_path(slug, "sign-in", "form-post",
+                                      _token(reference, "form-post response")))
 
 
 def console_client(slug: str) -> dict:
     """The tenant's first-party console client: ``client_id`` and ``redirect_uri``."""
-    return _call("GET", f"/t/{slug}/sign-in/console-client")
+    return _call("GET", _tenant_path(slug, "sign-in", "console-client"))
 
 
 def token(slug: str, form: dict) -> dict:
     """The token endpoint (RFC 6749 §3.2), for the console's own public client."""
-    return _call("POST", f"/t/{slug}/token", data=form)
+    return _call("POST", _tenant_path(slug, "token"), data=form)
 
 
 def revoke(slug: str, client_id: str, token_value: str) -> None:
-    _call("POST", f"/t/{slug}/revoke",
+    _call("POST", _tenant_path(slug, "revoke"),
           data={"token": token_value, "client_id": client_id, "token_type_hint": "refresh_token"})
 
 
-def rest(method: str, slug: str, path: str, access_token: str, **kwargs) -> dict:
-    """A call to the tenant REST API with the signed-in user's access token."""
-    return _call(method, f"/t/{slug}/api/v1{path}",
+def rest(method: str, slug: str, access_token: str, *segments: object, **kwargs) -> dict:
+    """A call to the tenant REST API with the signed-in user's access token:
+    ``rest("PATCH", slug, token, "users", user_id, json=...)``."""
+    return _call(method, _tenant_path(slug, "api", "v1", *segments),
                  headers={"Authorization": f"Bearer {access_token}"}, **kwargs)
+
+
+def browser_url(slug: str, *segments: str, **query: str) -> str:
+    """An address of the tenant's issuer for the browser (``PUBLIC_API_URL``), built like
+    every path the frontend calls itself."""
+    url = current_app.config["PUBLIC_API_URL"] + _tenant_path(slug, *segments)
+    return f"{url}?{urlencode(query)}" if query else url
 
 
 def create_tenant(data: dict, ip: str | None) -> dict:

@@ -10,6 +10,7 @@ from frontend import api_client
 from frontend.api_client import ApiError, ApiUnavailable
 from frontend.config import load_config
 from frontend.extensions import csrf
+from identifiers import CONVERTERS
 
 #: Every response: no framing, no sniffing, no referrer (sign-in URLs carry challenges),
 #: and a CSP without inline scripts.
@@ -46,6 +47,8 @@ def register_blueprints(app: Flask) -> None:
     from frontend.console.routes import bp as console_bp
     from frontend.signin.routes import bp as signin_bp
     from frontend.signup import bp as signup_bp
+
+    app.url_map.converters.update(CONVERTERS)  # pages take only well-formed slugs
 
     @app.get("/health")
     def get_health():

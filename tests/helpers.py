@@ -6,11 +6,14 @@ import base64
 import hashlib
 import re
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
 import jwt as pyjwt
 import requests
+from sqlalchemy import event
 
 from api.rbac.permissions import ALL
 from tests.factories import PASSWORD
@@ -31,6 +34,21 @@ def pkce_pair() -> tuple[str, str]:
 
 def query(location: str) -> dict:
     return {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
+
+
+@contextmanager
+def sql_statements(engine) -> Iterator[list[str]]:
+    """The SQL statements ``engine`` runs inside the block."""
+    seen: list[str] = []
+
+    def record(connection, cursor, statement, *args):
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
 
 
 def csrf_token(page) -> str:

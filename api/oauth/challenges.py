@@ -12,6 +12,10 @@ Parking is bounded: one IP address may park :data:`IP_LIMIT` requests per
 ten minutes, and a client may have :data:`CLIENT_LIMIT` live ones; past either,
 the authorization endpoint answers ``temporarily_unavailable``. Expired
 requests are deleted by ``flask --app api purge``.
+
+A challenge is :func:`api.security.generate_secret`'s default: 43 URL-safe
+characters, the ``token`` format of :mod:`identifiers`. The challenge API routes
+only that format, so anything else is a 404 that never reaches the database.
 """
 from __future__ import annotations
 

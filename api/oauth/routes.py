@@ -86,7 +86,7 @@ def get_discovery():
     return _cacheable(metadata())
 
 
-@well_known_bp.get("/.well-known/oauth-authorization-server/t/<slug>")
+@well_known_bp.get("/.well-known/oauth-authorization-server/t/<slug:slug>")
 def get_rfc8414_metadata(slug: str):
     enter_tenant(slug)
     return _cacheable(metadata())
@@ -208,20 +208,20 @@ def get_console_client():
     return {"client_id": client.client_id, "redirect_uri": client.redirect_uris[0]}
 
 
-@bp.get("/sign-in/challenges/<challenge>")
+@bp.get("/sign-in/challenges/<token:challenge>")
 @frontend_only
 def get_challenge(challenge: str):
     return challenges.describe(challenges.find(challenge), current_tenant())
 
 
-@bp.post("/sign-in/form-post/<reference>")
+@bp.post("/sign-in/form-post/<token:reference>")
 @frontend_only
 def redeem_form_post(reference: str):
     """A form-post authorization response, once, for the frontend to post to the client."""
     return form_post.redeem(reference)
 
 
-@bp.post("/sign-in/challenges/<challenge>/login")
+@bp.post("/sign-in/challenges/<token:challenge>/login")
 @frontend_only
 def log_in(challenge: str):
     data = load_body(LoginSchema())
@@ -230,7 +230,7 @@ def log_in(challenge: str):
                              data["password"], str(data["ip"] or request.remote_addr))
 
 
-@bp.post("/sign-in/challenges/<challenge>/consent")
+@bp.post("/sign-in/challenges/<token:challenge>/consent")
 @frontend_only
 def decide_consent(challenge: str):
     data = load_body(ConsentSchema())

@@ -1,7 +1,8 @@
 """The current tenant: resolved once per request from ``/t/<slug>`` and kept on ``g``.
 
 Every blueprint nested under :data:`bp` gets ``g.tenant`` and a session scoped
-to that tenant (see :mod:`api.db`); an unknown or deleted tenant is a 404.
+to that tenant (see :mod:`api.db`); an unknown or deleted tenant is a 404, and so is
+a malformed slug, which does not even route (the ``slug`` converter of :mod:`identifiers`).
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from api.extensions import db
 from api.tenancy.models import Tenant
 from api.tenancy.services import get_tenant
 
-bp = Blueprint("tenant", __name__, url_prefix="/t/<slug>")
+bp = Blueprint("tenant", __name__, url_prefix="/t/<slug:slug>")
 
 
 @bp.url_value_preprocessor

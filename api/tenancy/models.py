@@ -8,9 +8,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from api.db import Timestamped, UUIDPrimaryKey
 from api.extensions import db
+from identifiers import SLUG
 
 #: A tenant slug: lowercase letters, digits and hyphens, 2 to 63 characters.
-SLUG_PATTERN = r"^[a-z0-9-]{2,63}$"
+SLUG_PATTERN = rf"^{SLUG}$"
 
 DEFAULT_ACCESS_TOKEN_LIFETIME = 3600
 DEFAULT_REFRESH_TOKEN_LIFETIME = 30 * 24 * 3600

@@ -16,9 +16,9 @@ def manage_account(slug: str):
     form = PasswordForm()
     user = g.me["user"]
     if user and form.validate_on_submit() and flash_outcome(
-            lambda: g.console.call("PATCH", f"/users/{user['id']}",
+            lambda: g.console.call("PATCH", "users", user["id"],
                                    json={"password": form.password.data}),
             "Password changed; your other sessions were signed out.", form):
         return redirect(url_for(".manage_account", slug=slug), code=303)
-    tokens = g.console.call("GET", "/tokens", params={"per_page": 100})
+    tokens = g.console.call("GET", "tokens", params={"per_page": 100})
     return render_template("console/account.html", slug=slug, form=form, tokens=tokens)

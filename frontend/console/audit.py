@@ -17,6 +17,6 @@ def show_audit(slug: str):
     for bound in ("since", "until"):  # a date from the form means midnight UTC
         if bound in filters and len(filters[bound]) == 10:
             filters[bound] += "T00:00:00+00:00"
-    events = g.console.call("GET", "/audit-events", params={**filters, "per_page": 25})
+    events = g.console.call("GET", "audit-events", params={**filters, "per_page": 25})
     return render_template("console/audit.html", slug=slug, events=events,
                            filters=query_filters(AUDIT_FILTERS))

@@ -11,7 +11,6 @@ import hashlib
 import hmac
 import secrets
 import time
-from urllib.parse import urlencode
 
 from flask import current_app, redirect, request, url_for
 
@@ -43,10 +42,10 @@ def start(slug: str):
         "state": state, "verifier": verifier, "client_id": console["client_id"],
         "redirect_uri": console["redirect_uri"]}})
     # No scope: the console's registered scope applies, narrowed to the user's role.
-    query = urlencode({"response_type": "code", "client_id": console["client_id"],
-                       "redirect_uri": console["redirect_uri"], "state": state,
-                       "code_challenge": _challenge(verifier), "code_challenge_method": "S256"})
-    response = redirect(f"{current_app.config['PUBLIC_API_URL']}/t/{slug}/authorize?{query}")
+    response = redirect(api_client.browser_url(
+        slug, "authorize", response_type="code", client_id=console["client_id"],
+        redirect_uri=console["redirect_uri"], state=state, code_challenge=_challenge(verifier),
+        code_challenge_method="S256"))
     set_cookie(response, slug, pending)
     return response
 
@@ -55,7 +54,7 @@ def finish(slug: str):
     """The authorization response: check state and issuer, redeem the code, rotate the id."""
     old_id = request.cookies.get(sessions.COOKIE)
     pending = (sessions.load(old_id) or {}).get("pending")
-    issuer = f"{current_app.config['PUBLIC_API_URL']}/t/{slug}"
+    issuer = api_client.browser_url(slug)
     if (not pending or not hmac.compare_digest(request.args.get("state", ""), pending["state"])
             or request.args.get("iss") != issuer):
         return redirect(url_for("console.log_in", slug=slug))
@@ -91,7 +90,7 @@ def end(slug: str):
     signed_out = url_for("console.show_signed_out", slug=slug, _external=True)
     public = current_app.config["PUBLIC_FRONTEND_URL"]
     signed_out = public + signed_out[signed_out.index(f"/t/{slug}/"):]
-    response = redirect(f"{current_app.config['PUBLIC_API_URL']}/t/{slug}/logout?"
-                        + urlencode({"post_logout_redirect_uri": signed_out}))
+    response = redirect(api_client.browser_url(slug, "logout",
+                                               post_logout_redirect_uri=signed_out))
     clear_cookie(response, slug)
     return response

@@ -29,11 +29,11 @@ def manage_clients(slug: str):
     created = None
     if form.validate_on_submit():
         try:
-            created = g.console.call("POST", "/clients", json=client_body(form))
+            created = g.console.call("POST", "clients", json=client_body(form))
             flash(f"Client {created['client_name']} created.", "success")
         except ApiError as error:
             show_api_errors(form, error)
-    clients = g.console.call("GET", "/clients", params={"per_page": 100})
+    clients = g.console.call("GET", "clients", params={"per_page": 100})
     return render_template("console/clients.html", slug=slug, form=form, clients=clients,
                            created=created)
 
@@ -41,17 +41,17 @@ def manage_clients(slug: str):
 @bp.post("/clients/<uuid:client_uuid>/delete")
 @console_page
 def delete_client(slug: str, client_uuid):
-    flash_outcome(lambda: g.console.call("DELETE", f"/clients/{client_uuid}"), "Client deleted.")
+    flash_outcome(lambda: g.console.call("DELETE", "clients", client_uuid), "Client deleted.")
     return redirect(url_for(".manage_clients", slug=slug), code=303)
 
 
 @bp.route("/clients/<uuid:client_uuid>", methods=["GET", "POST"])
 @console_page
 def edit_client(slug: str, client_uuid):
-    client = g.console.call("GET", f"/clients/{client_uuid}")
+    client = g.console.call("GET", "clients", client_uuid)
     form = ClientForm(data={**client, "redirect_uris": "\n".join(client["redirect_uris"])})
     if form.validate_on_submit() and flash_outcome(
-            lambda: g.console.call("PATCH", f"/clients/{client_uuid}",
+            lambda: g.console.call("PATCH", "clients", client_uuid,
                                    json=client_body(form, client["token_endpoint_auth_method"]
                                                     == "none")),
             "Client saved.", form):
@@ -62,8 +62,8 @@ def edit_client(slug: str, client_uuid):
 @bp.post("/clients/<uuid:client_uuid>/secret")
 @console_page
 def rotate_secret(slug: str, client_uuid):
-    rotated = g.console.call("POST", f"/clients/{client_uuid}/secret")
+    rotated = g.console.call("POST", "clients", client_uuid, "secret")
     flash("New secret issued; the old one no longer works.", "success")
-    clients = g.console.call("GET", "/clients", params={"per_page": 100})
+    clients = g.console.call("GET", "clients", params={"per_page": 100})
     return render_template("console/clients.html", slug=slug, form=ClientForm(formdata=None),
                            clients=clients, created=rotated)

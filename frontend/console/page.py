@@ -28,13 +28,15 @@ class Console:
     def __init__(self, slug: str, session_id: str, data: dict):
         self.slug, self.session_id, self.data = slug, session_id, data
 
-    def call(self, method: str, path: str, **kwargs) -> dict:
+    def call(self, method: str, *segments: object, **kwargs) -> dict:
+        """``call("GET", "users", user_id)``: each segment is encoded on its own."""
         try:
-            return api_client.rest(method, self.slug, path, self.data["access_token"], **kwargs)
+            return api_client.rest(method, self.slug, self.data["access_token"], *segments,
+                                   **kwargs)
         except ApiError as error:
             if error.status != 401 or not self._refresh():
                 raise
-        return api_client.rest(method, self.slug, path, self.data["access_token"], **kwargs)
+        return api_client.rest(method, self.slug, self.data["access_token"], *segments, **kwargs)
 
     def _refresh(self) -> bool:
         try:
@@ -59,7 +61,7 @@ def console_page(view):
             return redirect(url_for("console.log_in", slug=slug))
         g.console = Console(slug, session_id, data)
         try:
-            g.me = g.console.call("GET", "/me")
+            g.me = g.console.call("GET", "me")
             return view(slug, *args, **kwargs)
         except ApiError as error:
             if error.status != 401:

@@ -16,18 +16,18 @@ bp = Blueprint("roles", __name__)
 def manage_roles(slug: str):
     form = RoleForm()
     form.permissions.choices = [SelectChoice(p, p) for p in sorted(g.me["permissions"])]
-    if form.validate_on_submit() and flash_outcome(lambda: g.console.call("POST", "/roles", json={
+    if form.validate_on_submit() and flash_outcome(lambda: g.console.call("POST", "roles", json={
             "name": form.name.data, "description": form.description.data or "",
             "permissions": form.permissions.data}), f"Role {form.name.data} created.", form):
         return redirect(url_for(".manage_roles", slug=slug), code=303)
-    roles = g.console.call("GET", "/roles", params={"per_page": 100})
+    roles = g.console.call("GET", "roles", params={"per_page": 100})
     return render_template("console/roles.html", slug=slug, roles=roles, form=form)
 
 
 @bp.post("/roles/<uuid:role_id>")
 @console_page
 def update_role(slug: str, role_id):
-    flash_outcome(lambda: g.console.call("PATCH", f"/roles/{role_id}", json={
+    flash_outcome(lambda: g.console.call("PATCH", "roles", role_id, json={
         "description": request.form.get("description", ""),
         "permissions": request.form.getlist("permissions")}), "Role updated.")
     return redirect(url_for(".manage_roles", slug=slug), code=303)

@@ -8,7 +8,7 @@ from frontend.console import (account, audit, auth, clients, roles, settings, to
                               users)
 from frontend.console.page import can, console_page
 
-bp = Blueprint("console", __name__, url_prefix="/t/<slug>/console")
+bp = Blueprint("console", __name__, url_prefix="/t/<slug:slug>/console")
 for pages in (tokens, clients, users, roles, audit, settings, account):
     bp.register_blueprint(pages.bp)
 
@@ -45,7 +45,7 @@ def show_dashboard(slug: str):
     for name, permission in (("users", "users:read"), ("clients", "clients:read"),
                              ("tokens", "tokens:read")):
         if can(permission):
-            counts[name] = g.console.call("GET", f"/{name}", params={"per_page": 1})["total"]
+            counts[name] = g.console.call("GET", name, params={"per_page": 1})["total"]
     if can("audit:read"):
-        recent = g.console.call("GET", "/audit-events", params={"per_page": 10})["items"]
+        recent = g.console.call("GET", "audit-events", params={"per_page": 10})["items"]
     return render_template("console/dashboard.html", slug=slug, counts=counts, recent=recent)

@@ -21,6 +21,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
 
+import identifiers
+
 COOKIE = "tessera_console"
 LIFETIME = 12 * 3600
 PURPOSE = b"tessera frontend console sessions"
@@ -109,8 +111,8 @@ def store() -> FileStore | RedisStore:
 
 
 def valid_id(session_id: str | None) -> bool:
-    return bool(session_id) and len(session_id) == 43 and session_id.replace(
-        "-", "").replace("_", "").isalnum()
+    """Whether ``session_id`` could be one we made (it names a file or a Redis key)."""
+    return identifiers.is_token(session_id)
 
 
 def create(data: dict) -> str:

@@ -15,9 +15,9 @@ bp = Blueprint("settings", __name__)
 def manage_settings(slug: str):
     if not can("tenant:write"):
         abort(403, "Only owners manage the tenant's settings.")
-    tenant = g.console.call("GET", "/tenant")
+    tenant = g.console.call("GET", "tenant")
     form = SettingsForm(data=tenant)
-    if form.validate_on_submit() and flash_outcome(lambda: g.console.call("PATCH", "/tenant", json={
+    if form.validate_on_submit() and flash_outcome(lambda: g.console.call("PATCH", "tenant", json={
             "name": form.name.data, "access_token_lifetime": form.access_token_lifetime.data,
             "refresh_token_lifetime": form.refresh_token_lifetime.data,
             "self_signup_enabled": form.self_signup_enabled.data}), "Settings saved.", form):

@@ -11,13 +11,13 @@ bp = Blueprint("tokens", __name__)
 @bp.get("/tokens")
 @console_page
 def list_tokens(slug: str):
-    grants = g.console.call("GET", "/tokens", params={"per_page": 100})
+    grants = g.console.call("GET", "tokens", params={"per_page": 100})
     return render_template("console/tokens.html", slug=slug, grants=grants)
 
 
 @bp.post("/tokens/<uuid:grant_id>/revoke")
 @console_page
 def revoke_token(slug: str, grant_id):
-    g.console.call("DELETE", f"/tokens/{grant_id}")
+    g.console.call("DELETE", "tokens", grant_id)
     flash("Access revoked.", "success")
     return redirect(url_for(".list_tokens", slug=slug), code=303)

@@ -14,7 +14,7 @@ USER_FILTERS = ("email", "role", "active", "page")
 
 
 def _role_choices() -> list[SelectChoice]:
-    roles = g.console.call("GET", "/roles", params={"per_page": 100})["items"]
+    roles = g.console.call("GET", "roles", params={"per_page": 100})["items"]
     return [SelectChoice(role["name"], role["name"]) for role in roles]
 
 
@@ -23,12 +23,12 @@ def _role_choices() -> list[SelectChoice]:
 def manage_users(slug: str):
     form = UserForm()
     form.role.choices = _role_choices()
-    if form.validate_on_submit() and flash_outcome(lambda: g.console.call("POST", "/users", json={
+    if form.validate_on_submit() and flash_outcome(lambda: g.console.call("POST", "users", json={
             "email": form.email.data, "password": form.password.data,
             "role": form.role.data}), f"User {form.email.data} created.", form):
         return redirect(url_for(".manage_users", slug=slug), code=303)
     filters = query_filters(USER_FILTERS)
-    users = g.console.call("GET", "/users", params={**filters, "per_page": 20})
+    users = g.console.call("GET", "users", params={**filters, "per_page": 20})
     return render_template("console/users.html", slug=slug, users=users, form=form,
                            filters=filters, roles=form.role.choices)
 
@@ -38,7 +38,7 @@ def manage_users(slug: str):
 def update_user(slug: str, user_id):
     change = {"role": request.form.get("role")} if "role" in request.form else {
         "is_active": request.form.get("active") == "1"}
-    flash_outcome(lambda: g.console.call("PATCH", f"/users/{user_id}", json=change),
+    flash_outcome(lambda: g.console.call("PATCH", "users", user_id, json=change),
                   "User updated.")
     return redirect(url_for(".manage_users", slug=slug), code=303)
 
@@ -46,5 +46,5 @@ def update_user(slug: str, user_id):
 @bp.post("/users/<uuid:user_id>/delete")
 @console_page
 def delete_user(slug: str, user_id):
-    flash_outcome(lambda: g.console.call("DELETE", f"/users/{user_id}"), "User deleted.")
+    flash_outcome(lambda: g.console.call("DELETE", "users", user_id), "User deleted.")
     return redirect(url_for(".manage_users", slug=slug), code=303)

@@ -7,13 +7,14 @@ from urllib.parse import urlsplit
 from flask import (Blueprint, abort, current_app, make_response, redirect, render_template,
                    request, url_for)
 
+import identifiers
 from frontend import api_client
 from frontend.api_client import ApiError
 from frontend.app import SECURITY_HEADERS
 from frontend.signin.forms import ConsentForm, LoginForm
 from frontend.signin.scopes import describe
 
-bp = Blueprint("signin", __name__, url_prefix="/t/<slug>")
+bp = Blueprint("signin", __name__, url_prefix="/t/<slug:slug>")
 #: API refusals shown on the sign-in form itself (wrong password, throttled).
 FORM_ERRORS = (401, 429)
 
@@ -21,6 +22,8 @@ FORM_ERRORS = (401, 429)
 def _challenge(slug: str, challenge: str) -> dict:
     if not challenge:
         abort(400, "This sign-in link is incomplete; start again from the application.")
+    if not identifiers.is_token(challenge):
+        abort(400, "This sign-in link is malformed; start again from the application.")
     try:
         return api_client.get_challenge(slug, challenge)
     except ApiError as error:

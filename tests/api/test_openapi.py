@@ -20,8 +20,8 @@ def test_every_rest_route_is_documented(app, client):
     for rule in app.url_map.iter_rules():
         if "/api/v1/" not in rule.rule or rule.endpoint.endswith("get_openapi"):
             continue
-        path = rule.rule.replace("<slug>", "{slug}")
-        for kind in ("uuid:", ""):
+        path = rule.rule
+        for kind in ("uuid:", "slug:", ""):
             path = path.replace(f"<{kind}", "{")
         path = path.replace(">", "}")
         for method in rule.methods - {"HEAD", "OPTIONS"}:

@@ -1,7 +1,10 @@
 """Bad input: problem documents naming the field, 400 for malformed JSON, 409 for conflicts."""
+from urllib.parse import quote
+
 import pytest
 
 from tests.factories import PASSWORD
+from tests.helpers import sql_statements
 
 
 @pytest.mark.parametrize("path,body,field", [
@@ -81,5 +84,14 @@ def test_nul_characters_are_a_400_everywhere(owner, client):
                                                "password": "x"})
     assert token.status_code == 400 and token.json["error"] == "invalid_request"  # RFC 6749
     assert token.headers["Cache-Control"] == "no-store"
-    challenge = client.post("/t/acme/sign-in/challenges/x/login", json={"email": "\x00"})
+    challenge = client.post(f"/t/acme/sign-in/challenges/{'A' * 43}/login",
+                            json={"email": "\x00"})
     assert challenge.status_code == 400 and challenge.mimetype == "application/problem+json"
+
+
+@pytest.mark.parametrize("slug", ["x", "ACME", "a_b", "acme.", "é" * 3, "a" * 64])
+def test_malformed_slugs_do_not_route(db, client, tenant, slug):
+    with sql_statements(db.engine) as statements:
+        response = client.get(f"/t/{quote(slug)}/.well-known/openid-configuration")
+    assert response.status_code == 404 and response.mimetype == "application/problem+json"
+    assert statements == []

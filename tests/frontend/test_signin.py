@@ -110,10 +110,45 @@ def test_forms_without_a_csrf_token_are_refused(frontend, live):
 
 
 def test_unknown_challenge_is_a_clear_page(frontend, live):
-    response = frontend.get("/t/live/login?challenge=nope")
+    response = frontend.get(f"/t/live/login?challenge={'A' * 43}")
     assert response.status_code == 404
     assert "Unknown sign-in challenge" in response.get_data(as_text=True)
     assert frontend.get("/t/live/login").status_code == 400
+
+
+def api_requests(live) -> dict[str, float]:
+    """The live API's request counters (``/metrics`` of every worker), but its own scrapes."""
+    text = requests.get(f"{live.base_url}/metrics", timeout=5).text
+    return {line.rsplit(" ", 1)[0]: float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+            if line.startswith("tessera_http_requests_total{") and "get_metrics" not in line}
+
+
+MALICIOUS_CHALLENGES = [
+    f"../../../other/sign-in/challenges/{'A' * 43}", "../../../../api/v1/tenants",
+    "..%2F..%2F..%2Fother", "%2e%2e/%2e%2e/console-client", f"{'A' * 43}/../../console-client",
+    f"{'A' * 43}?x=1", f"{'A' * 43}#x", f"{'A' * 42}/", "A" * 44, f"{'A' * 42}\u00e9", "nope",
+]
+
+
+def test_malformed_challenges_and_slugs_never_reach_the_api(frontend, live):
+    """The frontend holds a privileged key: a challenge or slug that is not well-formed is a
+    400/404 page, and the API sees no request at all (its request counters do not move)."""
+    _, challenge = start_flow(live)
+    token = csrf_token(frontend.get(f"/t/live/login?challenge={challenge}"))
+    before = api_requests(live)
+    for bad in MALICIOUS_CHALLENGES:
+        for page in ("login", "consent"):
+            shown = frontend.get(f"/t/live/{page}", query_string={"challenge": bad})
+            posted = frontend.post(f"/t/live/{page}", data={
+                "csrf_token": token, "challenge": bad, "email": "owner@live.example",
+                "password": live.password, "allow": "1"})
+            for response in (shown, posted):
+                assert response.status_code == 400, (bad, page, response.status_code)
+                assert "malformed" in response.get_data(as_text=True)
+    for slug in ("LIVE", "l", "live.x", "%2E%2E", "..", "live%3Fx", "live%23x", "li%00ve"):
+        for path in (f"/t/{slug}/login?challenge={challenge}", f"/t/{slug}/console/login"):
+            assert frontend.get(path).status_code in (400, 404), path
+    assert api_requests(live) == before
 
 
 def test_client_names_are_escaped(frontend, live):
@@ -125,7 +160,7 @@ def test_client_names_are_escaped(frontend, live):
 
 def test_api_unreachable_is_a_friendly_503(live):
     app = create_app({"API_INTERNAL_URL": "http://127.0.0.1:1", "API_TIMEOUT": 2})
-    response = app.test_client().get("/t/live/login?challenge=x")
+    response = app.test_client().get(f"/t/live/login?challenge={'A' * 43}")
     assert response.status_code == 503
     html = response.get_data(as_text=True)
     assert "cannot be reached" in html and "Traceback" not in html

@@ -3,10 +3,11 @@ import jwt as pyjwt
 import pytest
 from sqlalchemy import func, select, update
 
+import identifiers
 from api.db import tenant_scope, utcnow
 from api.oauth import challenges
 from api.oauth.models import AuthorizationCode, AuthorizationRequest
-from tests.helpers import REDIRECT_URI, pkce_pair, query
+from tests.helpers import REDIRECT_URI, pkce_pair, query, sql_statements
 
 ISSUER = "http://localhost:8080/t/acme"
 
@@ -49,6 +50,25 @@ def test_challenge_api_is_only_for_the_frontend(oauth, web_app):
     wrong = {"X-Frontend-Key": "guess"}
     assert oauth.http.post(f"/t/acme/sign-in/challenges/{challenge}/login", headers=wrong,
                            json={"email": "owner@acme.io", "password": "x"}).status_code == 403
+
+
+@pytest.mark.parametrize("challenge", [
+    "x", "A" * 42, "A" * 44, "A" * 42 + ".", "A" * 42 + "=", "..%2F..%2F..%2Fother",
+    "%2E%2E", "A" * 42 + "%00", "A" * 42 + "%C3%A9",
+])
+@pytest.mark.parametrize("method,suffix", [("GET", ""), ("POST", "/login"), ("POST", "/consent")])
+def test_challenge_api_routes_only_well_formed_challenges(db, oauth, tenant, challenge, method,
+                                                          suffix):
+    """Anything but a token of generate_secret()'s format is a 404 that reaches no database."""
+    with sql_statements(db.engine) as statements:
+        response = oauth.http.open(f"/t/acme/sign-in/challenges/{challenge}{suffix}",
+                                   method=method, headers=oauth.frontend_key, json={})
+    assert response.status_code in (400, 404), response.get_data(as_text=True)
+    assert statements == []
+
+
+def test_challenges_are_tokens(oauth, web_app):
+    assert identifiers.is_token(oauth.challenge_of(oauth.authorize(web_app[0])))
 
 
 def test_full_flow_with_consent_issues_code_state_and_iss(oauth, web_app):
