@@ -6,9 +6,9 @@ import uuid
 from pathlib import Path
 
 from flask import Flask, g, request
-from werkzeug.exceptions import BadRequest
 
 import observability
+from api import edge
 from api.config import load_config
 from api.extensions import db, migrate, response_sealer, signing_key_sealer
 from identifiers import CONVERTERS
@@ -22,6 +22,8 @@ def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, static_folder=None)
     app.config.update(load_config(app.instance_path))
     app.config.update(config or {})
+    app.request_class = edge.ApiRequest
+    app.json = edge.StrictJSONProvider(app)
     app.json.sort_keys = False
     register_extensions(app)
     register_request_hooks(app)
@@ -52,13 +54,7 @@ def register_request_hooks(app: Flask) -> None:
         incoming = request.headers.get("X-Request-ID", "")
         g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
 
-    @app.before_request
-    def refuse_nul_characters():
-        """No text we store may hold NUL (PostgreSQL refuses it): a 400, not a 500."""
-        values = [*request.args.values(), *request.form.values()]
-        if any("\x00" in value for value in values) or (
-                request.is_json and b"\\u0000" in request.get_data()):
-            raise BadRequest("NUL characters are not allowed.")
+    app.before_request(edge.refuse_malformed_requests)
 
     @app.after_request
     def echo_request_id(response):

@@ -8,7 +8,8 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
-from settings import DEV_FRONTEND_API_KEY, DEV_SECRET_KEY, ConfigError, Environment
+from settings import (DEV_FRONTEND_API_KEY, DEV_SECRET_KEY, MAX_BODY_BYTES, ConfigError,
+                      Environment)
 
 __all__ = ["DEV_FRONTEND_API_KEY", "DEV_SECRET_KEY", "ConfigError", "database_uri",
            "load_config"]
@@ -30,6 +31,7 @@ def load_config(instance_path: str, environ: Mapping[str, str] | None = None) ->
         "TENANT_SIGNUP": env.flag("TENANT_SIGNUP", True),
         "TENANT_CACHE_SECONDS": env.seconds("TENANT_CACHE_SECONDS", 5),
         "TESTING": env.name == "testing",
+        "MAX_CONTENT_LENGTH": MAX_BODY_BYTES,
         # No pre-ping (a round trip per request): a connection that died with the
         # database fails one request with a 503 and the pool discards it.
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_recycle": 3600},

@@ -11,8 +11,12 @@ from api.extensions import db
 
 
 def load_body(schema: Schema, partial: bool = False) -> dict:
-    """The request's JSON object, validated by ``schema`` (malformed JSON is a 400)."""
-    data = request.get_json(silent=True)
+    """The request's JSON object, validated by ``schema``.
+
+    Anything else is a 400: another content type, or JSON that does not parse or that
+    :class:`api.edge.StrictJSONProvider` refuses (the problem's detail says why).
+    """
+    data = request.get_json() if request.is_json else None
     if not isinstance(data, dict):
         raise BadRequest("The request body must be a JSON object.")
     return schema.load(data, partial=partial)

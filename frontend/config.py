@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from settings import Environment
+from settings import MAX_BODY_BYTES, Environment
 
 
 def load_config(environ: Mapping[str, str] | None = None) -> dict:
@@ -16,6 +16,7 @@ def load_config(environ: Mapping[str, str] | None = None) -> dict:
     return {
         "TESSERA_ENV": env.name,
         "TESTING": env.name == "testing",
+        "MAX_CONTENT_LENGTH": MAX_BODY_BYTES,
         "SECRET_KEY": env.secret_key(),
         "FRONTEND_API_KEY": env.frontend_api_key(),
         "PUBLIC_API_URL": public_api_url,

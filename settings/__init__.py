@@ -18,6 +18,9 @@ DEV_SECRET_KEY = "dev-insecure-change-me"
 DEV_FRONTEND_API_KEY = "dev-frontend-api-key-change-me"
 MIN_FRONTEND_API_KEY = 32
 TRUE_WORDS = ("on", "true", "1", "yes")
+#: The largest request body either app reads (MAX_CONTENT_LENGTH); nginx/tessera.conf.template
+#: sets the same client_max_body_size.
+MAX_BODY_BYTES = 1024 * 1024
 
 
 class ConfigError(click.ClickException):

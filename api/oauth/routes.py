@@ -7,10 +7,12 @@ may call: the sign-in challenge API and the redemption of form-post responses.
 """
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 from authlib.integrations.flask_oauth2 import current_token
 from authlib.oauth2 import OAuth2Error
+from authlib.oauth2.rfc6749.errors import InvalidClientError, InvalidRequestError
 from authlib.oidc.core.errors import ConsentRequiredError, LoginRequiredError
 from flask import Blueprint, Response, current_app, g, redirect, request
 from sqlalchemy import select
@@ -19,6 +21,7 @@ from werkzeug.exceptions import BadRequest
 
 from api.clients.models import Client
 from api.clients.services import console_client
+from api.edge import MalformedCredentials
 from api.errors import Forbidden, problem
 from api.extensions import db
 from api.frontend_key import frontend_only
@@ -34,6 +37,10 @@ from api.users.models import User, load_with_permissions
 bp = Blueprint("oauth", __name__)
 well_known_bp = Blueprint("well_known", __name__)
 
+#: The characters a URI may hold (RFC 3986 §2), percent-encoding included.
+_URI_CHARACTERS = re.compile(r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]*")
+#: RFC 6749 §3.1.1: response-name *( SP response-name ).
+_RESPONSE_TYPE = re.compile(r"[A-Za-z0-9_ ]*")
 #: Endpoints browsers may call cross-origin from a public client's origin.
 CORS_ENDPOINTS = {"get_discovery", "get_jwks", "issue_token", "revoke_token", "get_userinfo"}
 #: What ``prompt=none`` answers when the user would have to be asked (OIDC Core §3.1.2.6).
@@ -105,6 +112,7 @@ def authorize():
     user, auth_time = session.signed_in_user(tenant)
     params = {k: v for k, v in request.args.items() if k != "verifier"}
     try:
+        _refuse_malformed_parameters()
         grant = authorization.get_consent_grant(end_user=user)
     except OAuth2Error as error:
         response = authorization.handle_error_response(None, error)
@@ -158,6 +166,18 @@ def _to_client(error: OAuth2Error, grant, params: dict) -> Response:
     """An error response at the client's (validated) redirect URI, with ``state``."""
     error.redirect_uri, error.state = grant.redirect_uri, params.get("state")
     return authorization.handle_error_response(None, error)
+
+
+def _refuse_malformed_parameters() -> None:
+    """Authlib quotes ``redirect_uri`` and ``response_type`` in error descriptions, whose
+    characters RFC 6749 §5.2 restricts (it fails on others): values outside their grammars
+    are refused first, and not redirected. A ``redirect_uri`` that is not a URI (RFC 3986
+    §2: a control character, a space, non-ASCII) matches no client (RFC 6749 §4.1.2.1);
+    a ``response_type`` is names of letters, digits and ``_`` (RFC 6749 §3.1.1)."""
+    if not _URI_CHARACTERS.fullmatch(request.args.get("redirect_uri", "")):
+        raise InvalidRequestError("redirect_uri is not a valid URI.")
+    if not _RESPONSE_TYPE.fullmatch(request.args.get("response_type", "")):
+        raise InvalidRequestError("response_type is malformed.")
 
 
 @bp.get("/logout")
@@ -268,10 +288,14 @@ def _public_client_origins() -> set[str]:
 
 @bp.errorhandler(BadRequest)
 def malformed_request(error: BadRequest):
-    """A request refused before Authlib saw it (NUL characters): RFC 6749 §5.2 on the
-    protocol endpoints, a problem document on the others."""
+    """A request refused before Authlib saw it (:mod:`api.edge`: NUL characters): RFC 6749
+    §5.2 on the protocol endpoints, a problem document on the others. Basic credentials
+    that cannot name a client are ``invalid_client``, 401 with a Basic challenge."""
     if request.endpoint not in NO_STORE_ENDPOINTS:
         return problem(400, "Bad Request", error.description)
+    if isinstance(error, MalformedCredentials):
+        return authorization.handle_error_response(
+            None, InvalidClientError(description=error.description, status_code=401))
     response = current_app.json.response({"error": "invalid_request",
                                           "error_description": error.description})
     response.status_code = 400

@@ -3,6 +3,7 @@ from urllib.parse import quote
 
 import pytest
 
+from settings import MAX_BODY_BYTES
 from tests.factories import PASSWORD
 from tests.helpers import sql_statements
 
@@ -77,7 +78,7 @@ def test_a_failed_request_changes_nothing(owner):
     assert owner.get("/projects").json["total"] == before
 
 
-def test_nul_characters_are_a_400_everywhere(owner, client):
+def test_nul_characters_are_a_400_everywhere(app, owner, client):
     assert owner.get("/audit-events", query_string={"actor": "a\x00b"}).status_code == 400
     assert owner.post("/projects", json={"name": "a\x00b"}).status_code == 400
     token = client.post("/t/acme/token", data={"grant_type": "password", "username": "\x00",
@@ -85,8 +86,24 @@ def test_nul_characters_are_a_400_everywhere(owner, client):
     assert token.status_code == 400 and token.json["error"] == "invalid_request"  # RFC 6749
     assert token.headers["Cache-Control"] == "no-store"
     challenge = client.post(f"/t/acme/sign-in/challenges/{'A' * 43}/login",
-                            json={"email": "\x00"})
+                            json={"email": "\x00"},
+                            headers={"X-Frontend-Key": app.config["FRONTEND_API_KEY"]})
     assert challenge.status_code == 400 and challenge.mimetype == "application/problem+json"
+    header = client.get("/t/acme/api/v1/projects",
+                        headers={**owner.headers, "User-Agent": "a\x00b"})
+    assert header.status_code == 400
+
+
+@pytest.mark.parametrize("path", [
+    "/t/x%00y/.well-known/openid-configuration", "/t/x%00y/api/v1/me", "/t/acme%00/token",
+    "/.well-known/oauth-authorization-server/t/a%00b", "/t/acme/api/v1/users/%00",
+    "/t/x%09y/jwks.json", "/t/acme/api/v1/projects/%7f",
+])
+def test_nul_and_control_characters_in_the_path_are_a_400(db, client, tenant, path):
+    with sql_statements(db.engine) as statements:
+        response = client.get(path)
+    assert response.status_code == 400 and response.mimetype == "application/problem+json"
+    assert statements == []
 
 
 @pytest.mark.parametrize("slug", ["x", "ACME", "a_b", "acme.", "é" * 3, "a" * 64])
@@ -95,3 +112,54 @@ def test_malformed_slugs_do_not_route(db, client, tenant, slug):
         response = client.get(f"/t/{quote(slug)}/.well-known/openid-configuration")
     assert response.status_code == 404 and response.mimetype == "application/problem+json"
     assert statements == []
+
+
+def nested(depth: int) -> str:
+    return '{"name": ' + '{"a": ' * (depth - 1) + "1" + "}" * depth
+
+
+@pytest.mark.parametrize("body", [
+    "[" * 100_000, "[" * 5000 + "]" * 5000, '{"name": "x", "list": ' + "[" * 33 + "]" * 33 + "}",
+    nested(33),
+])
+def test_deeply_nested_json_is_a_400(owner, client, body):
+    for response in (owner.post("/projects", data=body, content_type="application/json"),
+                     client.post("/api/v1/tenants", data=body, content_type="application/json")):
+        assert response.status_code == 400, response.json
+        assert response.mimetype == "application/problem+json"
+        assert "nested deeper than 32" in response.json["detail"]
+
+
+def test_json_nested_within_the_limit_is_read(owner):
+    response = owner.post("/projects", data=nested(32), content_type="application/json")
+    assert response.status_code == 422 and "name" in response.json["errors"]  # read, then refused
+    brackets_in_strings = owner.post("/projects", json={"name": "[" * 100})
+    assert brackets_in_strings.status_code == 201
+
+
+@pytest.mark.parametrize("body", [
+    b'{"name": "\\ud800"}', b'{"name": "a\\udfffb"}', b'{"\\udc00": 1, "name": "x"}',
+    b'{"name": "\xed\xa0\x80"}', b'{"name": "\xff"}', b'{"name": NaN}', b'{"name": 1e999}',
+    b'{"name": -Infinity}', b'{"name": "x", "n": ' + b"9" * 5000 + b"}",
+])
+def test_json_that_is_not_strict_unicode_or_numbers_is_a_400(owner, client, body):
+    for response in (owner.post("/projects", data=body, content_type="application/json"),
+                     client.post("/api/v1/tenants", data=body, content_type="application/json")):
+        assert response.status_code == 400, response.json
+        assert response.mimetype == "application/problem+json"
+
+
+def test_a_surrogate_pair_is_one_character(owner):
+    response = owner.post("/projects", data=b'{"name": "\\ud83d\\ude00"}',
+                          content_type="application/json")
+    assert response.status_code == 201 and response.json["name"] == "\U0001F600"
+
+
+def test_bodies_over_one_mebibyte_are_a_413(owner, client):
+    big = {"name": "x", "description": "y" * MAX_BODY_BYTES}
+    response = owner.post("/projects", json=big)
+    assert response.status_code == 413 and response.mimetype == "application/problem+json"
+    form = client.post("/t/acme/token", data={"grant_type": "password", "username": "x" * 1,
+                                              "password": "y" * MAX_BODY_BYTES})
+    assert form.status_code == 413
+    assert owner.post("/projects", json={"name": "x" * 200}).status_code == 201

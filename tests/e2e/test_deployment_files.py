@@ -7,6 +7,9 @@ from pathlib import Path
 
 import yaml
 
+from api.config import load_config as api_config
+from frontend.config import load_config as frontend_config
+from settings import MAX_BODY_BYTES
 from tests.services import require
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -51,6 +54,16 @@ def test_dockerfile_runs_as_a_non_root_user():
     assert re.search(r"^USER tessera$", text, re.M)
     assert "slim" in text and "--no-cache-dir" in text
     assert not re.search(r"(SECRET_KEY|PASSWORD)=", text)
+
+
+def test_nginx_bounds_bodies_as_the_apps_do():
+    """Both apps refuse a body over MAX_BODY_BYTES themselves (413); nginx says the same."""
+    template = (ROOT / "nginx" / "tessera.conf.template").read_text()
+    megabytes = re.search(r"^client_max_body_size (\d+)m;$", template, re.M).group(1)
+    assert int(megabytes) * 1024 * 1024 == MAX_BODY_BYTES
+    testing = {"TESSERA_ENV": "testing"}
+    assert api_config(str(ROOT), testing)["MAX_CONTENT_LENGTH"] == MAX_BODY_BYTES
+    assert frontend_config(testing)["MAX_CONTENT_LENGTH"] == MAX_BODY_BYTES
 
 
 def test_rendered_nginx_configs_pass_nginx_t(tmp_path):

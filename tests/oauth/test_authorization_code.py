@@ -203,6 +203,30 @@ def test_unregistered_redirect_uris_are_never_redirected_to(oauth, web_app, redi
     assert response.json["error"] == "invalid_request"
 
 
+@pytest.mark.parametrize("redirect_uri", [
+    "https://app.example/call\tback", "https://app.example/callback\n", "https://app.example/\r",
+    "https://app.example/callback\x7f", "https://app.example/\x01", "https://app.example/call back",
+    'https://app.example/"', "https://app.example/\\", "https://app.example/caf\u00e9",
+    "https://app.example/\u2028", "https://app.example/<x>",
+])
+def test_redirect_uris_that_are_not_uris_are_never_redirected_to(oauth, web_app, redirect_uri):
+    """RFC 6749 §4.1.2.1: not redirected, and not a 500 (Authlib quotes the URI in its
+    error_description, whose characters RFC 6749 restricts)."""
+    app_client, _ = web_app
+    response = oauth.authorize(app_client, redirect_uri=redirect_uri)
+    assert response.status_code == 400 and "Location" not in response.headers
+    assert response.json["error"] == "invalid_request"
+
+
+@pytest.mark.parametrize("response_type", ["\x1f", "code\t", 'code"', "c\u00f6de", "code\\"])
+def test_malformed_response_types_are_invalid_requests(oauth, web_app, response_type):
+    response = oauth.authorize(web_app[0], response_type=response_type)
+    assert response.status_code == 400 and "Location" not in response.headers
+    assert response.json["error"] == "invalid_request"
+    assert oauth.http.get("/t/acme/authorize", query_string={
+        "response_type": response_type}).status_code == 400
+
+
 def test_unknown_client_is_never_redirected_to(oauth):
     response = oauth.http.get("/t/acme/authorize", query_string={
         "response_type": "code", "client_id": "nope", "redirect_uri": REDIRECT_URI})

@@ -1,4 +1,6 @@
 """client_credentials (RFC 6749 §4.4) and the JWT access token profile (RFC 9068)."""
+import base64
+
 import jwt as pyjwt
 import pytest
 from sqlalchemy import select
@@ -107,3 +109,27 @@ def test_a_client_is_unknown_under_another_tenant(client, factories, service):
                            headers=basic_auth(app_client.client_id, secret))
     assert response.status_code == 401
     assert response.json["error"] == "invalid_client"
+
+
+@pytest.mark.parametrize("credentials", [
+    b"a\x00b:secret", b"a%00b:secret", b"client:se%00cret", b"\xff\xfe:secret",
+    b"caf\xe9:secret",
+])
+@pytest.mark.parametrize("endpoint", ["token", "revoke", "introspect"])
+def test_basic_credentials_that_cannot_name_a_client_are_invalid_client(client, tenant,
+                                                                        credentials, endpoint):
+    """RFC 6749 §2.3.1 / §5.2: 401 invalid_client with a Basic challenge, never a 500."""
+    header = {"Authorization": "Basic " + base64.b64encode(credentials).decode()}
+    response = client.post(f"/t/acme/{endpoint}", headers=header,
+                           data={"grant_type": "client_credentials", "token": "x"})
+    assert response.status_code == 401, response.get_data(as_text=True)
+    assert response.json["error"] == "invalid_client"
+    assert response.headers["WWW-Authenticate"].startswith("Basic ")
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+@pytest.mark.parametrize("header", ["Basic \u00e9t\u00e9", "Basic ", " Basic", "Bearer  "])
+def test_authorization_headers_authlib_cannot_read_are_invalid_client(client, tenant, header):
+    response = client.post("/t/acme/token", data={"grant_type": "client_credentials"},
+                           headers={"Authorization": header})
+    assert response.status_code == 401 and response.json["error"] == "invalid_client"
