@@ -21,6 +21,8 @@ from api.extensions import db
 SUCCESS = "success"
 FAILURE = "failure"
 DENIED = "denied"
+#: An actor's label is what they claimed to be (any length): it is kept to the column's size.
+LABEL_LENGTH = AuditEvent.actor.type.length
 
 
 @dataclass(frozen=True)
@@ -77,7 +79,8 @@ def record_now(action: str, actor: Actor, target=None, *, tenant_id: uuid.UUID |
 
 
 def _values(action: str, actor: Actor, target, outcome: str, details: dict) -> dict:
-    return dict(actor_type=actor.type, actor_id=actor.id, actor=actor.label, action=action,
+    return dict(actor_type=actor.type, actor_id=actor.id, actor=actor.label[:LABEL_LENGTH],
+                action=action,
                 target_type=getattr(target, "__tablename__", None),
                 target_id=str(target.id) if target is not None else None,
                 outcome=outcome, details=details, **_request_metadata())

@@ -10,10 +10,11 @@ from api.extensions import db
 
 
 class ThrottleCounter(db.Model):
-    """How many hits ``key`` has had in the window that ends at ``expires_at``.
+    """How many hits a key has had in the window that ends at ``expires_at``.
 
-    Keys embed the tenant when they belong to one; the table is not tenant-scoped
-    because the per-IP limits span tenants.
+    ``key`` is ``{SHA-256 of the caller's key, hex}:{window number}``, so it fits whatever
+    the caller's key embeds. Callers' keys embed the tenant when they belong to one; the
+    table is not tenant-scoped because the per-IP limits span tenants.
     """
 
     __tablename__ = "throttle_counters"

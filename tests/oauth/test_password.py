@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from api.audit.models import AuditEvent
 from api.db import tenant_scope
+from api.security import digest
 from api.users import authentication
 from tests.factories import PASSWORD
 from tests.helpers import basic_auth
@@ -92,12 +93,12 @@ def test_a_success_clears_its_address_count_and_gives_back_its_other_hits(
     for _ in range(3):
         password_grant(oauth, legacy_app, "owner@acme.io", "bad guess 1234")
     assert password_grant(oauth, legacy_app, "owner@acme.io").status_code == 200
-    counters = {key.rsplit(":", 1)[0]: hits for key, hits in
+    counters = {key.rsplit(":", 1)[0]: hits for key, hits in  # rows: {digest of key}:{window}
                 db.session.execute(select(ThrottleCounter.key, ThrottleCounter.hits))}
     account = f"signin:{tenant.id}:owner@acme.io"
-    assert f"{account}:127.0.0.1" not in counters
-    assert counters[account] == 3  # the owner's success does not wipe out an attack's count
-    assert counters["signin-ip:127.0.0.1"] == 3
+    assert digest(f"{account}:127.0.0.1") not in counters
+    assert counters[digest(account)] == 3  # the owner's success does not wipe out an attack's
+    assert counters[digest("signin-ip:127.0.0.1")] == 3
 
 
 def test_hammering_from_one_address_does_not_lock_the_owner_out(oauth, legacy_app):
@@ -135,3 +136,14 @@ def test_the_slowdown_grows_then_stops_growing():
     assert authentication.slowdown(authentication.SLOWDOWN_AFTER + 1) == pytest.approx(0.1)
     assert authentication.slowdown(authentication.ACCOUNT_CEILING) == \
         authentication.SLOWDOWN_MAX_SECONDS
+
+
+def test_a_username_of_any_length_is_refused_and_audited_not_a_500(db, oauth, legacy_app,
+                                                                   tenant):
+    username = "x" * 5000 + "@acme.io"  # longer than the counters' key and the audit's actor
+    response = password_grant(oauth, legacy_app, username, "bad guess 1234")
+    assert response.status_code == 400 and response.json["error"] == "invalid_grant"
+    with tenant_scope(db.session, tenant.id):
+        event = db.session.scalars(select(AuditEvent)
+                                   .where(AuditEvent.action == "sign_in.failed")).one()
+    assert event.actor == username[:320] and event.details["email"] == username
