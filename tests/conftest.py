@@ -131,14 +131,34 @@ def isolated_live(tmp_path_factory):
         yield tenant
 
 
-@pytest.fixture(scope="session")
-def live_stack(live, live_database_url):
-    """The frontend under uWSGI beside the live API, each knowing the other's address."""
+@contextmanager
+def serve_stack(database_url: str):
+    """The API on ``database_url`` and the frontend under uWSGI, each knowing the other's
+    address; yields their URLs."""
     frontend_port, api_port = free_port(), free_port()
     frontend_url = f"http://127.0.0.1:{frontend_port}"
     api_url = f"http://127.0.0.1:{api_port}"
     shared = {"PUBLIC_API_URL": api_url, "PUBLIC_FRONTEND_URL": frontend_url,
               "API_INTERNAL_URL": api_url}
-    with uwsgi("api", {**shared, "DATABASE_URL": live_database_url}, port=api_port), \
+    with uwsgi("api", {**shared, "DATABASE_URL": database_url}, port=api_port), \
             uwsgi("frontend", shared, port=frontend_port):
+        yield api_url, frontend_url
+
+
+@pytest.fixture(scope="session")
+def live_stack(live, live_database_url):
+    """The frontend under uWSGI beside the live API, each knowing the other's address."""
+    with serve_stack(live_database_url) as (api_url, frontend_url):
         yield LiveStack(api_url=api_url, frontend_url=frontend_url, tenant=live)
+
+
+@pytest.fixture(scope="module")
+def isolated_stack(tmp_path_factory):
+    """The API and the frontend on a database of their own, for tests that may wreck their
+    tenant (one per test module)."""
+    with fresh_database(tmp_path_factory) as url:
+        seeded = seed_live_tenant(url)
+        with serve_stack(url) as (api_url, frontend_url):
+            tenant = LiveTenant(base_url=api_url, issuer=f"{api_url}/t/live", slug="live",
+                                frontend_key=seeded["frontend_key"], clients=seeded["clients"])
+            yield LiveStack(api_url=api_url, frontend_url=frontend_url, tenant=tenant)
