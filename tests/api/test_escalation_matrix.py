@@ -105,7 +105,7 @@ def test_refusals_are_audited_with_what_the_target_holds_above_the_caller(db, ad
 
 _numbers = itertools.count()
 
-API_V1 = "/t/<slug>/api/v1/"
+API_V1 = "/t/<slug:slug>/api/v1/"
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 #: Write endpoints the policy does not limit, by resource, and why.

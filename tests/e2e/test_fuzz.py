@@ -3,12 +3,13 @@ OpenAPI document does not describe (Schemathesis covers that, tests/e2e/test_sch
 
 Against the API and the frontend under uWSGI on a database of their own: the OAuth and
 OpenID Connect endpoints (authorize, token with every grant type, revoke, introspect,
-userinfo, logout, discovery, JWKS), the frontend's sign-in challenge API, self-service
-sign-up, and the frontend's forms (sign-in, consent, sign-up, and the console's with a
-valid CSRF token and a signed-in owner). Values are arbitrary text (NUL and other control
-characters, lone surrogates, huge values), bodies come form-encoded, as JSON (deeply
-nested too), as multipart or as raw bytes under odd content types, and credentials come
-malformed. Every answer must be below 500 and carry no traceback.
+userinfo, logout, discovery, JWKS), what only the frontend calls (the sign-in challenge
+API, form-post redemption), self-service sign-up, and the frontend's pages and forms
+(sign-in, consent, form post, sign-up, and the console's with a valid CSRF token and a
+signed-in owner). Values are arbitrary text (NUL and other control characters, lone
+surrogates, huge values), bodies come form-encoded, as JSON (deeply nested too), as
+multipart or as raw bytes under odd content types, and credentials come malformed. Every
+answer must be below 500 and carry no traceback.
 
 Runs are bounded and repeatable: a fixed number of examples per endpoint, derandomized,
 without Hypothesis's example database.
@@ -261,7 +262,8 @@ def test_authorization_endpoint(stack, http, data, signed_in):
              "redirect_uri": CALLBACK, "scope": "openid email", "state": "s",
              "code_challenge": "a" * 43, "code_challenge_method": "S256"}
     params = data.draw(mutated(valid, fuzz(*valid, "nonce", "prompt", "max_age",
-                                           "response_mode", "verifier", "login_hint")))
+                                           "response_mode", "verifier", "login_hint",
+                                           "request", "request_uri")))
     browser = stack.console if signed_in else http  # the console's browser has an API session
     cookie = data.draw(st.none() | HEADER_VALUES)
     headers = {"Cookie": b"tessera_session=" + cookie + b"; tessera_browser=" + cookie} \
@@ -359,6 +361,16 @@ def test_sign_in_challenge_api(stack, http, data, action):
 
 
 @FEW
+@given(reference=st.one_of(st.text("ABCDEFabcdef0123456789-_", min_size=43, max_size=43),
+                           text()))
+def test_form_post_redemption(stack, http, reference):
+    exchange(http, "POST", f"{stack.issuer}/sign-in/form-post/{segment(reference)}",
+             headers={"X-Frontend-Key": stack.live.frontend_key})
+    exchange(stack.console, "GET", f"{stack.frontend}/t/live/form-post?"
+                                   f"{query_of({'ref': reference})}")
+
+
+@FEW
 @given(data=st.data(), as_frontend=st.booleans())
 def test_tenant_sign_up_api(stack, http, data, as_frontend):
     valid = {"slug": "fuzzed-tenant", "name": "Fuzzed", "owner_email": "owner@fuzz.example",
@@ -410,9 +422,10 @@ CONSOLE_FORMS = {
                         "permissions": ["projects:read"]}),
     "role": ("roles/{role}", {"description": "Fuzzed", "permissions": ["projects:read"]}),
     "clients": ("clients", {"client_name": "Fuzzed", "grant_types": ["authorization_code"],
-                            "scope": "openid", "redirect_uris": CALLBACK}),
+                            "scope": "openid", "redirect_uris": CALLBACK, "require_pkce": "y"}),
     "client": ("clients/{client}", {"client_name": "web", "grant_types": ["authorization_code"],
-                                    "scope": "openid projects:read", "redirect_uris": CALLBACK}),
+                                    "scope": "openid projects:read", "redirect_uris": CALLBACK,
+                                    "require_pkce": "y"}),
     "settings": ("settings", {"name": "Live", "access_token_lifetime": "3600",
                               "refresh_token_lifetime": "86400", "self_signup_enabled": "y"}),
     "account": ("account", {"password": "yet another long password"}),

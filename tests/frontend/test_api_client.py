@@ -74,6 +74,8 @@ def test_each_segment_is_encoded_whole(recorded, segment, sent):
     lambda: api_client.console_client("LIVE"),
     lambda: api_client.token("live/../other", {}),
     lambda: api_client.revoke("li ve", "client", "token"),
+    lambda: api_client.redeem_form_post("live", "../../sign-in/console-client"),
+    lambda: api_client.redeem_form_post("live", TOKEN + "x"),
 ])
 def test_malformed_identifiers_are_refused_without_a_request(recorded, call):
     with pytest.raises(ApiError) as refused:
@@ -87,8 +89,11 @@ def test_well_formed_identifiers_are_sent(recorded):
         api_client.get_challenge("live", TOKEN)
     with pytest.raises(ApiError):
         api_client.decide("live", TOKEN, True, False)
+    with pytest.raises(ApiError):
+        api_client.redeem_form_post("live", TOKEN)
     assert recorded == [f"/t/live/sign-in/challenges/{TOKEN}",
-                        f"/t/live/sign-in/challenges/{TOKEN}/consent"]
+                        f"/t/live/sign-in/challenges/{TOKEN}/consent",
+                        f"/t/live/sign-in/form-post/{TOKEN}"]
 
 
 def test_browser_addresses_are_built_the_same_way(recorded):

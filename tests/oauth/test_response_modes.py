@@ -7,7 +7,7 @@ from sqlalchemy import func, select, update
 
 from api.db import tenant_scope, utcnow
 from api.oauth.models import FormPostResponse
-from tests.helpers import REDIRECT_URI, pkce_pair, query
+from tests.helpers import REDIRECT_URI, pkce_pair, query, sql_statements
 
 ISSUER = "http://localhost:8080/t/acme"
 FORM_POST_PAGE = "http://localhost:8000/t/acme/form-post?ref="
@@ -125,3 +125,11 @@ def test_the_frontend_page_is_on_the_frontend(oauth, web_app):
     parts = urlsplit(location)
     assert f"{parts.scheme}://{parts.netloc}" == "http://localhost:8000"
     assert parts.path == "/t/acme/form-post"
+
+
+@pytest.mark.parametrize("reference", ["x", "A" * 44, "..%2F..%2Fsign-in%2Fconsole-client"])
+def test_a_malformed_reference_does_not_route(db, oauth, tenant, reference):
+    with sql_statements(db.engine) as statements:
+        response = oauth.http.post(f"/t/acme/sign-in/form-post/{reference}",
+                                   headers=oauth.frontend_key)
+    assert response.status_code == 404 and statements == []
