@@ -37,10 +37,12 @@ def create_app(config: dict | None = None) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     from api import models  # noqa: F401  (every model registered before use)
+    from api import rls
     from api.oauth import subscriptions
 
     subscriptions.connect()
     db.init_app(app)
+    rls.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
     signing_key_sealer.init_app(app)
     response_sealer.init_app(app)

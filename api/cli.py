@@ -2,7 +2,8 @@
 
 Every command validates its arguments with the same schemas and services as the
 REST API, commits once, and on bad input prints one line and exits non-zero
-having changed nothing.
+having changed nothing. Commands work in one tenant's scope on DATABASE_URL, like
+the API; ``purge``, which deletes across tenants, runs on DATABASE_ADMIN_URL.
 """
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from api.errors import DomainError, field_messages
 from api.extensions import db
 from api.keys import services as keys
 from api.oauth.purge import purge_expired
+from api.rls import admin_session
 from api.security import generate_secret
 from api.tenancy import services as tenancy
 from api.tenancy.context import issuer_url
@@ -172,7 +174,8 @@ def rotate_keys_command(slug, algorithm, as_json):
 @json_option
 def purge(as_json):
     """Delete expired codes, sign-in requests, grants and throttle windows (schedule it)."""
-    counts = purge_expired()
+    with admin_session() as session:
+        counts = purge_expired(session)
     _output(as_json, counts, ", ".join(f"{name}: {count}" for name, count in counts.items()))
 
 

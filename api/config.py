@@ -19,11 +19,15 @@ def load_config(instance_path: str, environ: Mapping[str, str] | None = None) ->
     """Build the Flask config from ``environ`` (``os.environ`` by default)."""
     env = Environment(environ)
     public_api_url = env.url("PUBLIC_API_URL", "http://localhost:8080")
+    database = database_uri(env.get("DATABASE_URL"), instance_path)
+    admin = database_uri(env.get("DATABASE_ADMIN_URL", env.get("DATABASE_URL")), instance_path)
     return {
         "TESSERA_ENV": env.name,
         "SECRET_KEY": env.secret_key(),
         "FRONTEND_API_KEY": env.frontend_api_key(),
-        "SQLALCHEMY_DATABASE_URI": database_uri(env.get("DATABASE_URL"), instance_path),
+        "SQLALCHEMY_DATABASE_URI": database,
+        # Migrations and cross-tenant operator work (api.rls.admin_engine).
+        "SQLALCHEMY_BINDS": {} if admin == database else {"admin": admin},
         "PUBLIC_API_URL": public_api_url,
         "PUBLIC_FRONTEND_URL": env.url("PUBLIC_FRONTEND_URL", "http://localhost:8000"),
         "API_INTERNAL_URL": env.url("API_INTERNAL_URL", public_api_url),

@@ -8,6 +8,19 @@ scope refuses to touch tenant-owned tables at all, so a forgotten filter fails
 loudly instead of leaking another tenant's rows. Code that truly spans tenants
 (operator CLI housekeeping) says so with :func:`unscoped`.
 
+On PostgreSQL the database enforces the same scope a second time, with row-level
+security (:mod:`api.rls` has the policies): every statement runs with the
+transaction-local settings ``app.tenant_id`` (the session's tenant) and
+``app.all_tenants`` (``on`` in an :func:`unscoped` block, which only the migration
+role may use), so raw SQL or a bug in the ORM mechanism sees and touches nothing of
+another tenant. The settings follow the session's scope statement by statement:
+before each statement the connection compares what its transaction has set with
+what the scope asks for, and when they differ the ``SET LOCAL`` goes in front of the
+statement, in the same round trip (a transaction that stays in one tenant pays one
+``SET LOCAL``, and one that touches no tenant nothing). A refresh of an expired
+object, or a lazy load from one, runs in that object's own tenant, as the ORM
+criteria let those loads through wherever the object was loaded.
+
 Transactions are the use case's: a service commits once. The one exception is
 :func:`independent_transaction`, for the few writes that must outlive the
 request's own transaction (throttle counters, the audit records of refusals).
@@ -16,19 +29,31 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import datetime, timezone
 from functools import lru_cache
 
 import sqlalchemy as sa
 from flask_sqlalchemy.session import Session as FlaskSession
-from sqlalchemy import event
-from sqlalchemy.orm import (DeclarativeBase, Mapped, ORMExecuteState, Session, mapped_column,
-                            registry, with_loader_criteria)
+from sqlalchemy import event, inspect
+from sqlalchemy.orm import (DeclarativeBase, InstanceState, Mapped, ORMExecuteState, Session,
+                            mapped_column, registry, with_loader_criteria)
 from sqlalchemy.sql.util import find_tables
 
 _SCOPE_KEY = "tenant_scope"
 _UNSCOPED = object()
+#: InstanceState.info: the tenant a tenant-owned object belongs to (survives expiry).
+_OWNER_KEY = "tenant"
+#: Execution option: run this statement in that tenant (loads on behalf of an object).
+_ROW_TENANT = "tessera_row_tenant"
+#: Connection.info keys: where statements take their scope from (a dict holding
+#: ``_SCOPE_KEY``: the session's info, or a fixed one), and what the transaction has set
+#: (None: unknown, after a rollback to a savepoint).
+_SOURCE, _APPLIED = "tessera_scope_source", "tessera_tenant_applied"
+#: (app.tenant_id, app.all_tenants): what a transaction starts with, and means "no tenant".
+_NO_TENANT = ("", "")
+#: Statements that must run alone (a failed transaction accepts nothing else).
+_TRANSACTION_CONTROL = ("SAVEPOINT", "ROLLBACK", "RELEASE", "COMMIT", "BEGIN")
 
 
 def utcnow() -> datetime:
@@ -192,6 +217,7 @@ def _tenant_table_names() -> frozenset[str]:
 @event.listens_for(Session, "do_orm_execute")
 def _scope_statement(state: ORMExecuteState) -> None:
     if state.is_column_load or state.is_relationship_load:
+        _load_in_owners_tenant(state)
         return  # the parent row was loaded in scope; its criteria propagate
     if not (state.is_select or state.is_update or state.is_delete):
         return
@@ -219,14 +245,17 @@ def _stamp_new_rows(session: Session, flush_context, instances) -> None:
             obj.tenant_id = scope
         elif obj.tenant_id != scope:
             raise TenantScopeError(f"new {type(obj).__name__} belongs to another tenant")
+        inspect(obj).info[_OWNER_KEY] = obj.tenant_id  # see _remember_owner
 
 
 @contextmanager
-def independent_transaction(session: Session) -> Iterator[sa.Connection]:
+def independent_transaction(session: Session,
+                            tenant_id: uuid.UUID | None = None) -> Iterator[sa.Connection]:
     """A transaction of its own, committed at the end of the block whatever the request does.
 
     On PostgreSQL it runs on a separate connection, so it neither waits for nor holds
-    the request's locks, and survives the request's rollback. SQLite has a single
+    the request's locks, and survives the request's rollback; its statements run in
+    ``tenant_id``, or else in the session's scope. SQLite has a single
     writer (and the test suite joins every session into one outer transaction), so
     there the block shares the session's transaction and the session is committed
     after it: call it before the use case has changed anything.
@@ -234,7 +263,71 @@ def independent_transaction(session: Session) -> Iterator[sa.Connection]:
     bind = session.get_bind()
     if isinstance(bind, sa.Engine) and bind.dialect.name == "postgresql":
         with bind.begin() as connection:
+            connection.info[_SOURCE] = {_SCOPE_KEY: tenant_id or session.info.get(_SCOPE_KEY)}
             yield connection
     else:
-        yield session.connection()
+        with tenant_scope(session, tenant_id) if tenant_id else nullcontext():
+            yield session.connection()
         session.commit()
+
+
+# Row-level security on PostgreSQL: each statement runs with the settings its scope asks for.
+
+def _settings(scope) -> tuple[str, str]:
+    """``(app.tenant_id, app.all_tenants)`` for a scope."""
+    if isinstance(scope, uuid.UUID):
+        return str(scope), ""
+    return ("", "on") if scope is _UNSCOPED else _NO_TENANT
+
+
+@event.listens_for(Session, "loaded_as_persistent")
+def _remember_owner(session: Session, obj) -> None:
+    """Note each loaded tenant-owned object's tenant where expiry cannot clear it."""
+    if isinstance(obj, TenantScoped):
+        inspect(obj).info[_OWNER_KEY] = obj.__dict__.get("tenant_id")
+
+
+def _load_in_owners_tenant(state: ORMExecuteState) -> None:
+    """Refresh an object, or lazy-load from it, in the tenant the object belongs to."""
+    owner: InstanceState | None = state.lazy_loaded_from or getattr(
+        state.load_options, "_refresh_state", None)  # the object being refreshed
+    tenant = owner.info.get(_OWNER_KEY) if owner is not None else None
+    if tenant is not None:
+        state.update_execution_options(**{_ROW_TENANT: tenant})
+
+
+@event.listens_for(Session, "after_begin")
+def _follow_session_scope(session: Session, transaction, connection: sa.Connection) -> None:
+    if connection.dialect.name == "postgresql":
+        connection.info[_SOURCE] = session.info
+
+
+@event.listens_for(sa.Engine, "begin")
+def _transaction_starts_with_no_tenant(connection: sa.Connection) -> None:
+    connection.info[_SOURCE], connection.info[_APPLIED] = None, _NO_TENANT
+
+
+@event.listens_for(sa.Engine, "rollback_savepoint")
+def _settings_roll_back_too(connection: sa.Connection, name: str, context) -> None:
+    connection.info[_APPLIED] = None
+
+
+@event.listens_for(sa.Engine, "before_cursor_execute", retval=True)
+def _apply_settings(connection: sa.Connection, cursor, statement: str, parameters, context,
+                    executemany: bool):
+    """Put ``SET LOCAL`` in front of the statement when the scope asks for other settings."""
+    info = connection.info
+    source = info.get(_SOURCE)
+    if source is None:
+        return statement, parameters
+    wanted = _settings(context.execution_options.get(_ROW_TENANT) or source.get(_SCOPE_KEY))
+    applied = info[_APPLIED]
+    if wanted == applied or statement.startswith(_TRANSACTION_CONTROL):
+        return statement, parameters
+    info[_APPLIED] = wanted
+    sets = "".join(f"SET LOCAL app.{name} = '{value}'; " for name, value, before in zip(
+        ("tenant_id", "all_tenants"), wanted, applied or ("?", "?")) if value != before)
+    if executemany or connection.dialect.driver != "psycopg2":
+        cursor.execute(sets)  # only psycopg2 sends several statements in one go
+        return statement, parameters
+    return sets + statement, parameters

@@ -1,10 +1,18 @@
-"""Alembic environment for Flask-Migrate: the app's engine and metadata."""
+"""Alembic environment for Flask-Migrate: the app's metadata, on DATABASE_ADMIN_URL.
+
+Migrations run as the admin role (DATABASE_ADMIN_URL, else DATABASE_URL), in
+all-tenants mode (api.rls), so that a data migration sees every tenant's rows. Every
+upgrade, downgrade or stamp then grants DATABASE_URL's role, when it is another
+role, exactly the privileges the app needs (api.rls.grant_runtime_privileges), in
+the same transaction.
+"""
 import logging
 from logging.config import fileConfig
 
 from alembic import context
 from flask import current_app
 
+from api import rls
 from api.db import UTCDateTime
 
 config = context.config
@@ -12,7 +20,7 @@ fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger("alembic.env")
 
 migrate_ext = current_app.extensions["migrate"]
-engine = migrate_ext.db.engine
+engine = rls.admin_engine()
 target_metadata = migrate_ext.db.metadata
 config.set_main_option("sqlalchemy.url",
                        engine.url.render_as_string(hide_password=False).replace("%", "%%"))
@@ -33,6 +41,15 @@ def run_migrations_offline():
         context.run_migrations()
 
 
+def moves_revision() -> bool:
+    """upgrade, downgrade and stamp name a destination; current and autogenerate do not."""
+    try:
+        context.get_revision_argument()
+    except KeyError:
+        return False
+    return True
+
+
 def run_migrations_online():
     """Run migrations on a connection; an autogenerate with no changes writes no file."""
 
@@ -47,7 +64,11 @@ def run_migrations_online():
     with engine.connect() as connection:
         context.configure(connection=connection, target_metadata=target_metadata, **conf_args)
         with context.begin_transaction():
+            if connection.dialect.name == "postgresql":  # a data migration spans tenants
+                connection.exec_driver_sql("SET LOCAL app.all_tenants = on")
             context.run_migrations()
+            if moves_revision():
+                rls.grant_runtime_privileges(connection)
 
 
 if context.is_offline_mode():

@@ -8,43 +8,77 @@ import pytest
 
 os.environ["TESSERA_ENV"] = "testing"
 os.environ.pop("DATABASE_URL", None)
+os.environ.pop("DATABASE_ADMIN_URL", None)
 
 from api.app import create_app  # noqa: E402
 from api.extensions import db as _db  # noqa: E402
 from tests.live import LiveStack, LiveTenant, free_port, seed_live_tenant, uwsgi  # noqa: E402
-from tests.services import fresh_postgres_database, postgres_server_url  # noqa: E402
+from tests.services import Database, fresh_postgres, postgres_server_url  # noqa: E402
 
 
 @contextmanager
 def fresh_database(tmp_path_factory):
-    """A new empty database: on the PostgreSQL server when configured, else SQLite."""
+    """A new empty Database: on the PostgreSQL server (with a runtime role of its own) when
+    configured, else an SQLite file."""
     server = postgres_server_url()
     if server is None:
-        yield f"sqlite:///{tmp_path_factory.mktemp('live') / 'tessera.db'}"
+        url = f"sqlite:///{tmp_path_factory.mktemp('live') / 'tessera.db'}"
+        yield Database(url, url)
         return
-    with fresh_postgres_database(server) as url:
-        yield url
+    with fresh_postgres(server) as database:
+        yield database
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory):
+def database(tmp_path_factory):
     """A fresh database for this run: PostgreSQL when configured, SQLite otherwise."""
-    with fresh_database(tmp_path_factory) as url:
-        yield url
+    with fresh_database(tmp_path_factory) as database:
+        yield database
 
 
 @pytest.fixture(scope="session")
-def app(database_url):
-    """The API app on the run's database, migrated to head with Alembic."""
+def app(database):
+    """The API app on the run's database (as the runtime role), migrated to head with Alembic
+    (as the admin role)."""
     from flask_migrate import upgrade
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url})
+    app = create_app(database.config)
     with app.app_context():
         upgrade()
         _db.session.remove()
     yield app
     with app.app_context():
-        _db.engine.dispose()
+        for engine in _db.engines.values():
+            engine.dispose()
+
+
+@pytest.fixture
+def empty_database(tmp_path_factory):
+    """A database of its own for one test, not migrated."""
+    with fresh_database(tmp_path_factory) as database:
+        yield database
+
+
+@pytest.fixture
+def empty_app(empty_database):
+    """The API on ``empty_database``, with its app context pushed."""
+    app = create_app(empty_database.config)
+    with app.app_context():
+        yield app
+        _db.session.remove()
+        for engine in _db.engines.values():
+            engine.dispose()
+
+
+@pytest.fixture
+def committed_app(empty_app):
+    """The API on a migrated database of its own, for tests whose rows must really commit
+    (operator work on DATABASE_ADMIN_URL has a connection of its own, which sees only
+    committed rows); the app context is pushed."""
+    from flask_migrate import upgrade
+
+    upgrade()
+    return empty_app
 
 
 @pytest.fixture
@@ -102,53 +136,53 @@ def pytest_report_header(config):
 # A live API under uWSGI on its own committed database (tests/e2e, tests/frontend).
 
 @contextmanager
-def serve_live_tenant(url: str):
-    """Seed ``url`` and serve the API on it under uWSGI; yields the LiveTenant."""
-    seeded = seed_live_tenant(url)
+def serve_live_tenant(database: Database):
+    """Seed ``database`` and serve the API on it under uWSGI; yields the LiveTenant."""
+    seeded = seed_live_tenant(database)
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
-    with uwsgi("api", {"DATABASE_URL": url, "PUBLIC_API_URL": base_url}, port=port):
+    with uwsgi("api", {**database.env, "PUBLIC_API_URL": base_url}, port=port):
         yield LiveTenant(base_url=base_url, issuer=f"{base_url}/t/live", slug="live",
                          frontend_key=seeded["frontend_key"], clients=seeded["clients"])
 
 
 @pytest.fixture(scope="session")
-def live_database_url(tmp_path_factory):
-    with fresh_database(tmp_path_factory) as url:
-        yield url
+def live_database(tmp_path_factory):
+    with fresh_database(tmp_path_factory) as database:
+        yield database
 
 
 @pytest.fixture(scope="session")
-def live(live_database_url):
-    with serve_live_tenant(live_database_url) as tenant:
+def live(live_database):
+    with serve_live_tenant(live_database) as tenant:
         yield tenant
 
 
 @pytest.fixture
 def isolated_live(tmp_path_factory):
     """A live API on a database of its own, for tests that may wreck their tenant."""
-    with fresh_database(tmp_path_factory) as url, serve_live_tenant(url) as tenant:
+    with fresh_database(tmp_path_factory) as database, serve_live_tenant(database) as tenant:
         yield tenant
 
 
 @contextmanager
-def serve_stack(database_url: str):
-    """The API on ``database_url`` and the frontend under uWSGI, each knowing the other's
+def serve_stack(database: Database):
+    """The API on ``database`` and the frontend under uWSGI, each knowing the other's
     address; yields their URLs."""
     frontend_port, api_port = free_port(), free_port()
     frontend_url = f"http://127.0.0.1:{frontend_port}"
     api_url = f"http://127.0.0.1:{api_port}"
     shared = {"PUBLIC_API_URL": api_url, "PUBLIC_FRONTEND_URL": frontend_url,
               "API_INTERNAL_URL": api_url}
-    with uwsgi("api", {**shared, "DATABASE_URL": database_url}, port=api_port), \
+    with uwsgi("api", {**shared, **database.env}, port=api_port), \
             uwsgi("frontend", shared, port=frontend_port):
         yield api_url, frontend_url
 
 
 @pytest.fixture(scope="session")
-def live_stack(live, live_database_url):
+def live_stack(live, live_database):
     """The frontend under uWSGI beside the live API, each knowing the other's address."""
-    with serve_stack(live_database_url) as (api_url, frontend_url):
+    with serve_stack(live_database) as (api_url, frontend_url):
         yield LiveStack(api_url=api_url, frontend_url=frontend_url, tenant=live)
 
 
@@ -156,9 +190,9 @@ def live_stack(live, live_database_url):
 def isolated_stack(tmp_path_factory):
     """The API and the frontend on a database of their own, for tests that may wreck their
     tenant (one per test module)."""
-    with fresh_database(tmp_path_factory) as url:
-        seeded = seed_live_tenant(url)
-        with serve_stack(url) as (api_url, frontend_url):
+    with fresh_database(tmp_path_factory) as database:
+        seeded = seed_live_tenant(database)
+        with serve_stack(database) as (api_url, frontend_url):
             tenant = LiveTenant(base_url=api_url, issuer=f"{api_url}/t/live", slug="live",
                                 frontend_key=seeded["frontend_key"], clients=seeded["clients"])
             yield LiveStack(api_url=api_url, frontend_url=frontend_url, tenant=tenant)

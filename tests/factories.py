@@ -2,15 +2,23 @@
 from __future__ import annotations
 
 import itertools
+import secrets
+from datetime import datetime, timedelta
 
 from flask import current_app
+from sqlalchemy import select
 
 from api import audit
+from api.clients.models import Client
 from api.clients.services import add_client
-from api.db import tenant_scope
+from api.db import tenant_scope, utcnow
 from api.extensions import db
+from api.oauth.models import (AuthorizationCode, AuthorizationRequest, Consent,
+                              FormPostResponse, Grant, Token)
 from api.tenancy.services import create_tenant
+from api.users.models import User
 from api.users.services import create_user
+from api.v1.projects.models import Project
 
 PASSWORD = "correct horse battery staple"
 _numbers = itertools.count(1)
@@ -38,3 +46,32 @@ def client(tenant, grant_types=("client_credentials",), scope="projects:read",
                                 require_pkce=require_pkce)
         db.session.commit()
         return registered
+
+
+def activity(tenant, expires_at: datetime | None = None) -> None:
+    """What a tenant gathers in use, one row of each kind, expiring at ``expires_at`` (in an
+    hour by default): a grant of its owner's to its console client with a token, an
+    authorization code, a pending sign-in, a form-post response, a consent, and a
+    project. Committed."""
+    expires_at = expires_at or utcnow() + timedelta(hours=1)
+    with tenant_scope(db.session, tenant.id):
+        owner = db.session.scalars(select(User)).first()
+        client = db.session.scalars(select(Client)).first()
+        grant = Grant(client_id=client.id, user_id=owner.id, grant_type="authorization_code",
+                      scope="openid", expires_at=expires_at)
+        db.session.add(grant)
+        db.session.flush()
+        db.session.add_all([
+            Token(grant_id=grant.id, jti=secrets.token_hex(16), access_expires_at=expires_at),
+            AuthorizationCode(code_hash=secrets.token_hex(32), client_id=client.id,
+                              user_id=owner.id, redirect_uri="https://app.example/cb",
+                              auth_time=utcnow(), expires_at=expires_at),
+            AuthorizationRequest(challenge_hash=secrets.token_hex(32),
+                                 browser_hash=secrets.token_hex(32), client_id=client.id,
+                                 params={}, expires_at=expires_at),
+            FormPostResponse(reference_hash=secrets.token_hex(32),
+                             redirect_uri="https://app.example/cb", sealed_params="sealed",
+                             expires_at=expires_at),
+            Consent(user_id=owner.id, client_id=client.id, scope="openid"),
+            Project(name="Activity", owner_id=owner.id)])
+        db.session.commit()

@@ -1,5 +1,6 @@
 """What many tests share: client credentials, PKCE, reading redirects and forms, callers of
-the tenant REST API, and playing the browser and the frontend through a sign-in."""
+the tenant REST API, playing the browser and the frontend through a sign-in, and looking at
+every tenant's rows."""
 from __future__ import annotations
 
 import base64
@@ -13,12 +14,28 @@ from urllib.parse import parse_qs, urlsplit
 
 import jwt as pyjwt
 import requests
-from sqlalchemy import event
+from sqlalchemy import event, select
 
+from api.db import tenant_scope
 from api.rbac.permissions import ALL
+from api.tenancy.models import Tenant
 from tests.factories import PASSWORD
 
 REDIRECT_URI = "https://app.example/callback"
+
+
+def each_tenant(db):
+    """Scope the session to each tenant in turn, yielding the tenant: how a test looks at every
+    tenant's rows (on PostgreSQL the runtime role the suite connects as sees none of them in an
+    ``unscoped`` block). Consume it whole."""
+    for tenant in db.session.scalars(select(Tenant).order_by(Tenant.slug)).all():
+        with tenant_scope(db.session, tenant.id):
+            yield tenant
+
+
+def count_everywhere(db, statement) -> int:
+    """The sum of a count ``statement`` over every tenant."""
+    return sum(db.session.scalar(statement) for _ in each_tenant(db))
 
 
 def basic_auth(client_id: str, secret: str) -> dict:

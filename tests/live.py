@@ -24,6 +24,7 @@ from api.rbac.permissions import ALL
 from api.tenancy.services import create_tenant
 from api.users.services import create_user
 from tests.factories import PASSWORD
+from tests.services import Database
 
 ROOT = Path(__file__).resolve().parent.parent
 UWSGI = Path(sys.executable).parent / "uwsgi"
@@ -165,11 +166,11 @@ class LiveStack:
         return f"{self.api_url}/t/{self.tenant.slug}"
 
 
-def seed_live_tenant(url: str) -> dict:
-    """Migrate ``url`` and commit a tenant "live" with users and one client per grant."""
+def seed_live_tenant(database: Database) -> dict:
+    """Migrate ``database`` and commit a tenant "live" with users and one client per grant."""
     from flask_migrate import upgrade
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url})
+    app = create_app(database.config)
     clients = {}
     with app.app_context():
         upgrade()
@@ -192,5 +193,6 @@ def seed_live_tenant(url: str) -> dict:
                 clients[name] = (client.client_id, secret)
         key = app.config["FRONTEND_API_KEY"]
         db.session.remove()
-        db.engine.dispose()
+        for engine in db.engines.values():
+            engine.dispose()
     return {"clients": clients, "frontend_key": key}

@@ -74,7 +74,7 @@ def record_now(action: str, actor: Actor, target=None, *, tenant_id: uuid.UUID |
     """
     values = _values(action, actor, target, outcome, details)
     values["tenant_id"] = tenant_id or current_scope(db.session)
-    with independent_transaction(db.session) as connection:
+    with independent_transaction(db.session, values["tenant_id"]) as connection:
         connection.execute(insert(AuditEvent).values(**values))
 
 

@@ -2,29 +2,31 @@
 
 Run ``flask --app api purge`` from cron or a systemd timer (hourly is plenty).
 Expired codes, pending sign-in requests, unposted form-post responses, grants
-(with their tokens) and throttle windows go; the audit log keeps the history.
+(with their tokens) and throttle windows go; the audit log keeps the history. It
+spans tenants, so it runs on the admin role's session (DATABASE_ADMIN_URL; see
+:mod:`api.rls`).
 """
 from __future__ import annotations
 
 from sqlalchemy import delete
+from sqlalchemy.orm import Session
 
 from api.db import unscoped, utcnow
-from api.extensions import db
 from api.oauth.models import AuthorizationCode, AuthorizationRequest, FormPostResponse, Grant
 from api.ratelimit.models import ThrottleCounter
 
 
-def purge_expired() -> dict[str, int]:
+def purge_expired(session: Session) -> dict[str, int]:
     """Delete everything expired, across tenants; returns how many rows of each went."""
     now = utcnow()
     counts = {}
-    with unscoped(db.session):
+    with unscoped(session):
         for name, model in (("authorization_codes", AuthorizationCode),
                             ("authorization_requests", AuthorizationRequest),
                             ("form_post_responses", FormPostResponse),
                             ("grants", Grant), ("throttle_counters", ThrottleCounter)):
-            counts[name] = db.session.execute(
+            counts[name] = session.execute(
                 delete(model).where(model.expires_at <= now)
                 .execution_options(synchronize_session=False)).rowcount
-        db.session.commit()
+        session.commit()
     return counts

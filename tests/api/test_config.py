@@ -56,6 +56,15 @@ def test_environment_settings_are_read():
     assert config["REDIS_URL"] == "redis://redis:6379/0"
 
 
+def test_database_admin_url_is_a_second_engine_only_when_it_differs():
+    runtime, owner = "postgresql://app:p@db/tessera", "postgresql://owner:p@db/tessera"
+    binds = [load_config("/srv", {"TESSERA_ENV": "testing", **env})["SQLALCHEMY_BINDS"]
+             for env in ({"DATABASE_URL": runtime, "DATABASE_ADMIN_URL": owner},
+                         {"DATABASE_URL": runtime, "DATABASE_ADMIN_URL": runtime},
+                         {"DATABASE_URL": runtime}, {})]
+    assert binds == [{"admin": "postgresql+psycopg2://owner:p@db/tessera"}, {}, {}, {}]
+
+
 def test_defaults_are_the_embedded_ones():
     config = load_config("/srv/instance", {"TESSERA_ENV": "development"})
     assert config["SQLALCHEMY_DATABASE_URI"] == "sqlite:////srv/instance/tessera.db"

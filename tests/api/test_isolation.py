@@ -2,9 +2,8 @@
 import pytest
 from sqlalchemy import func, select
 
-from api.db import unscoped
 from api.models import AuditEvent, Client, Grant, Project, Role, User
-from tests.helpers import Callers
+from tests.helpers import Callers, count_everywhere, each_tenant
 
 
 @pytest.fixture
@@ -31,14 +30,13 @@ def victim_objects(owner, callers, factories, tenant):
 
 
 def snapshot(db):
-    with unscoped(db.session):
-        db.session.expire_all()
-        return {model.__tablename__: db.session.scalar(select(func.count()).select_from(model))
-                for model in (User, Role, Client, Grant, Project)} | {
-            "revoked": db.session.scalar(select(func.count(Grant.id))
-                                         .where(Grant.revoked_at.is_not(None))),
-            "active_users": db.session.scalar(select(func.count(User.id))
-                                              .where(User.is_active, User.deleted_at.is_(None)))}
+    db.session.expire_all()
+    return {model.__tablename__: count_everywhere(db, select(func.count()).select_from(model))
+            for model in (User, Role, Client, Grant, Project)} | {
+        "revoked": count_everywhere(db, select(func.count(Grant.id))
+                                    .where(Grant.revoked_at.is_not(None))),
+        "active_users": count_everywhere(db, select(func.count(User.id))
+                                         .where(User.is_active, User.deleted_at.is_(None)))}
 
 
 def requests_on(objects):
@@ -90,7 +88,8 @@ def test_lists_and_counts_show_only_the_own_tenant(other, owner, victim_objects)
 def test_no_audit_event_of_one_tenant_reaches_another(db, other, owner):
     intruder = other.as_user("boss@globex.io")
     events = intruder.get("/audit-events", query_string={"per_page": 100}).json["items"]
-    with unscoped(db.session):
-        acme_ids = {str(i) for i in db.session.scalars(
+    acme_ids = set()
+    for _ in each_tenant(db):
+        acme_ids |= {str(i) for i in db.session.scalars(
             select(AuditEvent.id).where(AuditEvent.actor == "owner@acme.io"))}
     assert acme_ids and not acme_ids & {e["id"] for e in events}

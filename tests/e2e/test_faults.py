@@ -14,7 +14,7 @@ import requests
 from sqlalchemy.engine import make_url
 
 from tests.live import free_port, seed_live_tenant, uwsgi
-from tests.services import fresh_postgres_database, postgres_server_url, require
+from tests.services import fresh_postgres, postgres_server_url, require
 
 
 class TcpProxy:
@@ -68,9 +68,9 @@ class TcpProxy:
 def api_behind_proxy():
     server = postgres_server_url()
     require(server is not None, "PostgreSQL (TESSERA_TEST_DATABASE_URL)")
-    with fresh_postgres_database(server) as url:
-        seeded = seed_live_tenant(url)
-        parsed = make_url(url)
+    with fresh_postgres(server) as database:
+        seeded = seed_live_tenant(database)
+        parsed = make_url(database.url)
         proxy = TcpProxy((parsed.host or "127.0.0.1", parsed.port or 5432))
         proxied = parsed.set(host="127.0.0.1", port=proxy.port).render_as_string(
             hide_password=False)

@@ -24,7 +24,7 @@ import pytest
 import requests
 
 from tests.live import free_port
-from tests.services import fresh_postgres_database, postgres_server_url, require
+from tests.services import fresh_postgres, postgres_server_url, require
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 PASSWORD = "correct horse battery staple"
@@ -57,9 +57,9 @@ def stack():
     require(shutil.which("nginx") is not None, "nginx")
     server = postgres_server_url()
     require(server is not None, "PostgreSQL (TESSERA_TEST_DATABASE_URL)")
-    with fresh_postgres_database(server) as url:
+    with fresh_postgres(server) as database:
         api_port, frontend_port = free_port(), free_port()
-        env = {**os.environ, "DATABASE_URL": url, "TESSERA_ENV": "testing",
+        env = {**os.environ, **database.env, "TESSERA_ENV": "testing",
                "STACK_API_PORT": str(api_port), "STACK_FRONTEND_PORT": str(frontend_port),
                "STACK_SOCKET_BASE": str(free_socket_base()),
                "PUBLIC_API_URL": f"http://127.0.0.1:{api_port}",

@@ -4,8 +4,8 @@ import requests
 from tests.live import reload_gracefully, uwsgi, uwsgi_section
 
 
-def test_api_serves_health_and_readiness_under_uwsgi(app, database_url):
-    with uwsgi("api", {"DATABASE_URL": database_url}) as base_url:
+def test_api_serves_health_and_readiness_under_uwsgi(app, database):
+    with uwsgi("api", database.env) as base_url:
         assert requests.get(f"{base_url}/health", timeout=5).json() == {"status": "ok"}
         ready = requests.get(f"{base_url}/health/ready", timeout=5)
         assert ready.status_code == 200 and ready.json() == {"status": "ready"}
@@ -24,8 +24,8 @@ def test_frontend_serves_under_uwsgi():
         assert "Tessera" in requests.get(base_url, timeout=5).text
 
 
-def test_api_serves_again_after_a_graceful_reload(app, database_url):
-    with uwsgi_section("api", {"DATABASE_URL": database_url}) as server:
+def test_api_serves_again_after_a_graceful_reload(app, database):
+    with uwsgi_section("api", database.env) as server:
         reload_gracefully(server)
         assert requests.get(f"{server.url}/health/ready", timeout=5).status_code == 200
         assert server.process.poll() is None

@@ -1,25 +1,20 @@
-"""Migrations create exactly the models' schema, and go down and up again (PostgreSQL)."""
+"""Migrations create exactly the models' schema, and go down and up again (PostgreSQL, run
+as the admin role while the app connects as its runtime role)."""
 import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 
-from api.app import create_app
+from api import rls
 from api.extensions import db
-from tests.services import fresh_postgres_database, postgres_server_url, require
+from tests.services import postgres_server_url, require
 
 
 @pytest.fixture
-def empty_postgres():
-    server = postgres_server_url()
-    require(server is not None, "PostgreSQL (TESSERA_TEST_DATABASE_URL)")
-    with fresh_postgres_database(server) as url:
-        app = create_app({"SQLALCHEMY_DATABASE_URI": url})
-        with app.app_context():
-            yield app
-            db.session.remove()
-            db.engine.dispose()
+def empty_postgres(empty_app):
+    require(postgres_server_url() is not None, "PostgreSQL (TESSERA_TEST_DATABASE_URL)")
+    return empty_app
 
 
 def schema_diff():
@@ -49,7 +44,9 @@ def test_audit_events_are_append_only_in_the_database(empty_postgres, ):
 
     upgrade()
     factories.tenant("acme")
-    with db.engine.connect() as connection:
+    with rls.admin_engine().connect() as connection:  # the runtime role may not even try
+        connection.exec_driver_sql("SET app.all_tenants = on")  # the owner sees every tenant
+        connection.commit()
         with pytest.raises(sa.exc.InternalError, match="append-only"):
             connection.exec_driver_sql("UPDATE audit_events SET action = 'forged'")
         connection.rollback()
@@ -63,7 +60,8 @@ def test_audit_events_are_append_only_in_the_database(empty_postgres, ):
 
 def _introspection_holders() -> tuple[list[str], list[bool]]:
     """System roles holding tokens:introspect, and whether each console client may ask for it."""
-    with db.engine.connect() as connection:
+    with rls.admin_engine().connect() as connection:
+        connection.exec_driver_sql("SET LOCAL app.all_tenants = on")  # the owner sees them all
         roles = connection.exec_driver_sql(
             "SELECT r.name FROM roles r JOIN role_permissions rp ON rp.role_id = r.id "
             "JOIN permissions p ON p.id = rp.permission_id "

@@ -1,12 +1,15 @@
 """CORS for single-page apps, the purge command, and database trouble."""
 import json
+from datetime import timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from api.app import create_app
-from api.db import tenant_scope, utcnow
-from api.oauth.models import AuthorizationCode, Grant
-from tests.helpers import basic_auth, pkce_pair
+from api.db import utcnow
+from api.extensions import db
+from api.oauth.models import AuthorizationCode, Grant, Token
+from tests import factories
+from tests.helpers import basic_auth, each_tenant
 
 SPA_ORIGIN = "http://localhost:3000"
 
@@ -30,23 +33,23 @@ def test_cors_only_for_public_client_origins_and_never_on_authorize(oauth, facto
     assert "Access-Control-Allow-Origin" not in authorize.headers
 
 
-def test_purge_deletes_only_expired_state(cli, db, oauth, web_app, service, tenant):
-    app_client, secret = service
-    oauth.client_credentials(app_client, secret)
-    oauth.client_credentials(app_client, secret)
-    oauth.code_flow(web_app[0], "owner@acme.io", code_challenge=pkce_pair()[1],
-                    code_challenge_method="S256")
-    with tenant_scope(db.session, tenant.id):
-        first = db.session.scalars(select(Grant.id)).first()
-        db.session.execute(update(Grant).where(Grant.id == first).values(expires_at=utcnow()))
-        db.session.execute(update(AuthorizationCode).values(expires_at=utcnow()))
-        db.session.commit()
-    result = cli.invoke(args=["purge", "--json"])
+def test_purge_deletes_only_expired_state_in_every_tenant(committed_app):
+    past = utcnow() - timedelta(seconds=1)
+    tenants = {slug: factories.tenant(slug)[0] for slug in ("acme", "globex", "initech")}
+    factories.activity(tenants["acme"], expires_at=past)
+    factories.activity(tenants["globex"], expires_at=past)
+    factories.activity(tenants["initech"])
+    result = committed_app.test_cli_runner().invoke(args=["purge", "--json"])
     assert result.exit_code == 0, result.output
     counts = json.loads(result.output)
-    assert counts["grants"] == 1 and counts["authorization_codes"] == 1
-    with tenant_scope(db.session, tenant.id):
-        assert db.session.scalar(select(func.count()).select_from(Grant)) == 1
+    expiring = ("grants", "authorization_codes", "authorization_requests", "form_post_responses")
+    assert {name: counts[name] for name in expiring} == dict.fromkeys(expiring, 2)
+    db.session.rollback()
+    left = {}
+    for tenant in each_tenant(db):
+        left[tenant.slug] = [db.session.scalar(select(func.count()).select_from(model))
+                             for model in (Grant, Token, AuthorizationCode)]
+    assert left == {"acme": [0, 0, 0], "globex": [0, 0, 0], "initech": [1, 1, 1]}
 
 
 def test_database_trouble_on_the_token_endpoint_is_503_never_a_token():

@@ -1,9 +1,8 @@
 """Response modes (query, form_post) and the request parameters Tessera refuses (OIDC Core §6)."""
-import json
 from urllib.parse import urlsplit
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 
 from api.db import tenant_scope, utcnow
 from api.oauth.models import FormPostResponse
@@ -101,21 +100,6 @@ def test_a_redirect_uri_with_its_own_query_keeps_it_in_the_action(oauth, factori
     redeemed = redeem(oauth, response.headers["Location"]).json
     assert redeemed["redirect_uri"] == with_query
     assert [name for name, _ in redeemed["params"]] == ["error", "state", "iss"]
-
-
-def test_purge_deletes_expired_form_post_responses(cli, db, oauth, web_app, tenant):
-    app_client, _ = web_app
-    oauth.code_flow(app_client, "owner@acme.io", response_mode="form_post")
-    oauth.code_flow(app_client, "owner@acme.io", response_mode="form_post")
-    with tenant_scope(db.session, tenant.id):
-        first = db.session.scalars(select(FormPostResponse.id)).first()
-        db.session.execute(update(FormPostResponse).where(FormPostResponse.id == first)
-                           .values(expires_at=utcnow()))
-        db.session.commit()
-    counts = json.loads(cli.invoke(args=["purge", "--json"]).output)
-    assert counts["form_post_responses"] == 1
-    with tenant_scope(db.session, tenant.id):
-        assert db.session.scalar(select(func.count()).select_from(FormPostResponse)) == 1
 
 
 def test_the_frontend_page_is_on_the_frontend(oauth, web_app):
