@@ -37,15 +37,29 @@ def test_compose_runs_the_whole_topology():
     assert set(compose()["volumes"]) >= {"pgdata"}
 
 
+def test_compose_runs_the_api_as_the_runtime_role_and_migrates_as_the_owner():
+    services = compose()["services"]
+    api, frontend = services["api"]["environment"], services["frontend"]["environment"]
+    assert api["DATABASE_URL"].startswith("postgresql://tessera_app:")
+    assert api["DATABASE_ADMIN_URL"].startswith("postgresql://tessera:")
+    assert not {"DATABASE_URL", "DATABASE_ADMIN_URL"} & set(frontend)
+    init = "./postgres/init-runtime-role.sh:/docker-entrypoint-initdb.d/init-runtime-role.sh:ro"
+    assert init in services["postgres"]["volumes"]
+    script = (ROOT / "postgres" / "init-runtime-role.sh").read_text()
+    assert "CREATE ROLE tessera_app LOGIN" in script
+    assert "NOSUPERUSER NOBYPASSRLS" in script
+
+
 def test_compose_hard_codes_no_secret():
     text = (ROOT / "docker-compose.yml").read_text()
-    for variable in ("SECRET_KEY", "POSTGRES_PASSWORD", "FRONTEND_API_KEY",
+    for variable in ("SECRET_KEY", "POSTGRES_PASSWORD", "TESSERA_DB_PASSWORD", "FRONTEND_API_KEY",
                      "PGADMIN_DEFAULT_PASSWORD"):
         assert f"${{{variable}:?" in text, variable
     for line in text.splitlines():
         assert not re.match(r"\s*[A-Z_]*(PASSWORD|SECRET|KEY)[A-Z_]*: *(?!\$\{)\S", line), line
     example = (ROOT / ".env.example").read_text()
-    names = ("SECRET_KEY", "POSTGRES_PASSWORD", "FRONTEND_API_KEY", "PGADMIN_DEFAULT_PASSWORD")
+    names = ("SECRET_KEY", "POSTGRES_PASSWORD", "TESSERA_DB_PASSWORD", "FRONTEND_API_KEY",
+             "PGADMIN_DEFAULT_PASSWORD")
     assert all(f"{name}=" in example for name in names)
 
 

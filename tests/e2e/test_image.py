@@ -263,8 +263,9 @@ def test_the_image_runs_as_docker_compose_runs_it(image, tmp_path):
     values = {"SECRET_KEY": secrets.token_urlsafe(48),
               "FRONTEND_API_KEY": secrets.token_urlsafe(32), "POSTGRES_PASSWORD": "unused"}
     socket_address, health = f"127.0.0.1:{free_port()}", f"127.0.0.1:{free_port()}"
+    sqlite = f"sqlite:///{tmp_path / 'tessera.db'}"  # for compose's runtime and owner roles
     api_env = {**image.env, **compose_env("api", values), "TESSERA_WORKERS": "2",
-               "DATABASE_URL": f"sqlite:///{tmp_path / 'tessera.db'}",
+               "DATABASE_URL": sqlite, "DATABASE_ADMIN_URL": sqlite,
                "API_SOCKET": socket_address, "API_HEALTH_HTTP": health}
     with uwsgi_server(compose_command("api"), api_env, f"http://{health}", timeout=90,
                       cwd=image.workdir) as api:
