@@ -15,7 +15,8 @@ subject to it too) with two policies:
   ``app.all_tenants`` is ``on``; :func:`api.db.unscoped` sets it. The runtime role
   never has this policy, so it cannot read across tenants even if it asks.
 
-Association tables without a ``tenant_id`` show a row when the rows it links show.
+Association tables without a ``tenant_id`` (``user_roles``, ``role_permissions``)
+take writes only for rows whose linked rows are visible; reading their id pairs is open.
 :mod:`api.db` sets both settings from the session's tenant scope on every
 transaction. ``tenants``, ``permissions`` and ``throttle_counters`` are shared by
 every tenant and carry no policy: each request looks its tenant up by slug, the
@@ -65,14 +66,18 @@ FROM pg_roles AS r WHERE r.rolname = current_user
 def protect(table: str, through: Mapping[str, str] | None = None) -> str:
     """SQL putting ``table`` under row-level security (for migrations).
 
-    A table with ``tenant_id`` gets both policies; an association table names its
-    foreign keys and the tables they point to in ``through``, and shows a row when
-    every row it links shows.
+    A table with ``tenant_id`` gets both policies. An association table names its
+    foreign keys and the tables they point to in ``through``: a row can be written,
+    changed or deleted only when every row it links is visible. Reading one stays
+    open (``links_readable``): a pair of ids says nothing while the rows they name are
+    hidden, and the check would cost every token check of a user about 0.15 ms of
+    planning for its roles and permissions.
     """
     if through:
         linked = " AND ".join(f"EXISTS (SELECT FROM {parent} WHERE {parent}.id = {table}.{key})"
                               for key, parent in through.items())
-        policies = [f"CREATE POLICY tenant_isolation ON {table} USING ({linked}) "
+        policies = [f"CREATE POLICY links_readable ON {table} FOR SELECT USING (true)",
+                    f"CREATE POLICY tenant_isolation ON {table} USING ({linked}) "
                     f"WITH CHECK ({linked})"]
     else:
         policies = [f"CREATE POLICY tenant_isolation ON {table} USING (tenant_id = {_TENANT}) "
@@ -86,6 +91,7 @@ def protect(table: str, through: Mapping[str, str] | None = None) -> str:
 def unprotect(table: str) -> str:
     """SQL undoing :func:`protect` (for downgrades)."""
     return ";\n".join([f"DROP POLICY IF EXISTS all_tenants ON {table}",
+                       f"DROP POLICY IF EXISTS links_readable ON {table}",
                        f"DROP POLICY IF EXISTS tenant_isolation ON {table}",
                        f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY",
                        f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY"])

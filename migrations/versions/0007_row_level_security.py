@@ -2,8 +2,8 @@
 
 On PostgreSQL every table with a tenant_id gets ENABLE and FORCE ROW LEVEL SECURITY
 and the policies of api.rls.protect; the association tables user_roles and
-role_permissions show a row when the user and role (the role) it links show. SQLite
-has no row-level security: there the ORM's tenant scoping stands alone.
+role_permissions take writes only where the user and role (the role) they link are
+visible. SQLite has no row-level security: there the ORM's tenant scoping stands alone.
 
 Revision ID: 0007
 Revises: 0006

@@ -26,8 +26,9 @@ pytestmark = pytest.mark.postgres
 
 #: Tables every tenant shares, without policies (api.rls says why).
 SHARED = {"alembic_version", "permissions", "tenants", "throttle_counters"}
-#: Tables without tenant_id whose rows belong to a tenant through the rows they link.
-ASSOCIATIONS = {"user_roles", "role_permissions"}
+#: Tables without tenant_id whose rows belong to a tenant through the rows they link:
+#: the table their key column points to.
+ASSOCIATIONS = {"user_roles": "users", "role_permissions": "roles"}
 TENANT_OWNED = {mapper.local_table.name for mapper in Base.registry.mappers
                 if issubclass(mapper.class_, TenantScoped)}
 DENIED = sa.exc.ProgrammingError  # psycopg2's InsufficientPrivilege and policy violations
@@ -48,6 +49,12 @@ def key_column(table: str) -> str:
     return Base.metadata.tables[table].primary_key.columns.values()[0].name
 
 
+def own_rows(table: str) -> str:
+    """A condition for the rows of ``table`` that belong to the tenant in scope."""
+    parent = ASSOCIATIONS.get(table)
+    return f"WHERE {key_column(table)} IN (SELECT id FROM {parent})" if parent else ""
+
+
 @pytest.fixture
 def busy(db, factories):
     """acme and globex, each with a row in every table under row-level security."""
@@ -57,7 +64,8 @@ def busy(db, factories):
         factories.activity(tenant)
     for slug, tenant in tenants.items():
         with tenant_scope(db.session, tenant.id):
-            empty = [table for table in protected_tables(db) if not count(db, table)]
+            empty = [table for table in protected_tables(db)
+                     if not count(db, table, own_rows(table))]
         assert empty == [], f"{slug} has no rows in {empty}: add them to factories.activity"
     return tenants
 
@@ -68,7 +76,7 @@ def count(db, table: str, where: str = "", **params) -> int:
 
 def counts_in(db, tenant) -> dict[str, int]:
     with tenant_scope(db.session, tenant.id):
-        return {table: count(db, table) for table in protected_tables(db)}
+        return {table: count(db, table, own_rows(table)) for table in protected_tables(db)}
 
 
 def rowcount_or_denied(db, statement: str, **params):
@@ -96,10 +104,11 @@ def test_every_table_but_the_shared_ones_is_under_forced_row_level_security(db):
                   "SELECT c.relname, c.relrowsecurity, c.relforcerowsecurity, "
                   "array(SELECT polname FROM pg_policy WHERE polrelid = c.oid) FROM pg_class c "
                   "WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind = 'r'"))}
-    assert TENANT_OWNED | ASSOCIATIONS | SHARED == set(tables), \
+    assert TENANT_OWNED | set(ASSOCIATIONS) | SHARED == set(tables), \
         "a new table is tenant-owned (TenantScoped) or in SHARED here, with a reason in api.rls"
     expected = {table: (True, True, ["all_tenants", "tenant_isolation"]) for table in TENANT_OWNED}
-    expected |= {table: (True, True, ["tenant_isolation"]) for table in ASSOCIATIONS}
+    expected |= {table: (True, True, ["links_readable", "tenant_isolation"])
+                 for table in ASSOCIATIONS}
     expected |= {table: (False, False, []) for table in SHARED}
     assert tables == expected, "its migration runs api.rls.protect(table)"
 
@@ -108,7 +117,8 @@ def test_without_a_tenant_raw_sql_sees_and_touches_nothing(db, busy):
     before = {slug: counts_in(db, tenant) for slug, tenant in busy.items()}
     for table in protected_tables(db):
         key = key_column(table)
-        assert count(db, table) == 0, table
+        if table not in ASSOCIATIONS:  # their id pairs stay readable (api.rls.protect)
+            assert count(db, table) == 0, table
         assert rowcount_or_denied(db, f"UPDATE {table} SET {key} = {key}") in (0, "denied")
         assert rowcount_or_denied(db, f"DELETE FROM {table}") in (0, "denied")
     assert {slug: counts_in(db, tenant) for slug, tenant in busy.items()} == before
@@ -119,13 +129,13 @@ def test_in_one_tenant_hand_written_sql_cannot_reach_another(db, busy):
     before = counts_in(db, globex)
     with tenant_scope(db.session, globex.id):
         theirs = {table: list(db.session.execute(text(
-            f"SELECT {key_column(table)} FROM {table}")).scalars())
+            f"SELECT {key_column(table)} FROM {table} {own_rows(table)}")).scalars())
             for table in protected_tables(db)}
     with tenant_scope(db.session, acme.id):
         for table, keys in theirs.items():
             where = f"WHERE {key_column(table)} = ANY(:keys)"
-            assert count(db, table, where, keys=keys) == 0, table
-            assert count(db, table) == counts_in(db, acme)[table]
+            if table not in ASSOCIATIONS:
+                assert count(db, table, where, keys=keys) == 0, table
             key = key_column(table)
             assert rowcount_or_denied(db, f"UPDATE {table} SET {key} = {key} {where}",
                                       keys=keys) in (0, "denied"), table
@@ -133,6 +143,20 @@ def test_in_one_tenant_hand_written_sql_cannot_reach_another(db, busy):
                                       keys=keys) in (0, "denied"), table
         assert count(db, "users", "WHERE tenant_id = :other", other=globex.id) == 0
     assert counts_in(db, globex) == before
+
+
+def test_association_rows_are_readable_and_writable_only_with_their_rows(db, busy):
+    everyone = {table: count(db, table) for table in ASSOCIATIONS}
+    with tenant_scope(db.session, busy["globex"].id):
+        theirs = {table: count(db, table, own_rows(table)) for table in ASSOCIATIONS}
+    with tenant_scope(db.session, busy["acme"].id):
+        for table in ASSOCIATIONS:
+            assert count(db, table) == everyone[table]  # id pairs, without the rows they name
+            mine = count(db, table, own_rows(table))
+            assert 0 < mine < everyone[table]
+            assert rowcount_or_denied(db, f"DELETE FROM {table}") == mine
+    with tenant_scope(db.session, busy["globex"].id):
+        assert {table: count(db, table, own_rows(table)) for table in ASSOCIATIONS} == theirs
 
 
 def test_rows_for_another_tenant_are_refused(db, busy):
