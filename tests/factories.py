@@ -30,11 +30,13 @@ def user(tenant, email: str | None = None, role: str = "user"):
 
 
 def client(tenant, grant_types=("client_credentials",), scope="projects:read",
-           redirect_uris=(), public=False, first_party=False, require_pkce=True):
-    """A client and its secret; returns ``(client, secret)``."""
+           redirect_uris=(), public=False, first_party=False, require_pkce=True,
+           **registration):
+    """A client and its secret; returns ``(client, secret)``. ``registration``: more of
+    :func:`api.clients.services.add_client` (``auth_method``, ``jwks``, ``jwks_uri``)."""
     with tenant_scope(db.session, tenant.id):
         registered = add_client(f"App {next(_numbers)}", list(grant_types), scope,
                                 list(redirect_uris), public, audit.OPERATOR, first_party,
-                                require_pkce=require_pkce)
+                                require_pkce=require_pkce, **registration)
         db.session.commit()
         return registered

@@ -1,8 +1,9 @@
 """Housekeeping: delete protocol state nobody can use any more.
 
 Run ``flask --app api purge`` from cron or a systemd timer (hourly is plenty).
-Expired codes, pending sign-in requests, unposted form-post responses, grants
-(with their tokens) and throttle windows go; the audit log keeps the history.
+Expired codes, pending sign-in requests, unposted form-post responses, device
+authorizations, the ``jti`` of used client assertions, grants (with their tokens)
+and throttle windows go; the audit log keeps the history.
 """
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from sqlalchemy import delete
 
 from api.db import unscoped, utcnow
 from api.extensions import db
-from api.oauth.models import AuthorizationCode, AuthorizationRequest, FormPostResponse, Grant
+from api.oauth.models import (AuthorizationCode, AuthorizationRequest, ClientAssertion,
+                              DeviceAuthorization, FormPostResponse, Grant)
 from api.ratelimit.models import ThrottleCounter
 
 
@@ -22,6 +24,8 @@ def purge_expired() -> dict[str, int]:
         for name, model in (("authorization_codes", AuthorizationCode),
                             ("authorization_requests", AuthorizationRequest),
                             ("form_post_responses", FormPostResponse),
+                            ("device_authorizations", DeviceAuthorization),
+                            ("client_assertions", ClientAssertion),
                             ("grants", Grant), ("throttle_counters", ThrottleCounter)):
             counts[name] = db.session.execute(
                 delete(model).where(model.expires_at <= now)
