@@ -46,11 +46,15 @@ def with_assertion(value) -> dict:
     return {"client_assertion_type": ASSERTION_TYPE, "client_assertion": value}
 
 
+def token_with(oauth, value):
+    """client_credentials at acme's token endpoint, authenticated by the assertion."""
+    return oauth.http.post("/t/acme/token", data={"grant_type": "client_credentials",
+                                                  **with_assertion(value)})
+
+
 def test_private_key_jwt_at_the_token_endpoint(oauth, signed_client):
     app_client, alg, private = signed_client
-    response = oauth.http.post("/t/acme/token", data={
-        "grant_type": "client_credentials", **with_assertion(assertion(app_client.client_id,
-                                                                       private, alg))})
+    response = token_with(oauth, assertion(app_client.client_id, private, alg))
     assert response.status_code == 200, response.json
     assert response.json["scope"] == "projects:read"
 
@@ -68,9 +72,7 @@ def test_a_replayed_assertion_is_refused(oauth, signed_client):
                                       "http://localhost:8080/t/other/token"])
 def test_a_wrong_audience_is_refused(oauth, signed_client, audience):
     app_client, alg, private = signed_client
-    response = oauth.http.post("/t/acme/token", data={
-        "grant_type": "client_credentials",
-        **with_assertion(assertion(app_client.client_id, private, alg, audience=audience))})
+    response = token_with(oauth, assertion(app_client.client_id, private, alg, audience=audience))
     assert response.json["error"] == "invalid_client"
 
 
@@ -78,17 +80,14 @@ def test_a_far_expiry_is_refused(oauth, signed_client):
     app_client, alg, private = signed_client
     far = private_key_jwt_sign(private, app_client.client_id, TOKEN_URL, alg=alg,
                                header={"kid": private.kid}, expires_in=2 * 3600)
-    response = oauth.http.post("/t/acme/token", data={"grant_type": "client_credentials",
-                                                      **with_assertion(far)})
+    response = token_with(oauth, far)
     assert response.json["error"] == "invalid_client"
 
 
 def test_another_key_is_refused(oauth, signed_client):
     app_client, alg, _ = signed_client
     stranger = RSAKey.generate_key(2048)
-    response = oauth.http.post("/t/acme/token", data={
-        "grant_type": "client_credentials",
-        **with_assertion(private_key_jwt_sign(stranger, app_client.client_id, TOKEN_URL))})
+    response = token_with(oauth, private_key_jwt_sign(stranger, app_client.client_id, TOKEN_URL))
     assert response.json["error"] == "invalid_client"
 
 
@@ -100,9 +99,7 @@ def test_the_client_cannot_fall_back_to_a_secret(oauth, signed_client):
 
 def test_introspection_and_revocation_take_assertions_for_their_own_url(oauth, signed_client):
     app_client, alg, private = signed_client
-    token = oauth.http.post("/t/acme/token", data={
-        "grant_type": "client_credentials",
-        **with_assertion(assertion(app_client.client_id, private, alg))}).json["access_token"]
+    token = token_with(oauth, assertion(app_client.client_id, private, alg)).json["access_token"]
     introspected = oauth.http.post("/t/acme/introspect", data={
         "token": token, **with_assertion(assertion(
             app_client.client_id, private, alg,
@@ -118,13 +115,11 @@ def test_introspection_and_revocation_take_assertions_for_their_own_url(oauth, s
 def test_client_secret_jwt(oauth, factories, tenant):
     app_client, secret = factories.client(tenant, auth_method="client_secret_jwt")
     signed = client_secret_jwt_sign(OctKey.import_key(secret), app_client.client_id, TOKEN_URL)
-    response = oauth.http.post("/t/acme/token", data={"grant_type": "client_credentials",
-                                                      **with_assertion(signed)})
+    response = token_with(oauth, signed)
     assert response.status_code == 200, response.json
     wrong = client_secret_jwt_sign(OctKey.import_key("not-the-secret-" * 3),
                                    app_client.client_id, TOKEN_URL)
-    refused = oauth.http.post("/t/acme/token", data={"grant_type": "client_credentials",
-                                                     **with_assertion(wrong)})
+    refused = token_with(oauth, wrong)
     assert refused.json["error"] == "invalid_client"
 
 
@@ -132,9 +127,7 @@ def test_a_jwks_uri_on_a_loopback_address_is_never_fetched(oauth, factories, ten
     alg, private = key
     app_client, _ = factories.client(tenant, auth_method="private_key_jwt",
                                      jwks_uri="http://127.0.0.1:9/jwks.json")
-    response = oauth.http.post("/t/acme/token", data={
-        "grant_type": "client_credentials",
-        **with_assertion(assertion(app_client.client_id, private, alg))})
+    response = token_with(oauth, assertion(app_client.client_id, private, alg))
     assert response.json["error"] == "invalid_client"
     assert "loopback, private or link-local" in response.json["error_description"]
 
@@ -144,9 +137,7 @@ def test_another_tenants_client_cannot_authenticate_here(oauth, factories, key):
     other, _ = factories.tenant("other")
     theirs, _ = factories.client(other, auth_method="private_key_jwt",
                                  jwks=public_jwks(private))
-    response = oauth.http.post("/t/acme/token", data={
-        "grant_type": "client_credentials",
-        **with_assertion(assertion(theirs.client_id, private, alg))})
+    response = token_with(oauth, assertion(theirs.client_id, private, alg))
     assert response.json["error"] == "invalid_client"
 
 
@@ -155,16 +146,13 @@ def test_assertion_lifetime_is_bounded_by_the_clock_too(oauth, signed_client):
     stale = private_key_jwt_sign(private, app_client.client_id, TOKEN_URL, alg=alg,
                                  header={"kid": private.kid},
                                  issued_at=int(time.time()) - 7200, expires_in=60)
-    response = oauth.http.post("/t/acme/token", data={"grant_type": "client_credentials",
-                                                      **with_assertion(stale)})
+    response = token_with(oauth, stale)
     assert response.json["error"] == "invalid_client"
 
 
 def test_used_assertion_ids_are_kept_until_they_expire(cli, db, oauth, signed_client, tenant):
     app_client, alg, private = signed_client
-    oauth.http.post("/t/acme/token", data={
-        "grant_type": "client_credentials",
-        **with_assertion(assertion(app_client.client_id, private, alg))})
+    token_with(oauth, assertion(app_client.client_id, private, alg))
     with tenant_scope(db.session, tenant.id):
         row = db.session.scalars(select(ClientAssertion)).one()
         assert row.expires_at > utcnow()
