@@ -21,16 +21,17 @@ def validate_identifier(uri: str) -> None:
 
 
 IDENTIFIER = [validate.Length(min=1, max=2000), validate_identifier]
+URI = {"format": "uri", "description": "RFC 8707 resource identifier: absolute, no fragment"}
 
 
 class ResourceCreateSchema(Schema):
-    identifier = fields.String(required=True, validate=IDENTIFIER)
+    identifier = fields.String(required=True, validate=IDENTIFIER, metadata=URI)
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     scope = fields.String(load_default="", validate=[validate.Length(max=2000), SCOPE_LIST])
 
 
 class ResourceUpdateSchema(Schema):
-    identifier = fields.String(validate=IDENTIFIER)
+    identifier = fields.String(validate=IDENTIFIER, metadata=URI)
     name = fields.String(validate=validate.Length(min=1, max=200))
     scope = fields.String(validate=[validate.Length(max=2000), SCOPE_LIST])
 
@@ -45,4 +46,5 @@ class ResourceSchema(Schema):
 
 
 class ResourceListArgs(PageArgs):
-    identifier = fields.String(validate=validate.Length(max=2000))
+    identifier = fields.String(validate=validate.Length(max=200),
+                               metadata={"description": "part of the identifier"})
