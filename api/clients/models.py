@@ -75,11 +75,13 @@ class Client(UUIDPrimaryKey, Timestamped, TenantScoped, db.Model):
 
     @property
     def client_metadata(self) -> dict:
-        """The client's registered metadata, with RFC 7591 §2 names."""
+        """The client's registered metadata, with RFC 7591 §2 names (and Tessera's
+        ``require_pkce``)."""
         metadata = {"client_name": self.client_name, "redirect_uris": self.redirect_uris,
                     "grant_types": self.grant_types, "response_types": self.response_types,
                     "scope": self.scope,
-                    "token_endpoint_auth_method": self.token_endpoint_auth_method}
+                    "token_endpoint_auth_method": self.token_endpoint_auth_method,
+                    "require_pkce": self.pkce_required}
         if self.jwks:
             metadata["jwks"] = self.jwks
         if self.jwks_uri:

@@ -35,6 +35,7 @@ from sqlalchemy.exc import IntegrityError
 from api import outbound
 from api.clients.models import CLIENT_SECRET_JWT, PRIVATE_KEY_JWT, Client
 from api.extensions import client_secret_sealer, db
+from api.oauth.descriptions import plain
 from api.oauth.models import ClientAssertion
 from api.tenancy.context import current_tenant, issuer_url
 
@@ -158,7 +159,7 @@ def _client_keys(client: Client, refresh: bool) -> KeySet:
         keys = KeySet.import_key_set(outbound.fetch_json(client.jwks_uri))
     except (outbound.OutboundError, JoseError, ValueError, TypeError, KeyError) as error:
         log.warning("jwks_uri of client %s not usable: %s", client.client_id, error)
-        raise InvalidClientError(description=f"The client's jwks_uri is not usable: "
-                                             f"{error}") from error
+        raise InvalidClientError(description=plain(f"The client's jwks_uri is not usable: "
+                                                   f"{error}")) from error
     _fetched[cache_key] = (time.monotonic(), keys)
     return keys

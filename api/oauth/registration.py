@@ -26,8 +26,8 @@ from urllib.parse import urlsplit
 
 from authlib.consts import default_json_headers
 from authlib.oauth2.rfc6750 import InvalidTokenError
-from authlib.oauth2.rfc7591 import (ClientRegistrationEndpoint, InvalidClientMetadataError,
-                                    InvalidRedirectURIError)
+from authlib.oauth2.rfc7591 import (ClientMetadataClaims, ClientRegistrationEndpoint,
+                                    InvalidClientMetadataError, InvalidRedirectURIError)
 from authlib.oauth2.rfc7592 import ClientConfigurationEndpoint
 from sqlalchemy import select
 
@@ -36,6 +36,7 @@ from api.clients import services as clients
 from api.clients.models import AUTH_METHODS, LOOPBACK_IPS, PUBLIC_AUTH_METHOD, Client
 from api.errors import InvalidInput, field_messages
 from api.extensions import db
+from api.oauth.descriptions import plain
 from api.oauth.schemas import ClientMetadataSchema
 from api.security import digest, generate_secret
 from api.tenancy.context import current_tenant, issuer_url
@@ -70,8 +71,8 @@ def _check_redirect_uris(uris: list[str]) -> None:
     """https, or http on a loopback IP (RFC 8252 §7.3); never a fragment or a wildcard."""
     for uri in uris:
         if not _https_or_loopback(uri) or "*" in uri:
-            raise InvalidRedirectURIError(f"{uri!r}: redirect URIs must use https, or http "
-                                          "on 127.0.0.1 or [::1]")
+            raise InvalidRedirectURIError(plain(f"{uri!r}: redirect URIs must use https, or "
+                                                "http on 127.0.0.1 or [::1]"))
 
 
 def _https_or_loopback(uri: str) -> bool:
@@ -91,12 +92,13 @@ def _checked(metadata: dict) -> dict:
         try:
             outbound.check_url(metadata["jwks_uri"])
         except outbound.OutboundError as error:
-            raise InvalidClientMetadataError(f"jwks_uri: {error}") from error
+            raise InvalidClientMetadataError(plain(f"jwks_uri: {error}")) from error
     return {"client_name": metadata.get("client_name") or "Unnamed client",
             "grant_types": metadata.get("grant_types") or ["authorization_code"],
             "scope": metadata.get("scope") or current_tenant().registration_policy["scope"],
             "redirect_uris": metadata.get("redirect_uris") or [],
             "auth_method": metadata["token_endpoint_auth_method"],
+            "require_pkce": metadata.get("require_pkce", True),
             "jwks": metadata.get("jwks"), "jwks_uri": metadata.get("jwks_uri")}
 
 
@@ -104,7 +106,7 @@ def _metadata_error(error: InvalidInput):
     """A registration rule's refusal as an RFC 7591 §3.2.2 error."""
     field = next(iter(error.errors or {"": None}))
     kind = InvalidRedirectURIError if field == "redirect_uris" else InvalidClientMetadataError
-    return kind(error.detail)
+    return kind(plain(error.detail))
 
 
 def register(metadata: dict, actor: audit.Actor) -> tuple[Client, str | None, str]:
@@ -133,9 +135,18 @@ def client_information(client: Client, secret: str | None = None) -> dict:
     return info
 
 
+class TesseraMetadataClaims(ClientMetadataClaims):
+    """RFC 7591 §2 metadata and Tessera's ``require_pkce`` (the contract's names)."""
+
+    REGISTERED_CLAIMS = [*ClientMetadataClaims.REGISTERED_CLAIMS, "require_pkce"]
+
+
 class MetadataShape:
     """Both endpoints: the body is a JSON object whose fields have their RFC 7591 types,
     before Authlib reads their meaning."""
+
+    def __init__(self, server=None, claims_classes=None):
+        super().__init__(server, claims_classes or [TesseraMetadataClaims])
 
     def extract_client_metadata(self, request) -> dict:
         data = request.payload.data
@@ -144,7 +155,7 @@ class MetadataShape:
         errors = field_messages(ClientMetadataSchema().validate(data))
         if errors:
             field, messages = next(iter(errors.items()))
-            raise InvalidClientMetadataError(f"{field}: {messages[0]}")
+            raise InvalidClientMetadataError(plain(f"{field}: {messages[0]}"))
         return super().extract_client_metadata(request)
 
     def get_server_metadata(self) -> dict:
@@ -220,6 +231,7 @@ class TenantConfigurationEndpoint(MetadataShape, ClientConfigurationEndpoint):
         try:
             clients.check_registration(values["grant_types"], values["scope"],
                                        values["redirect_uris"], client.is_public,
+                                       values["require_pkce"],
                                        client.token_endpoint_auth_method, values["jwks"],
                                        values["jwks_uri"])
         except InvalidInput as error:
@@ -227,6 +239,7 @@ class TenantConfigurationEndpoint(MetadataShape, ClientConfigurationEndpoint):
         client.client_name, client.grant_types = values["client_name"], values["grant_types"]
         client.scope, client.redirect_uris = values["scope"], values["redirect_uris"]
         client.jwks, client.jwks_uri = values["jwks"], values["jwks_uri"]
+        client.require_pkce = values["require_pkce"]
         client.response_types = clients.response_types_for(client.grant_types)
         audit.record("client.updated", audit.Actor.of_client(client), client,
                      changed=sorted(client_metadata), through="registration")

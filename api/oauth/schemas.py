@@ -41,3 +41,4 @@ class ClientMetadataSchema(Schema):
     tos_uri = fields.String(validate=validate.Length(max=2000))
     software_id = fields.String(validate=validate.Length(max=200))
     software_version = fields.String(validate=validate.Length(max=200))
+    require_pkce = fields.Boolean(truthy={True}, falsy={False})

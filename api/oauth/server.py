@@ -49,6 +49,7 @@ from api.extensions import db
 from api.keys import services as keys
 from api.oauth import device, exchange, form_post, registration, targets, tokens
 from api.oauth.client_auth import ClientSecretJWT, PrivateKeyJWT
+from api.oauth.descriptions import plain
 from api.oauth.models import AuthorizationCode, Grant
 from api.rbac.permissions import SCOPES, TOKENS_INTROSPECT, narrow_scope
 from api.resources import services as resources
@@ -97,8 +98,8 @@ class TenantTokenGenerator(JWTBearerTokenGenerator):
         scope = narrow_user_scope(self.get_allowed_scope(client, scope), user)
         accepted = target.narrow(scope)
         if scope and not accepted:
-            raise InvalidScopeError(f"None of the requested scopes is accepted by "
-                                    f"{target.identifier}.")
+            raise InvalidScopeError(plain(f"None of the requested scopes is accepted by "
+                                          f"{target.identifier}."))
         scope = accepted
         return super().generate(grant_type, client, user, scope, expires_in,
                                 include_refresh_token)

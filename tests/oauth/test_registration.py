@@ -48,6 +48,7 @@ def test_open_registration_and_management(client, owner, db, tenant):
     body = response.json
     assert response.headers["Cache-Control"] == "no-store"
     assert "client_secret" not in body and body["token_endpoint_auth_method"] == "none"
+    assert body["require_pkce"] is True
     assert body["registration_client_uri"].endswith(f"/t/acme/register/{body['client_id']}")
     with tenant_scope(db.session, tenant.id):
         row = db.session.scalar(select(Client).where(Client.client_id == body["client_id"]))
@@ -79,6 +80,7 @@ def test_open_registration_and_management(client, owner, db, tenant):
       "client_secret_basic"}, "invalid_client_metadata"),
     ({"scope": "users:write"}, "invalid_client_metadata"),
     ({"token_endpoint_auth_method": "private_key_jwt"}, "invalid_client_metadata"),
+    ({"require_pkce": False}, "invalid_client_metadata"),  # a public client always uses PKCE
 ])
 def test_the_policy_holds(client, owner, change, error):
     set_mode(owner, "open")
@@ -134,6 +136,7 @@ def callers_member(client, factories, tenant):
     '"x"', "[]", "null", '{"scope": 5}', '{"client_name": {"a": 1}}', '{"redirect_uris": [5]}',
     '{"redirect_uris": "http://127.0.0.1/cb"}', '{"jwks": "x"}', '{"grant_types": [null]}',
     '{"token_endpoint_auth_method": 7}', '{"redirect_uris": ["http://[::1]:x/cb"]}',
+    '{"redirect_uris": ["http://\u00e9.example/cb"]}', '{"require_pkce": "yes"}',
 ])
 def test_malformed_metadata_is_a_400_never_a_500(client, owner, body):
     set_mode(owner, "open")
