@@ -10,7 +10,8 @@ from flask import Flask, g, request
 import observability
 from api import edge
 from api.config import load_config
-from api.extensions import db, migrate, response_sealer, signing_key_sealer
+from api.extensions import (client_secret_sealer, db, migrate, response_sealer,
+                            signing_key_sealer)
 from identifiers import CONVERTERS
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
@@ -46,6 +47,7 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
     signing_key_sealer.init_app(app)
     response_sealer.init_app(app)
+    client_secret_sealer.init_app(app)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 

@@ -15,6 +15,7 @@ from flask import Flask, current_app
 from marshmallow import ValidationError
 
 from api import audit
+from api.clients.models import GRANT_ALIASES, GRANT_TYPES
 from api.clients.services import create_client
 from api.db import tenant_scope
 from api.errors import DomainError, field_messages
@@ -26,7 +27,7 @@ from api.security import generate_secret
 from api.tenancy import services as tenancy
 from api.tenancy.context import issuer_url
 from api.users.services import create_user
-from api.v1.clients.schemas import GRANT_TYPES, ClientCreateSchema
+from api.v1.clients.schemas import ClientCreateSchema
 from api.v1.tenant.schemas import TenantCreateSchema
 from api.v1.users.schemas import UserCreateSchema
 
@@ -119,7 +120,8 @@ def create_user_command(slug, email, password, role, as_json):
 @click.argument("slug")
 @click.option("--name", required=True)
 @click.option("--grant", "grants", multiple=True, required=True,
-              help=f"Repeat for each grant type: {', '.join(GRANT_TYPES)}.")
+              help=f"Repeat for each grant type: {', '.join(GRANT_TYPES)} "
+                   f"(or {' and '.join(GRANT_ALIASES)}).")
 @click.option("--scope", default="", help="Space-separated scopes.")
 @click.option("--redirect-uri", "redirect_uris", multiple=True, help="Repeat for each URI.")
 @click.option("--public", is_flag=True, help="A public client (no secret, PKCE).")
@@ -132,8 +134,8 @@ def create_client_command(slug, name, grants, scope, redirect_uris, public, pkce
                           as_json):
     """Register an OAuth client in tenant SLUG."""
     data = ClientCreateSchema().load({
-        "client_name": name, "grant_types": list(grants), "scope": scope,
-        "redirect_uris": list(redirect_uris), "require_pkce": not pkce_optional,
+        "client_name": name, "grant_types": [GRANT_ALIASES.get(g, g) for g in grants],
+        "scope": scope, "redirect_uris": list(redirect_uris), "require_pkce": not pkce_optional,
         "token_endpoint_auth_method": "none" if public else "client_secret_basic"})
     method = data.pop("token_endpoint_auth_method")
     with _in_tenant(slug):

@@ -34,6 +34,7 @@ def load_config(instance_path: str, environ: Mapping[str, str] | None = None) ->
         "REDIS_URL": env.get("REDIS_URL"),
         "TENANT_SIGNUP": env.flag("TENANT_SIGNUP", True),
         "TENANT_CACHE_SECONDS": env.seconds("TENANT_CACHE_SECONDS", 5),
+        "OUTBOUND_ALLOW_PRIVATE": env.flag("OUTBOUND_ALLOW_PRIVATE", False),
         "TESTING": env.name == "testing",
         "MAX_CONTENT_LENGTH": MAX_BODY_BYTES,
         # No pre-ping (a round trip per request): a connection that died with the

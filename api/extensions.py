@@ -11,3 +11,5 @@ migrate = Migrate()
 signing_key_sealer = Sealer("tessera signing keys")
 #: Encrypts form-post authorization responses (they carry codes) until the frontend posts them.
 response_sealer = Sealer("tessera form-post responses")
+#: Encrypts the secrets of client_secret_jwt clients (an HMAC key must be read back).
+client_secret_sealer = Sealer("tessera client secrets")

@@ -20,9 +20,14 @@ from api.tenancy.models import SLUG_PATTERN
 from api.v1.audit_events.schemas import AuditEventListArgs, AuditEventSchema
 from api.v1.clients.schemas import (ClientCreateSchema, ClientListArgs, ClientSchema,
                                     ClientUpdateSchema, ClientWithSecretSchema)
+from api.v1.initial_access_tokens.schemas import (InitialAccessTokenCreatedSchema,
+                                                  InitialAccessTokenCreateSchema,
+                                                  InitialAccessTokenSchema)
 from api.v1.me.schemas import MeSchema
 from api.v1.projects.schemas import (ProjectCreateSchema, ProjectListArgs, ProjectSchema,
                                      ProjectUpdateSchema)
+from api.v1.resources.schemas import (ResourceCreateSchema, ResourceListArgs, ResourceSchema,
+                                      ResourceUpdateSchema)
 from api.v1.roles.schemas import RoleCreateSchema, RoleSchema, RoleUpdateSchema
 from api.v1.tenant.schemas import (TenantCreatedSchema, TenantCreateSchema, TenantSchema,
                                    TenantUpdateSchema)
@@ -115,6 +120,27 @@ OPERATIONS: dict[str, Op] = {
     "projects.update_project": Op("Edit a project", "projects:write",
                                   body=ProjectUpdateSchema, response=ProjectSchema),
     "projects.delete_project": Op("Delete a project", "projects:write", status=204),
+    "resources.list_resources": Op("The tenant's APIs (RFC 8707 resource identifiers)",
+                                   "resources:read", args=ResourceListArgs,
+                                   response=ResourceSchema, listing=True),
+    "resources.create_resource": Op("Register an API and the scopes it accepts",
+                                    "resources:write", body=ResourceCreateSchema,
+                                    response=ResourceSchema, status=201, errors=CONFLICT),
+    "resources.get_resource": Op("Read an API", "resources:read", response=ResourceSchema),
+    "resources.update_resource": Op("Edit an API", "resources:write",
+                                    body=ResourceUpdateSchema, response=ResourceSchema,
+                                    errors=CONFLICT),
+    "resources.delete_resource": Op("Forget an API (issued tokens live on until they expire)",
+                                    "resources:write", status=204),
+    "initial_access_tokens.list_initial_access_tokens": Op(
+        "Initial access tokens for dynamic client registration (values never shown again)",
+        "clients:write", args=PageArgs, response=InitialAccessTokenSchema, listing=True),
+    "initial_access_tokens.create_initial_access_token": Op(
+        "Create an initial access token (shown once)", "clients:write",
+        body=InitialAccessTokenCreateSchema, response=InitialAccessTokenCreatedSchema,
+        status=201),
+    "initial_access_tokens.revoke_initial_access_token": Op(
+        "Revoke an initial access token", "clients:write", status=204),
     "signup.sign_up": Op("Sign up: create a tenant and its owner", body=TenantCreateSchema,
                          response=TenantCreatedSchema, status=201,
                          errors=(400, 403, 409, 422, 429), public=True),
@@ -136,7 +162,8 @@ def build_spec() -> dict:
     spec = APISpec(title="Tessera tenant API", version="1", openapi_version="3.0.3",
                    plugins=[MarshmallowPlugin()],
                    info={"description": "Manage a tenant: users, roles, clients, tokens, "
-                                        "audit log and projects."},
+                                        "audit log, resources (its APIs), initial access "
+                                        "tokens and projects."},
                    servers=[{"url": current_app.config["PUBLIC_API_URL"]}])
     spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer",
                                                    "bearerFormat": "JWT"})

@@ -9,12 +9,13 @@ from flask import current_app
 from sqlalchemy import select
 
 from api import audit
-from api.clients.models import Client
+from api.clients.models import Client, InitialAccessToken
 from api.clients.services import add_client
 from api.db import tenant_scope, utcnow
 from api.extensions import db
-from api.oauth.models import (AuthorizationCode, AuthorizationRequest, Consent,
-                              FormPostResponse, Grant, Token)
+from api.oauth.models import (AuthorizationCode, AuthorizationRequest, ClientAssertion, Consent,
+                              DeviceAuthorization, FormPostResponse, Grant, Token)
+from api.resources.models import Resource
 from api.tenancy.services import create_tenant
 from api.users.models import User
 from api.users.services import create_user
@@ -38,12 +39,14 @@ def user(tenant, email: str | None = None, role: str = "user"):
 
 
 def client(tenant, grant_types=("client_credentials",), scope="projects:read",
-           redirect_uris=(), public=False, first_party=False, require_pkce=True):
-    """A client and its secret; returns ``(client, secret)``."""
+           redirect_uris=(), public=False, first_party=False, require_pkce=True,
+           **registration):
+    """A client and its secret; returns ``(client, secret)``. ``registration``: more of
+    :func:`api.clients.services.add_client` (``auth_method``, ``jwks``, ``jwks_uri``)."""
     with tenant_scope(db.session, tenant.id):
         registered = add_client(f"App {next(_numbers)}", list(grant_types), scope,
                                 list(redirect_uris), public, audit.OPERATOR, first_party,
-                                require_pkce=require_pkce)
+                                require_pkce=require_pkce, **registration)
         db.session.commit()
         return registered
 
@@ -51,8 +54,9 @@ def client(tenant, grant_types=("client_credentials",), scope="projects:read",
 def activity(tenant, expires_at: datetime | None = None) -> None:
     """What a tenant gathers in use, one row of each kind, expiring at ``expires_at`` (in an
     hour by default): a grant of its owner's to its console client with a token, an
-    authorization code, a pending sign-in, a form-post response, a consent, and a
-    project. Committed."""
+    authorization code, a pending sign-in, a form-post response, a consent, a project, a
+    registered API, an initial access token, a device authorization and a used client
+    assertion. Committed."""
     expires_at = expires_at or utcnow() + timedelta(hours=1)
     with tenant_scope(db.session, tenant.id):
         owner = db.session.scalars(select(User)).first()
@@ -73,5 +77,13 @@ def activity(tenant, expires_at: datetime | None = None) -> None:
                              redirect_uri="https://app.example/cb", sealed_params="sealed",
                              expires_at=expires_at),
             Consent(user_id=owner.id, client_id=client.id, scope="openid"),
-            Project(name="Activity", owner_id=owner.id)])
+            Project(name="Activity", owner_id=owner.id),
+            Resource(identifier=f"https://api.example/{secrets.token_hex(4)}", name="Activity",
+                     scope="projects:read"),
+            InitialAccessToken(token_hash=secrets.token_hex(32), expires_at=expires_at),
+            DeviceAuthorization(device_code_hash=secrets.token_hex(32),
+                                user_code_hash=secrets.token_hex(32), client_id=client.id,
+                                expires_at=expires_at),
+            ClientAssertion(client_id=client.id, jti=secrets.token_hex(16),
+                            expires_at=expires_at)])
         db.session.commit()

@@ -10,6 +10,7 @@ import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import jwt as pyjwt
@@ -22,6 +23,8 @@ from api.tenancy.models import Tenant
 from tests.factories import PASSWORD
 
 REDIRECT_URI = "https://app.example/callback"
+#: Where browser tests leave screenshots for people to look at.
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
 
 def each_tenant(db):
@@ -207,3 +210,15 @@ class Callers:
 
     def anonymous(self) -> Api:
         return Api(self.http, self.tenant.slug, None)
+
+
+def shot(page, name: str) -> None:
+    """A full-page screenshot of a Playwright page into test-artifacts/."""
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def browser_sign_in(page, email, password):
+    """Fill and submit the frontend's sign-in form in a Playwright page."""
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")

@@ -23,6 +23,10 @@ What a target holds, one definition per kind:
 - a client: its registered permission scopes, the most its tokens can carry
   (:func:`client_holds`); rotating its secret or adding a grant obtains those tokens;
 - a role: its permission set (:func:`role_holds`);
+- an API (a resource, RFC 8707): the permission scopes it accepts, which tokens for it may
+  carry (:func:`resource_holds`);
+- an initial access token: what the tenant's registration policy lets a client registered
+  with it hold (:func:`client_holds` of the policy's scope);
 - the tenant, its settings and its deletion: every permission (:data:`TENANT_HOLDS`).
 
 A caller holds its token's permissions (:mod:`api.access.caller`): a user's roles narrowed by
@@ -56,6 +60,11 @@ def client_holds(scope: str) -> frozenset[str]:
     """A client registered for ``scope`` holds its permission scopes (identity scopes grant
     nothing)."""
     return frozenset(scope.split()) & TENANT_HOLDS
+
+
+def resource_holds(scope: str) -> frozenset[str]:
+    """An API accepting ``scope`` holds its permission scopes: tokens for it carry them."""
+    return client_holds(scope)
 
 
 def role_holds(role: Role) -> frozenset[str]:

@@ -5,15 +5,32 @@ names Authlib's protocol engine calls, so the model is the client Authlib sees.
 """
 from __future__ import annotations
 
+from datetime import datetime
+
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from api.db import TenantScoped, Timestamped, UUIDPrimaryKey
+from api.db import TenantScoped, Timestamped, UUIDPrimaryKey, utcnow
 from api.extensions import db
 from api.security import matches_digest
 
 PUBLIC_AUTH_METHOD = "none"
-CONFIDENTIAL_AUTH_METHODS = ("client_secret_basic", "client_secret_post")
+#: Methods that present the client secret itself (either one will do for such a client).
+SECRET_AUTH_METHODS = ("client_secret_basic", "client_secret_post")
+#: RFC 7523 §2.2 / OIDC Core §9: a signed assertion; a client uses exactly the one it registered.
+PRIVATE_KEY_JWT = "private_key_jwt"
+CLIENT_SECRET_JWT = "client_secret_jwt"
+JWT_AUTH_METHODS = (PRIVATE_KEY_JWT, CLIENT_SECRET_JWT)
+CONFIDENTIAL_AUTH_METHODS = SECRET_AUTH_METHODS + JWT_AUTH_METHODS
+AUTH_METHODS = CONFIDENTIAL_AUTH_METHODS + (PUBLIC_AUTH_METHOD,)
+DEVICE_CODE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
+TOKEN_EXCHANGE_GRANT = "urn:ietf:params:oauth:grant-type:token-exchange"
+GRANT_TYPES = ("authorization_code", "client_credentials", "refresh_token", "password",
+               DEVICE_CODE_GRANT, TOKEN_EXCHANGE_GRANT)
+#: Short names the CLI also takes for the two URN grant types.
+GRANT_ALIASES = {"device_code": DEVICE_CODE_GRANT, "token_exchange": TOKEN_EXCHANGE_GRANT}
+#: RFC 8252 §7.3: a loopback IP redirect URI matches on any port.
+LOOPBACK_IPS = ("127.0.0.1", "[::1]")
 
 
 class Client(UUIDPrimaryKey, Timestamped, TenantScoped, db.Model):
@@ -33,6 +50,15 @@ class Client(UUIDPrimaryKey, Timestamped, TenantScoped, db.Model):
     #: PKCE (RFC 7636) for every authorization request, as OAuth 2.1 and RFC 9700 §2.1.1
     #: ask; only a legacy confidential client may be registered without it.
     require_pkce: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    #: The client's public keys for private_key_jwt (RFC 7591 §2): by value or by reference.
+    jwks: Mapped[dict | None]
+    jwks_uri: Mapped[str | None] = mapped_column(sa.Text)
+    #: client_secret_jwt needs the secret itself (an HMAC key): sealed, never a digest only.
+    client_secret_sealed: Mapped[str | None] = mapped_column(sa.Text)
+    #: Registered through RFC 7591; managed with its registration access token (RFC 7592).
+    dynamically_registered: Mapped[bool] = mapped_column(default=False)
+    registration_access_token_hash: Mapped[str | None] = mapped_column(sa.String(64),
+                                                                       unique=True)
 
     @property
     def is_public(self) -> bool:
@@ -46,6 +72,21 @@ class Client(UUIDPrimaryKey, Timestamped, TenantScoped, db.Model):
     @property
     def scopes(self) -> frozenset[str]:
         return frozenset(self.scope.split())
+
+    @property
+    def client_metadata(self) -> dict:
+        """The client's registered metadata, with RFC 7591 §2 names (and Tessera's
+        ``require_pkce``)."""
+        metadata = {"client_name": self.client_name, "redirect_uris": self.redirect_uris,
+                    "grant_types": self.grant_types, "response_types": self.response_types,
+                    "scope": self.scope,
+                    "token_endpoint_auth_method": self.token_endpoint_auth_method,
+                    "require_pkce": self.pkce_required}
+        if self.jwks:
+            metadata["jwks"] = self.jwks
+        if self.jwks_uri:
+            metadata["jwks_uri"] = self.jwks_uri
+        return metadata
 
     # RFC 6749 §2 / Authlib ClientMixin ------------------------------------
 
@@ -71,16 +112,21 @@ class Client(UUIDPrimaryKey, Timestamped, TenantScoped, db.Model):
         return granted or None
 
     def check_redirect_uri(self, redirect_uri: str) -> bool:
-        """Exact string match against a registered URI (RFC 9700 §4.1.3)."""
-        return redirect_uri in self.redirect_uris
+        """Exact string match against a registered URI (RFC 9700 §4.1.3), except that a
+        loopback IP URI matches on any port (RFC 8252 §7.3: native apps pick one each time)."""
+        if redirect_uri in self.redirect_uris:
+            return True
+        loose = _without_loopback_port(redirect_uri)
+        return loose is not None and loose in map(_without_loopback_port, self.redirect_uris)
 
     def check_client_secret(self, client_secret: str) -> bool:
         return matches_digest(client_secret, self.client_secret_hash)
 
     def check_endpoint_auth_method(self, method: str, endpoint: str) -> bool:
-        if self.is_public:
-            return method == PUBLIC_AUTH_METHOD
-        return method in CONFIDENTIAL_AUTH_METHODS
+        """The registered method; a secret-based client may use basic or post alike."""
+        if self.token_endpoint_auth_method in SECRET_AUTH_METHODS:
+            return method in SECRET_AUTH_METHODS
+        return method == self.token_endpoint_auth_method
 
     def check_response_type(self, response_type: str) -> bool:
         return response_type in self.response_types
@@ -90,3 +136,34 @@ class Client(UUIDPrimaryKey, Timestamped, TenantScoped, db.Model):
 
     def __repr__(self) -> str:
         return f"<Client {self.client_name}>"
+
+
+def _without_loopback_port(uri: str) -> str | None:
+    """``uri`` with its port removed when it is an http URI on a loopback IP, else None."""
+    scheme, _, rest = uri.partition("://")
+    authority, slash, path = rest.partition("/")
+    host = authority.rsplit(":", 1)[0] if not authority.endswith("]") else authority
+    if scheme != "http" or host not in LOOPBACK_IPS:
+        return None
+    return f"http://{host}{slash}{path}"
+
+
+class InitialAccessToken(UUIDPrimaryKey, TenantScoped, db.Model):
+    """An RFC 7591 §3 initial access token: lets its bearer register clients dynamically.
+
+    Stored as a digest; it expires, and allows ``max_uses`` registrations (None: any
+    number until it expires).
+    """
+
+    __tablename__ = "initial_access_tokens"
+
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    description: Mapped[str] = mapped_column(sa.String(200), default="")
+    max_uses: Mapped[int | None]
+    uses: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+    def is_usable(self) -> bool:
+        return self.expires_at > utcnow() and (self.max_uses is None
+                                               or self.uses < self.max_uses)

@@ -16,6 +16,10 @@ requests are deleted by ``flask --app api purge``.
 A challenge is :func:`api.security.generate_secret`'s default: 43 URL-safe
 characters, the ``token`` format of :mod:`identifiers`. The challenge API routes
 only that format, so anything else is a 404 that never reaches the database.
+
+A device authorization (RFC 8628) is verified the same way: its challenge names
+the device authorization instead of authorization parameters, always asks for
+consent, and the verifier returns the browser to ``{issuer}/device/verify``.
 """
 from __future__ import annotations
 
@@ -65,8 +69,11 @@ def required_interaction(user: User | None, client: Client, scope: str,
     return None
 
 
-def needs_consent(user: User, client: Client, scope: str) -> bool:
-    """First-party clients never ask; others ask unless a remembered consent covers ``scope``."""
+def needs_consent(user: User, client: Client, scope: str, device: bool = False) -> bool:
+    """A device always asks (RFC 8628 §5.4: the user must see what the code is for); else
+    first-party clients never ask, and others unless a remembered consent covers ``scope``."""
+    if device:
+        return True
     if client.is_first_party:
         return False
     consent = db.session.scalar(select(Consent).where(Consent.user_id == user.id,
@@ -88,15 +95,15 @@ def refusal(client: Client, ip: str | None) -> str | None:
 
 
 def start(client: Client, params: dict, scope: str, browser_id: str,
-          user: User | None, auth_time: datetime | None) -> str:
-    """Park an authorization request; returns its challenge."""
+          user: User | None, auth_time: datetime | None, device_id=None) -> str:
+    """Park an authorization request (or a device verification); returns its challenge."""
     challenge = generate_secret()
     db.session.add(AuthorizationRequest(
         challenge_hash=digest(challenge), browser_hash=digest(browser_id), client_id=client.id,
         params=params, scope=narrow_scope(scope, user.permissions if user else None),
         user_id=user.id if user else None,
         auth_time=auth_time, status=AUTHENTICATED if user else PENDING,
-        expires_at=utcnow() + LIFETIME))
+        expires_at=utcnow() + LIFETIME, device_id=device_id))
     return challenge
 
 
@@ -122,7 +129,9 @@ def describe(pending: AuthorizationRequest, tenant: Tenant) -> dict:
         "scopes": pending.scope.split(),
         "user": {"id": str(user.id), "email": user.email} if user else None,
         "status": pending.status,
-        "consent_required": bool(user) and needs_consent(user, client, pending.scope),
+        "consent_required": bool(user) and needs_consent(user, client, pending.scope,
+                                                         pending.device_id is not None),
+        "kind": "device" if pending.device_id else "authorization",
         "expires_at": pending.expires_at.isoformat(),
     }
 
@@ -153,7 +162,7 @@ def decide(challenge: str, tenant: Tenant, issuer: str, approve: bool, remember:
     user = db.session.get(User, pending.user_id)
     client = db.session.get(Client, pending.client_id)
     pending.status = APPROVED if approve else DENIED
-    if approve and remember:
+    if approve and remember and pending.device_id is None:
         _remember(user, client, pending.scope)
     audit.record("consent.granted" if approve else "consent.denied", audit.Actor.of_user(user),
                  client,
@@ -185,7 +194,8 @@ def redeem(verifier: str, browser_id: str | None,
 def _resume_url(pending: AuthorizationRequest, issuer: str) -> str:
     verifier = generate_secret()
     pending.verifier_hash = digest(verifier)
-    return f"{issuer}/authorize?{urlencode({**pending.params, 'verifier': verifier})}"
+    endpoint = "device/verify" if pending.device_id else "authorize"
+    return f"{issuer}/{endpoint}?{urlencode({**pending.params, 'verifier': verifier})}"
 
 
 def _remember(user: User, client: Client, scope: str) -> None:

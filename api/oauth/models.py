@@ -8,7 +8,9 @@ JWTs, recorded by ``jti`` so that revocation is checked on every use. Pending
 authorization requests wait for the frontend to settle them (see
 :mod:`api.oauth.challenges`); consents remember what a user approved for a client;
 form-post responses wait, sealed, for the frontend to post them to the client
-(:mod:`api.oauth.form_post`).
+(:mod:`api.oauth.form_post`). Device authorizations (RFC 8628) wait for a user to
+approve them by user code; client assertions remember the ``jti`` of each JWT a
+client authenticated with (RFC 7523 §3) until it expires, so none is accepted twice.
 """
 from __future__ import annotations
 
@@ -50,6 +52,8 @@ class AuthorizationCode(UUIDPrimaryKey, TenantScoped, db.Model):
     used_at: Mapped[datetime | None]
     grant_id: Mapped[uuid.UUID | None] = mapped_column(
         sa.ForeignKey("grants.id", ondelete="SET NULL"))
+    #: RFC 8707: the resource the tokens are for (None: the tenant's REST API).
+    resource: Mapped[str | None] = mapped_column(sa.String(2000))
 
     # Authlib AuthorizationCodeMixin (RFC 6749 §4.1.2, OIDC Core §3.1.2) --------
 
@@ -87,6 +91,11 @@ class Grant(UUIDPrimaryKey, TenantScoped, db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(index=True)
     revoked_at: Mapped[datetime | None]
+    #: RFC 8707: the resource (``aud``) of its access tokens; None means the tenant's REST API.
+    resource: Mapped[str | None] = mapped_column(sa.String(2000))
+    #: Token exchange (RFC 8693): ``{"subject": sub, "act": {...}}``, the subject its tokens
+    #: speak for and who acts for it (§4.1); None for every other grant.
+    exchange: Mapped[dict | None]
     #: Loaded with the grant: every token check needs its client (one query, not two).
     client: Mapped[Client] = relationship(lazy="joined", viewonly=True)
     tokens: Mapped[list[Token]] = relationship(back_populates="grant",
@@ -158,6 +167,9 @@ class AuthorizationRequest(UUIDPrimaryKey, TenantScoped, db.Model):
     remember_consent: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(index=True)
+    #: Set when the request verifies a device's user code (RFC 8628 §3.3), not an /authorize.
+    device_id: Mapped[uuid.UUID | None] = mapped_column(
+        sa.ForeignKey("device_authorizations.id", ondelete="CASCADE"), index=True)
 
 
 class Consent(UUIDPrimaryKey, TenantScoped, db.Model):
@@ -185,4 +197,49 @@ class FormPostResponse(UUIDPrimaryKey, TenantScoped, db.Model):
     reference_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     redirect_uri: Mapped[str] = mapped_column(sa.Text)
     sealed_params: Mapped[str] = mapped_column(sa.Text)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class DeviceAuthorization(UUIDPrimaryKey, TenantScoped, db.Model):
+    """An RFC 8628 device authorization: a device polls with its device code while a
+    user approves or denies it by its user code. Both codes are stored as digests."""
+
+    __tablename__ = "device_authorizations"
+    __table_args__ = (sa.UniqueConstraint("tenant_id", "user_code_hash"),)
+
+    device_code_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    user_code_hash: Mapped[str] = mapped_column(sa.String(64))
+    client_id: Mapped[uuid.UUID] = _client_fk()
+    scope: Mapped[str] = mapped_column(sa.Text, default="")
+    resource: Mapped[str | None] = mapped_column(sa.String(2000))
+    #: pending → approved | denied (by the user) → redeemed (tokens issued, once)
+    status: Mapped[str] = mapped_column(sa.String(16), default="pending")
+    user_id: Mapped[uuid.UUID | None] = _user_fk()
+    interval: Mapped[int] = mapped_column(default=5)
+    last_polled_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    client: Mapped[Client] = relationship(lazy="joined", viewonly=True)
+
+    # Authlib's device credential (RFC 8628 §3.4) -------------------------------
+
+    def get_client_id(self) -> str:
+        return self.client.client_id
+
+    def get_scope(self) -> str:
+        return self.scope
+
+    def is_expired(self) -> bool:
+        return self.expires_at <= utcnow()
+
+
+class ClientAssertion(UUIDPrimaryKey, TenantScoped, db.Model):
+    """The ``jti`` of a client assertion already used (RFC 7523 §3), kept until it expires."""
+
+    __tablename__ = "client_assertions"
+    __table_args__ = (sa.UniqueConstraint("client_id", "jti"),)
+
+    client_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("clients.id", ondelete="CASCADE"))
+    jti: Mapped[str] = mapped_column(sa.String(255))
     expires_at: Mapped[datetime] = mapped_column(index=True)

@@ -1,10 +1,10 @@
 """Housekeeping: delete protocol state nobody can use any more.
 
 Run ``flask --app api purge`` from cron or a systemd timer (hourly is plenty).
-Expired codes, pending sign-in requests, unposted form-post responses, grants
-(with their tokens) and throttle windows go; the audit log keeps the history. It
-spans tenants, so it runs on the admin role's session (DATABASE_ADMIN_URL; see
-:mod:`api.rls`).
+Expired codes, pending sign-in requests, unposted form-post responses, device
+authorizations, the ``jti`` of used client assertions, grants (with their tokens)
+and throttle windows go; the audit log keeps the history. It spans tenants, so it
+runs on the admin role's session (DATABASE_ADMIN_URL; see :mod:`api.rls`).
 """
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from api.db import unscoped, utcnow
-from api.oauth.models import AuthorizationCode, AuthorizationRequest, FormPostResponse, Grant
+from api.oauth.models import (AuthorizationCode, AuthorizationRequest, ClientAssertion,
+                              DeviceAuthorization, FormPostResponse, Grant)
 from api.ratelimit.models import ThrottleCounter
 
 
@@ -24,6 +25,8 @@ def purge_expired(session: Session) -> dict[str, int]:
         for name, model in (("authorization_codes", AuthorizationCode),
                             ("authorization_requests", AuthorizationRequest),
                             ("form_post_responses", FormPostResponse),
+                            ("device_authorizations", DeviceAuthorization),
+                            ("client_assertions", ClientAssertion),
                             ("grants", Grant), ("throttle_counters", ThrottleCounter)):
             counts[name] = session.execute(
                 delete(model).where(model.expires_at <= now)

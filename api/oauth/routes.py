@@ -2,8 +2,10 @@
 
 Discovery (RFC 8414 / OIDC Discovery), JWKS, the authorization endpoint with
 its sign-in hand-off to the frontend, token (RFC 6749), revocation (RFC 7009),
-introspection (RFC 7662), userinfo (OIDC Core §5.3), and what only the frontend
-may call: the sign-in challenge API and the redemption of form-post responses.
+introspection (RFC 7662), userinfo (OIDC Core §5.3), device authorization and
+verification (RFC 8628), dynamic registration (RFC 7591/7592), the REST API's
+protected resource metadata (RFC 9728), and what only the frontend may call: the
+sign-in challenge API and the redemption of form-post responses.
 """
 from __future__ import annotations
 
@@ -19,17 +21,20 @@ from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import BadRequest
 
-from api.clients.models import Client
+from api.clients.models import DEVICE_CODE_GRANT, TOKEN_EXCHANGE_GRANT, Client
 from api.clients.services import console_client
 from api.edge import MalformedCredentials
-from api.errors import Forbidden, problem
+from api.errors import Forbidden, NotFound, problem
 from api.extensions import db
 from api.frontend_key import frontend_only
 from api.keys import services as keys
-from api.oauth import challenges, form_post, session
+from api.oauth import challenges, device, form_post, registration, session, targets
+from api.oauth.client_auth import ClientSecretJWT, PrivateKeyJWT
 from api.oauth.schemas import ConsentSchema, LoginSchema
-from api.oauth.server import NO_STORE, NO_STORE_ENDPOINTS, authorization, require_oauth, user_info
-from api.rbac.permissions import SCOPES
+from api.oauth.server import (ANY_CLIENT_AUTH, CONFIDENTIAL_AUTH, NO_STORE, NO_STORE_ENDPOINTS,
+                              authorization, require_any_audience, user_info)
+from api.rbac.permissions import ALL, SCOPES
+from api.resources import services as resources
 from api.rest import load_body
 from api.tenancy.context import current_tenant, enter_tenant, issuer_url
 from api.users.models import User, load_with_permissions
@@ -46,12 +51,15 @@ CORS_ENDPOINTS = {"get_discovery", "get_jwks", "issue_token", "revoke_token", "g
 #: What ``prompt=none`` answers when the user would have to be asked (OIDC Core §3.1.2.6).
 INTERACTION_ERRORS = {challenges.LOGIN: LoginRequiredError,
                       challenges.CONSENT: ConsentRequiredError}
+#: RFC 8414 §2: the algorithms client assertions may use (RFC 7523, OIDC Core §9).
+ASSERTION_ALGS = sorted(PrivateKeyJWT.ALGORITHMS + ClientSecretJWT.ALGORITHMS)
 
 
 def metadata() -> dict:
-    """Authorization server metadata (RFC 8414 §2, OIDC Discovery §3)."""
+    """Authorization server metadata (RFC 8414 §2, OIDC Discovery §3): exactly what this
+    tenant supports (``registration_endpoint`` only while its dynamic registration is on)."""
     issuer = issuer_url(current_tenant())
-    return {
+    document = {
         "issuer": issuer,
         "authorization_endpoint": f"{issuer}/authorize",
         "token_endpoint": f"{issuer}/token",
@@ -60,19 +68,22 @@ def metadata() -> dict:
         "introspection_endpoint": f"{issuer}/introspect",
         "userinfo_endpoint": f"{issuer}/userinfo",
         "end_session_endpoint": f"{issuer}/logout",
-        "scopes_supported": list(SCOPES),
+        "device_authorization_endpoint": f"{issuer}/device_authorization",
+        "scopes_supported": list(dict.fromkeys(SCOPES + tuple(sorted(
+            resources.accepted_scopes())))),
         "response_types_supported": ["code"],
         "response_modes_supported": ["query", "form_post"],
         "request_parameter_supported": False,
         "request_uri_parameter_supported": False,
         "grant_types_supported": ["authorization_code", "client_credentials",
-                                  "refresh_token", "password"],
-        "token_endpoint_auth_methods_supported": ["client_secret_basic",
-                                                  "client_secret_post", "none"],
-        "revocation_endpoint_auth_methods_supported": ["client_secret_basic",
-                                                       "client_secret_post", "none"],
-        "introspection_endpoint_auth_methods_supported": ["client_secret_basic",
-                                                          "client_secret_post"],
+                                  "refresh_token", "password", DEVICE_CODE_GRANT,
+                                  TOKEN_EXCHANGE_GRANT],
+        "token_endpoint_auth_methods_supported": ANY_CLIENT_AUTH,
+        "token_endpoint_auth_signing_alg_values_supported": ASSERTION_ALGS,
+        "revocation_endpoint_auth_methods_supported": ANY_CLIENT_AUTH,
+        "revocation_endpoint_auth_signing_alg_values_supported": ASSERTION_ALGS,
+        "introspection_endpoint_auth_methods_supported": CONFIDENTIAL_AUTH,
+        "introspection_endpoint_auth_signing_alg_values_supported": ASSERTION_ALGS,
         "code_challenge_methods_supported": ["S256"],
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": sorted(keys.ALGORITHMS),
@@ -80,6 +91,17 @@ def metadata() -> dict:
                              "email", "email_verified", "tid", "tenant"],
         "authorization_response_iss_parameter_supported": True,
     }
+    if registration.enabled():
+        document["registration_endpoint"] = registration.registration_endpoint()
+    return document
+
+
+def protected_resource_metadata() -> dict:
+    """The tenant REST API as a protected resource (RFC 9728 §2)."""
+    return {"resource": targets.api_identifier(),
+            "authorization_servers": [issuer_url(current_tenant())],
+            "scopes_supported": list(ALL), "bearer_methods_supported": ["header"],
+            "resource_name": targets.API_NAME}
 
 
 def _cacheable(payload: dict, max_age: int = 300) -> Response:
@@ -97,6 +119,18 @@ def get_discovery():
 def get_rfc8414_metadata(slug: str):
     enter_tenant(slug)
     return _cacheable(metadata())
+
+
+@bp.get("/.well-known/oauth-protected-resource")
+def get_protected_resource_metadata():
+    return _cacheable(protected_resource_metadata())
+
+
+@well_known_bp.get("/.well-known/oauth-protected-resource/t/<slug:slug>/api/v1")
+def get_rfc9728_metadata(slug: str):
+    """RFC 9728 §3.1: the same document at the well-known URI inserted before the path."""
+    enter_tenant(slug)
+    return _cacheable(protected_resource_metadata())
 
 
 @bp.get("/jwks.json")
@@ -210,8 +244,75 @@ def introspect_token():
     return authorization.create_endpoint_response("introspection")
 
 
+@bp.post("/device_authorization")
+def authorize_device():
+    """RFC 8628 §3.1: a device code and a user code for a device client."""
+    response = authorization.create_endpoint_response("device_authorization")
+    db.session.commit()
+    return response
+
+
+@bp.get("/device/verify")
+def verify_device():
+    """RFC 8628 §3.3: the browser arrives with a user code (from the frontend's page), goes
+    through sign-in and consent, and comes back with a verifier; then back to the page."""
+    tenant = current_tenant()
+    page = f"{current_app.config['PUBLIC_FRONTEND_URL']}/t/{tenant.slug}"
+    if "verifier" in request.args:
+        pending, approved = challenges.redeem(request.args["verifier"], session.browser_id(), {})
+        user = db.session.get(User, pending.user_id)
+        decided = device.decide(pending.device_id, user, approved)
+        result = ("approved" if approved else "denied") if decided else "expired"
+        response = redirect(f"{page}/device?result={result}")
+        if approved:
+            session.start_session(response, tenant, user, pending.auth_time)
+    else:
+        response = _device_challenge(tenant, page)
+    db.session.commit()
+    return response
+
+
+def _device_challenge(tenant, page: str):
+    try:
+        row = device.find_by_user_code(request.args.get("user_code", ""), request.remote_addr)
+    except device.UserCodeThrottled:
+        return redirect(f"{page}/device?error=throttled")
+    if row is None:
+        return redirect(f"{page}/device?error=invalid_code")
+    user, auth_time = session.signed_in_user(tenant)
+    response = redirect(f"{page}/{'consent' if user else 'login'}?challenge=")
+    response.headers["Location"] += challenges.start(
+        row.client, {}, row.scope, session.browser_id(response, tenant), user, auth_time,
+        device_id=row.id)
+    return response
+
+
+@bp.post("/register")
+def register_client():
+    """RFC 7591 §3, while the tenant's dynamic registration is on."""
+    if not registration.enabled():
+        raise NotFound("Dynamic client registration is off for this tenant.")
+    return _committed(authorization.create_endpoint_response("client_registration"))
+
+
+@bp.route("/register/<client_id>", methods=["GET", "PUT", "DELETE"])
+def manage_registration(client_id: str):
+    """RFC 7592 §2, with the client's registration access token."""
+    return _committed(authorization.create_endpoint_response("client_configuration"))
+
+
+def _committed(response: Response) -> Response:
+    """Keep what a successful request did; forget a refused one (a use of an initial access
+    token included)."""
+    if response.status_code < 400:
+        db.session.commit()
+    else:
+        db.session.rollback()
+    return response
+
+
 @bp.route("/userinfo", methods=["GET", "POST"])
-@require_oauth("openid")
+@require_any_audience("openid")
 def get_userinfo():
     grant = current_token.grant
     user = load_with_permissions(grant.user_id) if grant.user_id else None

@@ -1,5 +1,5 @@
 """Payloads of the sign-in challenge API: shape and format only."""
-from marshmallow import Schema, fields, validate
+from marshmallow import INCLUDE, Schema, fields, validate
 
 
 class LoginSchema(Schema):
@@ -12,3 +12,33 @@ class LoginSchema(Schema):
 class ConsentSchema(Schema):
     approve = fields.Boolean(required=True)
     remember = fields.Boolean(load_default=False)
+
+
+class ClientMetadataSchema(Schema):
+    """RFC 7591 §2 client metadata: the types of the fields Tessera reads (Authlib checks
+    their meaning); other fields are ignored, as §2 asks."""
+
+    class Meta:
+        unknown = INCLUDE
+
+    client_id = fields.String(validate=validate.Length(max=64))
+    client_secret = fields.String(validate=validate.Length(max=256))
+    client_name = fields.String(validate=validate.Length(max=200))
+    redirect_uris = fields.List(fields.String(validate=validate.Length(max=2000)),
+                                validate=validate.Length(max=20))
+    grant_types = fields.List(fields.String(validate=validate.Length(max=100)),
+                              validate=validate.Length(max=10))
+    response_types = fields.List(fields.String(validate=validate.Length(max=100)),
+                                 validate=validate.Length(max=10))
+    scope = fields.String(validate=validate.Length(max=2000))
+    token_endpoint_auth_method = fields.String(validate=validate.Length(max=32))
+    jwks = fields.Dict()
+    jwks_uri = fields.String(validate=validate.Length(max=2000))
+    contacts = fields.List(fields.String(validate=validate.Length(max=320)))
+    client_uri = fields.String(validate=validate.Length(max=2000))
+    logo_uri = fields.String(validate=validate.Length(max=2000))
+    policy_uri = fields.String(validate=validate.Length(max=2000))
+    tos_uri = fields.String(validate=validate.Length(max=2000))
+    software_id = fields.String(validate=validate.Length(max=200))
+    software_version = fields.String(validate=validate.Length(max=200))
+    require_pkce = fields.Boolean(truthy={True}, falsy={False})

@@ -6,8 +6,17 @@ how tokens are signed (the tenant's active key), and Tessera's policies
 (S256-only PKCE for every client but legacy ones that opted out, request objects
 and unknown response modes refused, form_post responses handed to the frontend,
 single-use codes with replay revocation, refresh rotation with reuse detection,
-scope narrowed to what the client and the user may have, introspection for a
-token's own client and resource servers only).
+scope narrowed to what the client and the user may have and to the resource the
+token is for, introspection for a token's own client and resource servers only).
+The device grant, token exchange, JWT client authentication and dynamic
+registration live in modules of their own (:mod:`.device`, :mod:`.exchange`,
+:mod:`.client_auth`, :mod:`.registration`) and are registered in
+:func:`build_server`.
+
+Access tokens name their resource in ``aud`` (:mod:`.targets`). ``sub`` is the
+user's id; for a token a client obtained for itself (client_credentials) it is the
+client's id as the REST API shows it (``/clients/{id}``), its service account, while
+the ``client_id`` claim names the OAuth client in every token.
 """
 from __future__ import annotations
 
@@ -33,14 +42,17 @@ from joserfc.jwk import KeySet
 from sqlalchemy import select, update
 
 from api import audit
-from api.clients.models import Client
+from api.clients.models import AUTH_METHODS, CONFIDENTIAL_AUTH_METHODS, Client
 from api.db import utcnow
 from api.errors import problem
 from api.extensions import db
 from api.keys import services as keys
-from api.oauth import form_post, tokens
+from api.oauth import device, exchange, form_post, registration, targets, tokens
+from api.oauth.client_auth import ClientSecretJWT, PrivateKeyJWT
+from api.oauth.descriptions import plain
 from api.oauth.models import AuthorizationCode, Grant
 from api.rbac.permissions import SCOPES, TOKENS_INTROSPECT, narrow_scope
+from api.resources import services as resources
 from api.security import digest, generate_secret
 from api.tenancy.context import current_tenant, issuer_url
 from api.users import authentication
@@ -49,8 +61,8 @@ from api.users.models import User, load_with_permissions
 #: RFC 6749 §4.1.2 recommends at most 10 minutes.
 CODE_LIFETIME = timedelta(minutes=10)
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
-CONFIDENTIAL_AUTH = ["client_secret_basic", "client_secret_post"]
-ANY_CLIENT_AUTH = CONFIDENTIAL_AUTH + ["none"]
+CONFIDENTIAL_AUTH = list(CONFIDENTIAL_AUTH_METHODS)
+ANY_CLIENT_AUTH = list(AUTH_METHODS)
 
 
 class TenantTokenGenerator(JWTBearerTokenGenerator):
@@ -68,14 +80,27 @@ class TenantTokenGenerator(JWTBearerTokenGenerator):
         return KeySet([self.key])  # a key set makes joserfc put the kid in the header
 
     def get_extra_claims(self, client, grant_type, user, scope) -> dict:
-        return {"tid": str(current_tenant().id)}
+        """``aud`` the resource (RFC 9068 §3, RFC 8707); ``sub`` and ``act`` (see above)."""
+        target, exchanged = targets.bound()
+        claims = {"tid": str(current_tenant().id), "aud": target.identifier}
+        if user is None:
+            claims["sub"] = str(client.id)
+        if exchanged:
+            claims.update(sub=exchanged["subject"], act=exchanged["act"])
+        return claims
 
     def generate(self, grant_type, client, user=None, scope=None, expires_in=None,
                  include_refresh_token=True):
         """Narrow the scope to what the client may have, then to the user's permissions
-        (contract: RBAC); ``invalid_scope`` when nothing asked for is left (RFC 6749 §5.2)."""
-        allowed = self.get_allowed_scope(client, scope)
-        scope = narrow_user_scope(allowed, user)
+        (contract: RBAC) and to what the token's resource accepts; ``invalid_scope`` when
+        nothing asked for is left (RFC 6749 §5.2)."""
+        target, _ = targets.bound()
+        scope = narrow_user_scope(self.get_allowed_scope(client, scope), user)
+        accepted = target.narrow(scope)
+        if scope and not accepted:
+            raise InvalidScopeError(plain(f"None of the requested scopes is accepted by "
+                                          f"{target.identifier}."))
+        scope = accepted
         return super().generate(grant_type, client, user, scope, expires_in,
                                 include_refresh_token)
 
@@ -106,6 +131,12 @@ class TenantAuthorizationServer(AuthorizationServer):
     def save_token(self, token: dict, oauth_request) -> None:
         tokens.record_issued(token, oauth_request, current_tenant())
 
+    def validate_requested_scope(self, scope) -> None:
+        """Tessera's scopes and those the tenant's resources accept (RFC 6749 §3.3)."""
+        unknown = set((scope or "").split()) - set(SCOPES)
+        if unknown - resources.accepted_scopes():
+            raise InvalidScopeError()
+
     def handle_response(self, status_code, payload, headers):
         response = super().handle_response(status_code, payload, headers)
         if status_code == 302:  # an authorization response, with iss (RFC 9207 §2)
@@ -127,7 +158,8 @@ class TenantAuthorizationServer(AuthorizationServer):
 
 
 NO_STORE_ENDPOINTS = {"tenant.oauth.issue_token", "tenant.oauth.revoke_token",
-                      "tenant.oauth.introspect_token"}
+                      "tenant.oauth.introspect_token", "tenant.oauth.authorize_device",
+                      "tenant.oauth.register_client", "tenant.oauth.manage_registration"}
 
 
 class S256CodeChallenge(CodeChallenge):
@@ -183,6 +215,17 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
                                                    redirect_uri)
         return super().create_authorization_response(redirect_uri, grant_user)
 
+    def validate_authorization_request(self):
+        """RFC 8707 §2: an unknown ``resource`` is ``invalid_target``, sent to the client."""
+        redirect_uri = super().validate_authorization_request()
+        try:
+            targets.from_request(self.request)
+        except targets.InvalidTargetError as error:
+            error.redirect_uri, error.redirect_fragment = redirect_uri, False
+            error.state = self.request.payload.state
+            raise
+        return redirect_uri
+
     def save_authorization_code(self, code: str, oauth_request) -> AuthorizationCode:
         payload = oauth_request.payload.data
         row = AuthorizationCode(
@@ -191,9 +234,16 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
             scope=oauth_request.scope or "",
             nonce=payload.get("nonce"), code_challenge=payload.get("code_challenge"),
             code_challenge_method=payload.get("code_challenge_method"),
-            auth_time=g.get("auth_time") or utcnow(), expires_at=utcnow() + CODE_LIFETIME)
+            auth_time=g.get("auth_time") or utcnow(), expires_at=utcnow() + CODE_LIFETIME,
+            resource=targets.from_request(oauth_request).stored)
         db.session.add(row)
         return row
+
+    def validate_token_request(self) -> None:
+        """The token is for the resource the code was issued for (RFC 8707 §2.2)."""
+        super().validate_token_request()
+        code = self.request.authorization_code
+        targets.bind(_same_target(self.request, code.resource))
 
     def query_authorization_code(self, code: str, client: Client) -> AuthorizationCode | None:
         row = db.session.scalar(select(AuthorizationCode)
@@ -225,6 +275,16 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
     def authenticate_user(self, authorization_code: AuthorizationCode) -> User | None:
         user = load_with_permissions(authorization_code.user_id)
         return user if user is not None and user.can_sign_in else None
+
+
+def _same_target(oauth_request, stored: str | None) -> targets.Target:
+    """The target a code or refresh token was issued for; a ``resource`` parameter may
+    only repeat it."""
+    target = targets.lookup(stored)
+    requested = oauth_request.payload.datalist.get("resource")
+    if requested and targets.resolve(requested) != target:
+        raise targets.InvalidTargetError("The grant was issued for another resource.")
+    return target
 
 
 class TenantOpenIDCode(OpenIDCode):
@@ -277,7 +337,10 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
         if token.refresh_used_at is not None:
             self._revoke_reused(token)
             return None
-        return token if token.refresh_usable() else None
+        if not token.refresh_usable():
+            return None
+        targets.bind(_same_target(self.request, token.grant.resource), token.grant.exchange)
+        return token
 
     def issue_token(self, user, refresh_token):
         """Claim the refresh token atomically first: of parallel uses exactly one wins."""
@@ -303,15 +366,24 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
 
 
 class ClientCredentialsGrant(grants.ClientCredentialsGrant):
-    """RFC 6749 §4.4: the client acts as its own service account."""
+    """RFC 6749 §4.4: the client acts as its own service account, for the ``resource`` it
+    names (RFC 8707)."""
 
     TOKEN_ENDPOINT_AUTH_METHODS = CONFIDENTIAL_AUTH
+
+    def validate_token_request(self) -> None:
+        super().validate_token_request()
+        targets.bind(targets.from_request(self.request))
 
 
 class PasswordGrant(grants.ResourceOwnerPasswordCredentialsGrant):
     """RFC 6749 §4.3, only for clients registered for it; throttled like every sign-in."""
 
     TOKEN_ENDPOINT_AUTH_METHODS = CONFIDENTIAL_AUTH
+
+    def validate_token_request(self) -> None:
+        super().validate_token_request()
+        targets.bind(targets.from_request(self.request))
 
     def authenticate_user(self, username: str, password: str) -> User | None:
         try:
@@ -353,7 +425,8 @@ class TenantRevocationEndpoint(TokenLookup, RevocationEndpoint):
 
 
 class TenantIntrospectionEndpoint(TokenLookup, IntrospectionEndpoint):
-    """RFC 7662, for authenticated confidential clients of the same tenant."""
+    """RFC 7662, for authenticated confidential clients of the same tenant. ``sub``,
+    ``aud`` and ``act`` are those of the access token's claims."""
 
     CLIENT_AUTH_METHODS = CONFIDENTIAL_AUTH
 
@@ -373,31 +446,49 @@ class TenantIntrospectionEndpoint(TokenLookup, IntrospectionEndpoint):
         user = load_with_permissions(grant.user_id) if grant.user_id else None
         refresh = token.presented_as == "refresh_token"
         expires_at = token.refresh_expires_at if refresh else token.access_expires_at
-        return {
+        payload = {
             "active": True, "scope": token.scope, "client_id": client.client_id,
             "username": user.email if user else None,
             "token_type": "refresh_token" if refresh else "Bearer",
             "exp": int(expires_at.timestamp()), "iat": int(token.issued_at.timestamp()),
-            "sub": str(user.id) if user else client.client_id, "aud": client.client_id,
+            "sub": str(user.id) if user else str(client.id),
+            "aud": targets.audience_of(grant.resource),
             "iss": issuer_url(current_tenant()), "jti": token.jti,
             "tid": str(current_tenant().id),
         }
+        if grant.exchange:
+            payload.update(sub=grant.exchange["subject"], act=grant.exchange["act"])
+        return payload
 
 
 class TenantBearerTokenValidator(BearerTokenValidator):
-    """RFC 6750 bearer tokens: this tenant's, unexpired, unrevoked JWT access tokens."""
+    """RFC 6750 bearer tokens: this tenant's, unexpired, unrevoked JWT access tokens, for
+    the tenant REST API (``aud``, RFC 9068 §4) unless ``any_audience`` (userinfo, which
+    the authorization server answers for every token of its tenant)."""
+
+    def __init__(self, any_audience: bool = False):
+        super().__init__()
+        self.any_audience = any_audience
 
     def authenticate_token(self, token_string: str):
         tenant = current_tenant()
-        return tokens.find_access_token(token_string, tenant, issuer_url(tenant))
+        audience = None if self.any_audience else targets.api_identifier()
+        return tokens.find_access_token(token_string, tenant, issuer_url(tenant), audience)
+
+
+def protected_resource_metadata_url() -> str:
+    """RFC 9728 §3: where the tenant REST API describes itself."""
+    return f"{issuer_url(current_tenant())}/.well-known/oauth-protected-resource"
 
 
 class TenantResourceProtector(ResourceProtector):
-    """RFC 6750 §3 errors: a ``WWW-Authenticate: Bearer`` challenge, and a problem document
-    whose ``error`` member carries the RFC 6750 error code."""
+    """RFC 6750 §3 errors: a ``WWW-Authenticate: Bearer`` challenge naming the RFC 9728
+    metadata (``resource_metadata``, §5.1), and a problem document whose ``error`` member
+    carries the RFC 6750 error code."""
 
     def raise_error_response(self, error):
-        challenge = f'Bearer realm="{issuer_url(current_tenant())}"'
+        challenge = (f'Bearer realm="{issuer_url(current_tenant())}", '
+                     f'resource_metadata="{protected_resource_metadata_url()}"')
         if error.error == "missing_authorization":  # §3.1: no error code without credentials
             response = problem(401, "Unauthorized", "A bearer token is required.")
         else:
@@ -419,17 +510,25 @@ def build_server() -> TenantAuthorizationServer:
     server.register_grant(RefreshTokenGrant)
     server.register_grant(ClientCredentialsGrant)
     server.register_grant(PasswordGrant)
+    server.register_grant(device.DeviceCodeGrant)
+    server.register_grant(exchange.TokenExchangeGrant)
     server.register_endpoint(TenantRevocationEndpoint)
     server.register_endpoint(TenantIntrospectionEndpoint)
+    server.register_endpoint(device.TenantDeviceAuthorizationEndpoint)
+    server.register_endpoint(registration.TenantRegistrationEndpoint)
+    server.register_endpoint(registration.TenantConfigurationEndpoint)
+    server.register_client_auth_method(PrivateKeyJWT.CLIENT_AUTH_METHOD, PrivateKeyJWT())
+    server.register_client_auth_method(ClientSecretJWT.CLIENT_AUTH_METHOD, ClientSecretJWT())
     return server
 
 
-def build_protector() -> TenantResourceProtector:
-    """The RFC 6750 guard for the tenant API."""
+def build_protector(any_audience: bool = False) -> TenantResourceProtector:
+    """The RFC 6750 guard: for the tenant REST API, or (``any_audience``) for userinfo."""
     protector = TenantResourceProtector()
-    protector.register_token_validator(TenantBearerTokenValidator())
+    protector.register_token_validator(TenantBearerTokenValidator(any_audience))
     return protector
 
 
 authorization = build_server()
 require_oauth = build_protector()
+require_any_audience = build_protector(any_audience=True)

@@ -2,10 +2,11 @@
 
 Access tokens are RFC 9068 JWTs signed with the tenant's key. A token is
 accepted only when its signature verifies with one of *this* tenant's published
-keys, its ``iss`` and ``tid`` name this tenant, it has not expired, and its
-``jti`` row exists in this tenant's scope with neither it nor its grant revoked.
-The row lookup happens on every use, so revocation takes effect at once on
-every process.
+keys, its ``iss`` and ``tid`` name this tenant, it has not expired, its ``aud``
+is the resource that checks it (the REST API checks for ``{issuer}/api/v1``), and
+its ``jti`` row exists in this tenant's scope with neither it nor its grant
+revoked. The row lookup happens on every use, so revocation takes effect at once
+on every process.
 """
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from api import audit
 from api.db import utcnow
 from api.extensions import db
 from api.keys.models import SigningKey
+from api.oauth import targets
 from api.oauth.models import Grant, Token
 from api.security import digest
 from api.tenancy.models import Tenant
@@ -60,9 +62,10 @@ def record_issued(token: dict, request, tenant: Tenant) -> Token:
         grant = previous.grant
         grant.expires_at = grant_expires_at
     else:
+        target, exchange = targets.bound()
         grant = Grant(id=uuid.uuid4(), client_id=client.id, user_id=user.id if user else None,
                       grant_type=request.payload.grant_type, scope=token.get("scope", ""),
-                      expires_at=grant_expires_at)
+                      expires_at=grant_expires_at, resource=target.stored, exchange=exchange)
         db.session.add(grant)
         code = getattr(request, "authorization_code", None)
         if code is not None:  # so that a replay of the code can revoke this grant
@@ -92,8 +95,10 @@ def _public_key(tenant: Tenant, kid: str) -> RSAKey | ECKey | None:
     return _public_keys[cache_key]
 
 
-def verify_access_token(token_string: str, tenant: Tenant, issuer: str) -> dict | None:
-    """The claims of a valid, unexpired access token of this tenant, or None."""
+def verify_access_token(token_string: str, tenant: Tenant, issuer: str,
+                        audience: str | None = None) -> dict | None:
+    """The claims of a valid, unexpired access token of this tenant (for ``audience``, when
+    given: RFC 9068 §4), or None."""
     try:
         header = _unverified_segment(token_string, 0)
         key = _public_key(tenant, header.get("kid", ""))
@@ -105,18 +110,30 @@ def verify_access_token(token_string: str, tenant: Tenant, issuer: str) -> dict 
     if (claims.get("iss") != issuer or claims.get("tid") != str(tenant.id)
             or not isinstance(claims.get("exp"), int) or claims["exp"] <= time.time()):
         return None
+    if audience is not None and audience not in _audiences(claims.get("aud")):
+        return None
     return claims
 
 
-def find_access_token(token_string: str, tenant: Tenant, issuer: str) -> Token | None:
+def _audiences(aud) -> list:
+    return aud if isinstance(aud, list) else [aud]
+
+
+def find_access_token(token_string: str, tenant: Tenant, issuer: str,
+                      audience: str | None = None) -> Token | None:
     """The recorded access token for ``token_string`` if it verifies (see module docstring)."""
-    claims = verify_access_token(token_string, tenant, issuer)
+    claims = verify_access_token(token_string, tenant, issuer, audience)
     if claims is None:
         return None
     token = db.session.scalar(select(Token).where(Token.jti == claims.get("jti")))
     if token is not None:
         g.access_token_claims = claims
     return token
+
+
+def verified_claims() -> dict:
+    """The claims of the access token :func:`find_access_token` last found in this request."""
+    return g.access_token_claims
 
 
 def find_refresh_token(token_string: str) -> Token | None:

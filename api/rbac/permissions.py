@@ -24,6 +24,8 @@ TOKENS_WRITE = "tokens:write"
 TOKENS_MANAGE = "tokens:manage"
 TOKENS_INTROSPECT = "tokens:introspect"
 AUDIT_READ = "audit:read"
+RESOURCES_READ = "resources:read"
+RESOURCES_WRITE = "resources:write"
 PROJECTS_READ = "projects:read"
 PROJECTS_WRITE = "projects:write"
 PROFILE_READ = "profile:read"
@@ -35,6 +37,7 @@ ALL = (
     USERS_READ, USERS_WRITE, ROLES_READ, ROLES_WRITE,
     CLIENTS_READ, CLIENTS_WRITE, TOKENS_READ, TOKENS_WRITE, TOKENS_MANAGE, TOKENS_INTROSPECT,
     AUDIT_READ, PROJECTS_READ, PROJECTS_WRITE, PROFILE_READ, PROFILE_WRITE,
+    RESOURCES_READ, RESOURCES_WRITE,
 )
 
 OWNER = "owner"
@@ -45,7 +48,8 @@ _USER_PERMISSIONS = (TENANT_READ, PROFILE_READ, PROFILE_WRITE, TOKENS_READ, TOKE
                      PROJECTS_READ, PROJECTS_WRITE)
 _ADMIN_PERMISSIONS = _USER_PERMISSIONS + (USERS_READ, USERS_WRITE, ROLES_READ, ROLES_WRITE,
                                           CLIENTS_READ, CLIENTS_WRITE, TOKENS_MANAGE,
-                                          TOKENS_INTROSPECT, AUDIT_READ)
+                                          TOKENS_INTROSPECT, AUDIT_READ, RESOURCES_READ,
+                                          RESOURCES_WRITE)
 
 #: The system roles every tenant has, with their fixed permission sets.
 SYSTEM_ROLES: dict[str, frozenset[str]] = {
@@ -62,12 +66,17 @@ SCOPES = IDENTITY_SCOPES + ALL
 
 
 def narrow_scope(scope: str, permissions: Iterable[str] | None) -> str:
-    """The scopes a user's token may carry: identity scopes plus the user's own ``permissions``.
+    """The scopes a user's token may carry: of the permission scopes, only the user's own
+    ``permissions``; identity scopes and the scopes of the tenant's other APIs (resources,
+    which are not Tessera permissions) stay.
 
     ``permissions`` is None when no user is involved (a client acting for itself):
     the scope is then left as it is.
     """
     if permissions is None or not scope:
         return scope or ""
-    allowed = set(permissions).union(IDENTITY_SCOPES)
-    return " ".join(s for s in scope.split() if s in allowed)
+    allowed = set(permissions)
+    return " ".join(s for s in scope.split() if s not in _PERMISSIONS or s in allowed)
+
+
+_PERMISSIONS = frozenset(ALL)

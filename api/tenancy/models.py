@@ -15,6 +15,13 @@ SLUG_PATTERN = rf"^{SLUG}$"
 
 DEFAULT_ACCESS_TOKEN_LIFETIME = 3600
 DEFAULT_REFRESH_TOKEN_LIFETIME = 30 * 24 * 3600
+#: ``dynamic_client_registration``: RFC 7591 off, open to anyone, or gated by initial
+#: access tokens that admins create.
+DCR_OFF, DCR_OPEN, DCR_INITIAL_ACCESS_TOKEN = "off", "open", "initial_access_token"
+DCR_MODES = (DCR_OFF, DCR_OPEN, DCR_INITIAL_ACCESS_TOKEN)
+#: What a dynamically registered client may ask for unless the tenant says otherwise.
+DEFAULT_REGISTRATION_POLICY = {"grant_types": ["authorization_code", "refresh_token"],
+                               "scope": "openid profile email offline_access"}
 
 
 class Tenant(UUIDPrimaryKey, Timestamped, db.Model):
@@ -27,11 +34,19 @@ class Tenant(UUIDPrimaryKey, Timestamped, db.Model):
     access_token_lifetime: Mapped[int] = mapped_column(default=DEFAULT_ACCESS_TOKEN_LIFETIME)
     refresh_token_lifetime: Mapped[int] = mapped_column(default=DEFAULT_REFRESH_TOKEN_LIFETIME)
     self_signup_enabled: Mapped[bool] = mapped_column(default=False)
+    dynamic_client_registration: Mapped[str] = mapped_column(sa.String(32), default=DCR_OFF)
+    #: ``{"grant_types": [...], "scope": "..."}``: the most a dynamically registered client
+    #: may have; None means DEFAULT_REGISTRATION_POLICY.
+    client_registration_policy: Mapped[dict | None]
     deleted_at: Mapped[datetime | None]
 
     @property
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
+
+    @property
+    def registration_policy(self) -> dict:
+        return self.client_registration_policy or DEFAULT_REGISTRATION_POLICY
 
     def __repr__(self) -> str:
         return f"<Tenant {self.slug}>"

@@ -7,7 +7,12 @@ from wtforms.validators import DataRequired, Length, NumberRange
 
 GRANTS = [SelectChoice("authorization_code", "Authorization code"),
           SelectChoice("refresh_token", "Refresh token"),
-          SelectChoice("client_credentials", "Client credentials")]
+          SelectChoice("client_credentials", "Client credentials"),
+          SelectChoice("urn:ietf:params:oauth:grant-type:device_code", "Device code"),
+          SelectChoice("urn:ietf:params:oauth:grant-type:token-exchange", "Token exchange")]
+DCR_MODES = [SelectChoice("off", "Off"),
+             SelectChoice("open", "Open: anyone may register a client"),
+             SelectChoice("initial_access_token", "Only with an initial access token")]
 
 
 class ClientForm(FlaskForm):
@@ -41,6 +46,24 @@ class SettingsForm(FlaskForm):
     refresh_token_lifetime = IntegerField("Refresh token lifetime (seconds)",
                                           validators=[NumberRange(3600, 365 * 86_400)])
     self_signup_enabled = BooleanField("Users may sign themselves up")
+    dynamic_client_registration = SelectField("Dynamic client registration", choices=DCR_MODES)
+    registration_grant_types = SelectMultipleField("Grants a registered client may use",
+                                                   choices=GRANTS)
+    registration_scope = StringField("Scopes a registered client may have",
+                                     validators=[Length(max=2000)])
+
+
+class ResourceForm(FlaskForm):
+    identifier = StringField("Identifier (URI)", validators=[DataRequired(), Length(max=2000)])
+    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
+    scope = StringField("Scopes it accepts (space-separated)", validators=[Length(max=2000)])
+
+
+class InitialAccessTokenForm(FlaskForm):
+    description = StringField("Description", validators=[Length(max=200)])
+    multi_use = BooleanField("Any number of registrations until it expires")
+    expires_in = IntegerField("Valid for (seconds)", default=86_400,
+                              validators=[NumberRange(60, 90 * 86_400)])
 
 
 class PasswordForm(FlaskForm):

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from flask import Blueprint, g, render_template
 
-from frontend.console import (account, audit, auth, clients, roles, settings, tokens,
-                              users)
+from frontend.console import (account, apis, audit, auth, clients, registration, roles,
+                              settings, tokens, users)
 from frontend.console.page import can, console_page
 
 bp = Blueprint("console", __name__, url_prefix="/t/<slug:slug>/console")
-for pages in (tokens, clients, users, roles, audit, settings, account):
+for pages in (tokens, clients, apis, registration, users, roles, audit, settings, account):
     bp.register_blueprint(pages.bp)
 
 

@@ -1,5 +1,11 @@
 """``/t/<slug>/login`` and ``/t/<slug>/consent``: settle a sign-in challenge with the API;
-``/t/<slug>/form-post``: hand a form-post authorization response to the client."""
+``/t/<slug>/form-post``: hand a form-post authorization response to the client;
+``/t/<slug>/device``: where people enter a device's code (RFC 8628 §3.3).
+
+The device page holds no state: its form sends the browser to the API's
+``/device/verify``, which parks a challenge for the device and sends the browser
+to the login or consent page above, then back here with the outcome.
+"""
 from __future__ import annotations
 
 from urllib.parse import urlsplit
@@ -17,6 +23,18 @@ from frontend.signin.scopes import describe
 bp = Blueprint("signin", __name__, url_prefix="/t/<slug:slug>")
 #: API refusals shown on the sign-in form itself (wrong password, throttled).
 FORM_ERRORS = (401, 429)
+DEVICE_ERRORS = {
+    "invalid_code": "That code is not valid, or it has expired or been used. Check the code "
+                    "your device shows.",
+    "throttled": "Too many codes were tried. Wait a few minutes and try again.",
+}
+DEVICE_RESULTS = {
+    "approved": {"title": "Device connected",
+                 "text": "You can close this page and continue on your device."},
+    "denied": {"title": "Access denied", "text": "The device was not given access."},
+    "expired": {"title": "Code expired",
+                "text": "This code can no longer be used. Start again on your device."},
+}
 
 
 def _challenge(slug: str, challenge: str) -> dict:
@@ -116,3 +134,12 @@ def post_response(slug: str):
         f"form-action {action.scheme}://{action.netloc}")
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@bp.get("/device")
+def show_device(slug: str):
+    action = api_client.browser_url(slug, "device", "verify")
+    return render_template("signin/device.html", slug=slug, action=action,
+                           user_code=request.args.get("user_code", "")[:16],
+                           error=DEVICE_ERRORS.get(request.args.get("error", "")),
+                           result=DEVICE_RESULTS.get(request.args.get("result", "")))

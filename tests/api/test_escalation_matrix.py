@@ -14,10 +14,11 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
 from api.audit.models import AuditEvent
-from api.clients.models import Client
+from api.clients.models import Client, InitialAccessToken
 from api.db import tenant_scope
 from api.rbac import permissions as p
 from api.rbac.models import Role
+from api.resources.models import Resource
 from api.tenancy.models import Tenant
 from api.users.models import User
 from tests.factories import PASSWORD
@@ -118,11 +119,11 @@ OUTSIDE_THE_POLICY = {
 #: their own password").
 SELF_SERVICE = {"password"}
 
-#: The client_credentials caller: enough to write users, roles, clients and settings, less
-#: than an admin in other ways, and not every permission.
+#: The client_credentials caller: enough to write users, roles, clients, APIs and settings,
+#: less than an admin in other ways, and not every permission.
 SERVICE_SCOPES = frozenset({p.USERS_READ, p.USERS_WRITE, p.ROLES_READ, p.ROLES_WRITE,
                             p.CLIENTS_READ, p.CLIENTS_WRITE, p.TENANT_READ, p.TENANT_WRITE,
-                            p.PROJECTS_READ})
+                            p.PROJECTS_READ, p.RESOURCES_READ, p.RESOURCES_WRITE})
 
 CALLERS = {
     "user": p.SYSTEM_ROLES[p.USER],
@@ -131,8 +132,13 @@ CALLERS = {
     "client": SERVICE_SCOPES,
 }
 
-#: Fields whose type says too little to make a valid value of.
-NAMED_SAMPLES = {"password": PASSWORD, "redirect_uris": ["https://app.example/elsewhere"]}
+#: Fields whose type says too little to make a valid value of (a callable: a new one each time).
+NAMED_SAMPLES = {"password": PASSWORD, "redirect_uris": ["https://app.example/elsewhere"],
+                 "identifier": lambda: f"https://api{next(_numbers)}.acme.example",
+                 "jwks": None, "jwks_uri": "https://app.example/jwks.json",
+                 "client_registration_policy": {"grant_types": ["authorization_code"],
+                                                "scope": "openid"},
+                 "max_uses": 1}
 
 
 @dataclass(frozen=True)
@@ -176,7 +182,8 @@ def write_endpoints(app) -> list[WriteEndpoint]:
 def sample(name: str, field: fields.Field):
     """A valid value for a field, from its type and validators."""
     if name in NAMED_SAMPLES:
-        return NAMED_SAMPLES[name]
+        value = NAMED_SAMPLES[name]
+        return value() if callable(value) else value
     if isinstance(field, fields.List):
         return [sample(name, field.inner)]
     if isinstance(field, fields.Boolean):
@@ -300,8 +307,37 @@ class TenantSettings:
         return world.tenant.id
 
 
+class Resources:
+    """An API holds the permission scopes it accepts."""
+
+    model, holdings_field, fixed = Resource, "scope", None
+    permission = dict.fromkeys(("POST", "PATCH", "DELETE"), p.RESOURCES_WRITE)
+
+    def holding(self, world: World, holds: frozenset[str]) -> str:
+        return " ".join(["reports:read", *sorted(holds)])
+
+    def make(self, world: World, holds: frozenset[str]):
+        created = world.setup.post("/resources", json={
+            "identifier": f"https://api{next(_numbers)}.acme.example", "name": "API",
+            "scope": self.holding(world, holds)})
+        assert created.status_code == 201, created.json
+        return created.json["id"]
+
+
+class InitialAccessTokens:
+    """An initial access token holds what the registration policy lets a client hold
+    (identity scopes only, by default: nothing)."""
+
+    model, holdings_field, fixed = InitialAccessToken, None, frozenset()
+    permission = dict.fromkeys(("POST", "DELETE"), p.CLIENTS_WRITE)
+
+    def make(self, world: World, holds: frozenset[str]):
+        return world.setup.post("/initial-access-tokens", json={}).json["id"]
+
+
 KINDS = {"users": Users(), "clients": Clients(), "roles": Roles(),
-         "tenant_settings": TenantSettings()}
+         "tenant_settings": TenantSettings(), "resources": Resources(),
+         "initial_access_tokens": InitialAccessTokens()}
 
 
 def levels(kind, held: frozenset[str]) -> dict[str, frozenset[str]]:
@@ -364,6 +400,8 @@ def body(world: World, cell: Cell):
         return None
     if cell.endpoint.creates:
         values = {name: sample(name, field) for name, field in schema().load_fields.items()}
+        if kind.holdings_field is None:  # what it holds is fixed, not in the body
+            return values
         return {**values, kind.holdings_field: kind.holding(world, cell.holds)}
     if cell.field == kind.holdings_field:
         return {cell.field: kind.holding(world, frozenset())}
@@ -441,4 +479,4 @@ def test_no_write_raises_a_target_above_the_caller(app, db, factories, callers, 
             problems += attempt(world, caller, cell, "above", raised)
             tried += 1
     assert problems == [], "\n".join(problems)
-    assert tried >= 6  # (users, clients, roles) × (admin, client)
+    assert tried >= 8  # (users, clients, roles, resources) × (admin, client)

@@ -2,7 +2,8 @@
 import pytest
 from sqlalchemy import func, select
 
-from api.models import AuditEvent, Client, Grant, Project, Role, User
+from api.models import (AuditEvent, Client, Grant, InitialAccessToken, Project, Resource, Role,
+                        User)
 from tests.helpers import Callers, count_everywhere, each_tenant
 
 
@@ -26,13 +27,16 @@ def victim_objects(owner, callers, factories, tenant):
                               ).json["id"],
         "tokens": owner.get("/tokens").json["items"][0]["id"],
         "projects": owner.post("/projects", json={"name": "Secret"}).json["id"],
+        "resources": owner.post("/resources", json={"identifier": "https://victim.example",
+                                                    "name": "Victim API"}).json["id"],
+        "initial-access-tokens": owner.post("/initial-access-tokens", json={}).json["id"],
     }
 
 
 def snapshot(db):
     db.session.expire_all()
     return {model.__tablename__: count_everywhere(db, select(func.count()).select_from(model))
-            for model in (User, Role, Client, Grant, Project)} | {
+            for model in (User, Role, Client, Grant, Project, Resource, InitialAccessToken)} | {
         "revoked": count_everywhere(db, select(func.count(Grant.id))
                                     .where(Grant.revoked_at.is_not(None))),
         "active_users": count_everywhere(db, select(func.count(User.id))
@@ -41,11 +45,13 @@ def snapshot(db):
 
 def requests_on(objects):
     for resource, object_id in objects.items():
-        yield "GET", f"/{resource}/{object_id}", None
-        if resource != "tokens":
+        if resource != "initial-access-tokens":  # listed and revoked, never read one by one
+            yield "GET", f"/{resource}/{object_id}", None
+        if resource not in ("tokens", "initial-access-tokens"):
             yield "PATCH", f"/{resource}/{object_id}", {
                 "users": {"is_active": False}, "roles": {"description": "pwned"},
-                "clients": {"client_name": "pwned"}, "projects": {"name": "pwned"}}[resource]
+                "clients": {"client_name": "pwned"}, "projects": {"name": "pwned"},
+                "resources": {"name": "pwned"}}[resource]
         yield "DELETE", f"/{resource}/{object_id}", None
     yield "POST", f"/clients/{objects['clients']}/secret", None
 
@@ -55,7 +61,8 @@ def test_another_tenants_token_is_401_on_every_endpoint(db, other, callers, vict
     intruder.slug = "acme"  # a globex token sent to acme's API
     before = snapshot(db)
     paths = [("GET", p, None) for p in ("/me", "/tenant", "/users", "/roles", "/clients",
-                                        "/tokens", "/audit-events", "/projects")]
+                                        "/tokens", "/audit-events", "/projects", "/resources",
+                                        "/initial-access-tokens")]
     paths += [("POST", "/projects", {"name": "x"}), ("PATCH", "/tenant", {"name": "x"}),
               ("DELETE", "/tenant", None)]
     for method, path, body in [*paths, *requests_on(victim_objects)]:
@@ -77,7 +84,8 @@ def test_another_tenants_object_ids_are_404(db, other, victim_objects):
 
 def test_lists_and_counts_show_only_the_own_tenant(other, owner, victim_objects):
     intruder = other.as_user("boss@globex.io")
-    for resource in ("users", "roles", "clients", "tokens", "projects", "audit-events"):
+    for resource in ("users", "roles", "clients", "tokens", "projects", "audit-events",
+                     "resources", "initial-access-tokens"):
         page = intruder.get(f"/{resource}").json
         ids = {item["id"] for item in page["items"]}
         assert victim_objects.get(resource) not in ids

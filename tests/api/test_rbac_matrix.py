@@ -47,11 +47,22 @@ class Targets:
     def client(self):
         return self.factories.client(self.tenant)[0].id
 
+    def resource(self):
+        return self._create("/resources", new_resource())
+
+    def initial_access_token(self):
+        return self._create("/initial-access-tokens", {})
+
     def grant(self):
         user = self.user()
         self.callers.token(user.email)
         with tenant_scope(self.db.session, self.tenant.id):
             return self.db.session.scalar(select(Grant.id).where(Grant.user_id == user.id))
+
+
+def new_resource():
+    return {"identifier": f"https://api{next(_numbers)}.acme.example", "name": "API",
+            "scope": "reports:read"}
 
 
 def new_email():
@@ -98,6 +109,20 @@ ENDPOINTS = [
      lambda: {"description": "x"}, 200),
     ("delete project", "DELETE", lambda t: f"/projects/{t.project()}", p.PROJECTS_WRITE,
      None, 204),
+    ("list resources", "GET", lambda t: "/resources", p.RESOURCES_READ, None, 200),
+    ("create resource", "POST", lambda t: "/resources", p.RESOURCES_WRITE, new_resource, 201),
+    ("read resource", "GET", lambda t: f"/resources/{t.resource()}", p.RESOURCES_READ, None,
+     200),
+    ("edit resource", "PATCH", lambda t: f"/resources/{t.resource()}", p.RESOURCES_WRITE,
+     lambda: {"name": "Renamed"}, 200),
+    ("delete resource", "DELETE", lambda t: f"/resources/{t.resource()}", p.RESOURCES_WRITE,
+     None, 204),
+    ("list initial access tokens", "GET", lambda t: "/initial-access-tokens", p.CLIENTS_WRITE,
+     None, 200),
+    ("create initial access token", "POST", lambda t: "/initial-access-tokens",
+     p.CLIENTS_WRITE, lambda: {"description": "CI"}, 201),
+    ("revoke initial access token", "DELETE",
+     lambda t: f"/initial-access-tokens/{t.initial_access_token()}", p.CLIENTS_WRITE, None, 204),
     ("delete tenant", "DELETE", lambda t: "/tenant", p.TENANT_DELETE, None, 204),  # last
 ]
 

@@ -113,3 +113,15 @@ def test_demo_creates_once_and_keeps_data(cli, db):
     assert second.exit_code == 0
     assert "client_secret" not in second.output
     assert db.session.scalar(select(func.count()).select_from(Tenant)) == 1
+
+
+def test_clients_create_takes_the_short_grant_names(cli, db, factories):
+    factories.tenant("acme")
+    device = invoke_json(cli, "clients", "create", "acme", "--name", "TV", "--grant",
+                         "device_code", "--grant", "refresh_token", "--public")
+    assert device["grant_types"] == ["urn:ietf:params:oauth:grant-type:device_code",
+                                     "refresh_token"]
+    exchange = invoke_json(cli, "clients", "create", "acme", "--name", "Gateway", "--grant",
+                           "token_exchange", "--scope", "projects:read")
+    assert exchange["grant_types"] == ["urn:ietf:params:oauth:grant-type:token-exchange"]
+    assert exchange["client_secret"]

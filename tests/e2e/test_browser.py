@@ -2,48 +2,14 @@
 
 Screenshots of each main page go to test-artifacts/ for people to look at.
 """
-import os
-import shutil
 import uuid
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-import pytest
 from authlib.integrations.requests_client import OAuth2Session
 
+from tests.helpers import browser_sign_in as sign_in
+from tests.helpers import shot
 from tests.live import CALLBACK
-from tests.services import require
-
-CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).resolve().parent.parent.parent / "test-artifacts"
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--no-first-run"]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    require(os.path.exists(CHROMIUM) and shutil.which("chromium") is not None,
-            "Chromium (/usr/bin/chromium)")
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context()
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    yield page
-    context.close()
-
-
-def shot(page, name: str) -> None:
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
 def capture_callback(page) -> dict:
@@ -57,12 +23,6 @@ def capture_callback(page) -> dict:
 
     page.route(f"{CALLBACK}*", handle)
     return received
-
-
-def sign_in(page, email, password):
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
 
 
 def test_third_party_code_flow_with_consent(page, live_stack):

@@ -3,10 +3,11 @@ OpenAPI document does not describe (Schemathesis covers that, tests/e2e/test_sch
 
 Against the API and the frontend under uWSGI on a database of their own: the OAuth and
 OpenID Connect endpoints (authorize, token with every grant type, revoke, introspect,
-userinfo, logout, discovery, JWKS), what only the frontend calls (the sign-in challenge
+userinfo, logout, discovery, JWKS, device authorization and verification, dynamic
+registration and its management), what only the frontend calls (the sign-in challenge
 API, form-post redemption), self-service sign-up, and the frontend's pages and forms
-(sign-in, consent, form post, sign-up, and the console's with a valid CSRF token and a
-signed-in owner). Values are arbitrary text (NUL and other control characters, lone
+(sign-in, consent, form post, device, sign-up, and the console's with a valid CSRF token
+and a signed-in owner). Values are arbitrary text (NUL and other control characters, lone
 surrogates, huge values), bodies come form-encoded, as JSON (deeply nested too), as
 multipart or as raw bytes under odd content types, and credentials come malformed. Every
 answer must be below 500 and carry no traceback.
@@ -339,6 +340,55 @@ def test_discovery_jwks_and_tenant_paths(stack, http, slug, extra, path):
                           f"{segment(slug)}?{query}")
 
 
+@FEW
+@given(data=st.data())
+def test_device_authorization_and_verification(stack, http, data):
+    fields = data.draw(mutated({"client_id": stack.live.clients["web"][0], "scope": "openid"},
+                               fuzz("client_id", "scope", "resource", "client_assertion",
+                                    "client_assertion_type", huge=True)))
+    body, content_type = data.draw(encoded(fields))
+    exchange(http, "POST", f"{stack.issuer}/device_authorization", body=body,
+             content_type=content_type, headers=data.draw(credentials(stack, "web")))
+    params = data.draw(mutated({"user_code": "BCDF-GHJK"}, fuzz("user_code", "verifier")))
+    exchange(http, "GET", f"{stack.issuer}/device/verify?{query_of(params)}")
+    page = data.draw(mutated({"user_code": "BCDF-GHJK"}, fuzz("user_code", "error", "result")))
+    exchange(stack.console, "GET", f"{stack.frontend}/t/live/device?{query_of(page)}")
+
+
+@pytest.fixture(scope="module")
+def registered(stack):
+    """Dynamic registration switched on, and one client registered through it."""
+    headers = {"Authorization": f"Bearer {stack.access_token}"}
+    switched = requests.patch(f"{stack.issuer}/api/v1/tenant", headers=headers, timeout=10,
+                              json={"dynamic_client_registration": "open"})
+    assert switched.status_code == 200, switched.text
+    created = requests.post(f"{stack.issuer}/register", timeout=10, json=REGISTRATION)
+    assert created.status_code in (201, 404), created.text  # 404: another process's cache
+    return created.json() if created.status_code == 201 else None
+
+
+REGISTRATION = {"client_name": "Fuzzed agent", "redirect_uris": ["http://127.0.0.1/cb"],
+                "grant_types": ["authorization_code"], "token_endpoint_auth_method": "none",
+                "scope": "openid"}
+
+
+@FEW
+@given(data=st.data(), method=st.sampled_from(["POST", "GET", "PUT", "DELETE"]))
+def test_dynamic_registration(stack, registered, http, data, method):
+    fields = data.draw(mutated(REGISTRATION, {
+        **fuzz("client_name", "scope", "token_endpoint_auth_method", "jwks_uri", "client_id"),
+        "redirect_uris": st.lists(text(), max_size=3), "grant_types": JSON_VALUES,
+        "jwks": JSON_VALUES, "require_pkce": JSON_VALUES}))
+    body, content_type = data.draw(encoded(fields, usual="json"))
+    token = registered["registration_access_token"] if registered else "x"
+    headers = {"Authorization": data.draw(st.one_of(
+        st.just(f"Bearer {token}").map(wire), HEADER_VALUES))}
+    target = "" if method == "POST" else "/" + data.draw(st.one_of(
+        st.just(registered["client_id"] if registered else "x"), text().map(segment)))
+    exchange(http, method, f"{stack.issuer}/register{target}", body=body,
+             content_type=content_type, headers=headers)
+
+
 # -- what only the frontend calls --------------------------------------------------------
 
 @FUZZ
@@ -429,6 +479,10 @@ CONSOLE_FORMS = {
     "settings": ("settings", {"name": "Live", "access_token_lifetime": "3600",
                               "refresh_token_lifetime": "86400", "self_signup_enabled": "y"}),
     "account": ("account", {"password": "yet another long password"}),
+    "apis": ("apis", {"identifier": "https://fuzz.example/api", "name": "Fuzzed",
+                      "scope": "fuzz:read"}),
+    "registration": ("registration", {"description": "Fuzzed", "expires_in": "3600",
+                                      "multi_use": "y"}),
 }
 
 
@@ -452,7 +506,8 @@ def test_console_forms(stack, form, data):
 
 @FEW
 @given(page=st.sampled_from(["users", "audit", "clients", "roles", "tokens", "", "account",
-                             "settings", f"clients/{uuid.UUID(int=0)}"]),
+                             "settings", f"clients/{uuid.UUID(int=0)}", "apis",
+                             "registration"]),
        filters=mutated({}, {**fuzz("email", "role", "active", "page", "actor", "action",
                                    "until"),
                             "since": st.sampled_from(["2024-01-01", "2024-01-01T00:00:00Z"])}),

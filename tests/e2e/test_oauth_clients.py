@@ -24,9 +24,11 @@ def test_client_credentials_with_requests_oauthlib(live):
     session = RequestsOAuth2Session(client=BackendApplicationClient(client_id=client_id))
     token = session.fetch_token(discover(live)["token_endpoint"], client_id=client_id,
                                 client_secret=secret)
-    claims = verify_jwt(live, token["access_token"], audience=client_id)
-    assert claims["sub"] == client_id and claims["scope"] == "projects:read users:read"
-    assert get_me(live, token["access_token"]).json()["type"] == "client"
+    claims = verify_jwt(live, token["access_token"], audience=f"{live.issuer}/api/v1")
+    me = get_me(live, token["access_token"]).json()
+    assert me["type"] == "client" and claims["client_id"] == client_id
+    assert claims["sub"] == me["client"]["id"]  # its service account: the id in /clients/{id}
+    assert claims["scope"] == "projects:read users:read"
 
 
 def test_password_grant_and_refresh_with_requests_oauthlib(live):
@@ -36,7 +38,7 @@ def test_password_grant_and_refresh_with_requests_oauthlib(live):
     token = session.fetch_token(token_url, username="user1@live.example",
                                 password=live.password, client_id=client_id,
                                 client_secret=secret)
-    verify_jwt(live, token["access_token"], audience=client_id)
+    verify_jwt(live, token["access_token"], audience=f"{live.issuer}/api/v1")
     refreshed = session.refresh_token(token_url, refresh_token=token["refresh_token"],
                                       auth=(client_id, secret))
     assert refreshed["refresh_token"] != token["refresh_token"]
@@ -61,7 +63,7 @@ def test_authorization_code_with_pkce_using_authlib_client(live):
                                 code_verifier=verifier, state=state)
     id_claims = verify_jwt(live, token["id_token"], audience=client_id, typ="JWT")
     assert id_claims["nonce"] == "live-nonce" and id_claims["email"] == "user2@live.example"
-    access = verify_jwt(live, token["access_token"], audience=client_id)
+    access = verify_jwt(live, token["access_token"], audience=f"{live.issuer}/api/v1")
     assert access["scope"] == "openid email projects:read"
     userinfo = requests.get(metadata["userinfo_endpoint"], timeout=5,
                             headers={"Authorization": f"Bearer {token['access_token']}"})

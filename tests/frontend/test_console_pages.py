@@ -63,13 +63,16 @@ def test_settings_are_for_owners_only(frontend, live):
 def test_owner_changes_settings(frontend, live):
     sign_in(frontend, live, live.owner)
     page = frontend.get("/t/live/console/settings")
+    registration = {"dynamic_client_registration": "off",
+                    "registration_grant_types": ["authorization_code", "refresh_token"],
+                    "registration_scope": "openid offline_access"}
     saved = frontend.post("/t/live/console/settings", data={
         "csrf_token": csrf_token(page), "name": "Live", "access_token_lifetime": "3600",
-        "refresh_token_lifetime": "86400"}, follow_redirects=True)
+        "refresh_token_lifetime": "86400", **registration}, follow_redirects=True)
     assert "Settings saved." in saved.get_data(as_text=True)
     bad = frontend.post("/t/live/console/settings", data={
         "csrf_token": csrf_token(page), "name": "Live", "access_token_lifetime": "5",
-        "refresh_token_lifetime": "86400"})
+        "refresh_token_lifetime": "86400", **registration})
     assert "Settings saved." not in bad.get_data(as_text=True)
 
 

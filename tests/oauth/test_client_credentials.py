@@ -25,8 +25,10 @@ def test_issues_a_jwt_access_token_with_the_contract_claims(oauth, service, tena
     jwk = next(k for k in client.get("/t/acme/jwks.json").json["keys"]
                if k["kid"] == header["kid"])
     claims = pyjwt.decode(body["access_token"], pyjwt.PyJWK(jwk).key, algorithms=["RS256"],
-                          audience=app_client.client_id, issuer="http://localhost:8080/t/acme")
-    assert claims["sub"] == claims["client_id"] == app_client.client_id
+                          audience="http://localhost:8080/t/acme/api/v1",
+                          issuer="http://localhost:8080/t/acme")
+    # RFC 9068 §2.2: sub names the client's service account (its id in /clients/{id})
+    assert claims["sub"] == str(app_client.id) and claims["client_id"] == app_client.client_id
     assert claims["tid"] == str(tenant.id)
     assert set(claims["scope"].split()) == {"projects:read", "users:read"}
     assert claims["exp"] - claims["iat"] == 3600
@@ -84,8 +86,9 @@ def test_no_scope_asked_for_gets_the_registered_scope(oauth, service):
     ({"grant_type": "client_credentials", "scope": "no-such-scope"}, 400, "invalid_scope"),
     ({"grant_type": "password", "username": "a", "password": "b"}, 400, "unauthorized_client"),
     ({"grant_type": "authorization_code", "code": "x"}, 400, "unauthorized_client"),
-    ({"grant_type": "urn:ietf:params:oauth:grant-type:device_code"}, 400,
-     "unsupported_grant_type"),
+    ({"grant_type": "urn:ietf:params:oauth:grant-type:device_code", "device_code": "x"}, 400,
+     "unauthorized_client"),
+    ({"grant_type": "urn:example:no-such-grant"}, 400, "unsupported_grant_type"),
 ])
 def test_errors_follow_rfc_6749(oauth, service, form, status, error):
     app_client, secret = service

@@ -23,7 +23,19 @@ def test_metadata_is_served_at_both_locations(client, tenant):
     assert metadata["code_challenge_methods_supported"] == ["S256"]
     assert metadata["authorization_response_iss_parameter_supported"] is True
     assert set(metadata["grant_types_supported"]) == {
-        "authorization_code", "client_credentials", "refresh_token", "password"}
+        "authorization_code", "client_credentials", "refresh_token", "password",
+        "urn:ietf:params:oauth:grant-type:device_code",
+        "urn:ietf:params:oauth:grant-type:token-exchange"}
+    assert metadata["device_authorization_endpoint"] == metadata["issuer"] + \
+        "/device_authorization"
+    assert set(metadata["token_endpoint_auth_methods_supported"]) == {
+        "client_secret_basic", "client_secret_post", "private_key_jwt", "client_secret_jwt",
+        "none"}
+    assert {"RS256", "ES256", "HS256"} <= set(
+        metadata["token_endpoint_auth_signing_alg_values_supported"])
+    assert "none" not in metadata["token_endpoint_auth_signing_alg_values_supported"]
+    assert "registration_endpoint" not in metadata  # dynamic registration is off by default
+    assert "backchannel_logout_supported" not in metadata  # not built yet
     assert all(metadata[k].startswith(metadata["issuer"] + "/")
                for k in REQUIRED if k.endswith("_endpoint") or k == "jwks_uri")
 

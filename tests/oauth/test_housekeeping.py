@@ -42,7 +42,8 @@ def test_purge_deletes_only_expired_state_in_every_tenant(committed_app):
     result = committed_app.test_cli_runner().invoke(args=["purge", "--json"])
     assert result.exit_code == 0, result.output
     counts = json.loads(result.output)
-    expiring = ("grants", "authorization_codes", "authorization_requests", "form_post_responses")
+    expiring = ("grants", "authorization_codes", "authorization_requests", "form_post_responses",
+                "device_authorizations", "client_assertions")
     assert {name: counts[name] for name in expiring} == dict.fromkeys(expiring, 2)
     db.session.rollback()
     left = {}

@@ -3,13 +3,22 @@ from urllib.parse import urlsplit
 
 from marshmallow import Schema, ValidationError, fields, validate
 
+from api.clients.models import AUTH_METHODS, GRANT_TYPES
 from api.rest import PageArgs
 
-GRANT_TYPES = ("authorization_code", "client_credentials", "refresh_token", "password")
-AUTH_METHODS = ("client_secret_basic", "client_secret_post", "none")
 LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
 PKCE = ("Authorization requests must carry an S256 PKCE code_challenge (default true; only a "
         "legacy confidential client may turn it off, never a public one).")
+
+
+def validate_jwks_uri(uri: str) -> None:
+    """Absolute http(s) URI without fragment (fetched under :mod:`api.outbound`'s rules)."""
+    try:
+        parts = urlsplit(uri)
+    except ValueError:
+        raise ValidationError("must be an absolute https URI") from None
+    if parts.scheme not in ("https", "http") or not parts.netloc or parts.fragment:
+        raise ValidationError("must be an absolute https URI without a fragment")
 
 
 def validate_redirect_uri(uri: str) -> None:
@@ -29,7 +38,7 @@ def validate_redirect_uri(uri: str) -> None:
 class ClientCreateSchema(Schema):
     client_name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     grant_types = fields.List(fields.String(validate=validate.OneOf(GRANT_TYPES)),
-                              required=True, validate=validate.Length(min=1, max=4))
+                              required=True, validate=validate.Length(min=1, max=6))
     scope = fields.String(load_default="", validate=validate.Length(max=2000))
     redirect_uris = fields.List(fields.String(validate=[validate.Length(max=2000),
                                                         validate_redirect_uri]),
@@ -37,17 +46,23 @@ class ClientCreateSchema(Schema):
     token_endpoint_auth_method = fields.String(load_default="client_secret_basic",
                                                validate=validate.OneOf(AUTH_METHODS))
     require_pkce = fields.Boolean(load_default=True, metadata={"description": PKCE})
+    jwks = fields.Dict(load_default=None, allow_none=True)
+    jwks_uri = fields.String(load_default=None, allow_none=True,
+                             validate=[validate.Length(max=2000), validate_jwks_uri])
 
 
 class ClientUpdateSchema(Schema):
     client_name = fields.String(validate=validate.Length(min=1, max=200))
     grant_types = fields.List(fields.String(validate=validate.OneOf(GRANT_TYPES)),
-                              validate=validate.Length(min=1, max=4))
+                              validate=validate.Length(min=1, max=6))
     scope = fields.String(validate=validate.Length(max=2000))
     redirect_uris = fields.List(fields.String(validate=[validate.Length(max=2000),
                                                         validate_redirect_uri]),
                                 validate=validate.Length(max=20))
     require_pkce = fields.Boolean(metadata={"description": PKCE})
+    jwks = fields.Dict(allow_none=True)
+    jwks_uri = fields.String(allow_none=True,
+                             validate=[validate.Length(max=2000), validate_jwks_uri])
 
 
 class ClientSchema(Schema):
@@ -60,7 +75,10 @@ class ClientSchema(Schema):
     scope = fields.String()
     token_endpoint_auth_method = fields.String()
     require_pkce = fields.Boolean(metadata={"description": PKCE})
+    jwks = fields.Dict(allow_none=True)
+    jwks_uri = fields.String(allow_none=True)
     is_first_party = fields.Boolean()
+    dynamically_registered = fields.Boolean()
     created_at = fields.AwareDateTime()
     updated_at = fields.AwareDateTime()
 

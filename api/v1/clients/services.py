@@ -15,10 +15,9 @@ from api import audit
 from api.access import policy
 from api.access.caller import Caller
 from api.clients import services as clients
-from api.clients.models import PUBLIC_AUTH_METHOD, Client
+from api.clients.models import PRIVATE_KEY_JWT, PUBLIC_AUTH_METHOD, Client
 from api.errors import Conflict, NotFound
 from api.extensions import db
-from api.security import digest, generate_secret
 
 
 def _check_scope_ceiling(caller: Caller, scope: str) -> None:
@@ -27,13 +26,15 @@ def _check_scope_ceiling(caller: Caller, scope: str) -> None:
 
 
 def create_client(caller: Caller, client_name: str, grant_types: list[str], scope: str,
-                  redirect_uris: list[str], auth_method: str,
-                  require_pkce: bool = True) -> tuple[Client, str | None]:
+                  redirect_uris: list[str], auth_method: str, require_pkce: bool = True,
+                  jwks: dict | None = None, jwks_uri: str | None = None
+                  ) -> tuple[Client, str | None]:
     """Register a client whose scopes the caller holds; returns it and its secret."""
     _check_scope_ceiling(caller, scope)
     return clients.create_client(client_name, grant_types, scope, redirect_uris,
                                  public=auth_method == PUBLIC_AUTH_METHOD, actor=caller.actor,
-                                 auth_method=auth_method, require_pkce=require_pkce)
+                                 auth_method=auth_method, require_pkce=require_pkce,
+                                 jwks=jwks, jwks_uri=jwks_uri)
 
 
 def list_clients(client_name: str | None = None) -> Select:
@@ -60,18 +61,21 @@ def writable_client(caller: Caller, client_uuid: uuid.UUID) -> Client:
 
 
 def update_client(caller: Caller, client_uuid: uuid.UUID, changes: dict) -> Client:
-    """Edit any of name, redirect URIs, grants, scope or PKCE (RFC 7592 semantics, partial)."""
+    """Edit any of name, redirect URIs, grants, scope, PKCE or keys (RFC 7592 semantics,
+    partial)."""
     client = writable_client(caller, client_uuid)
     grant_types = list(dict.fromkeys(changes.get("grant_types", client.grant_types)))
     scope = changes.get("scope", client.scope)
     redirect_uris = list(dict.fromkeys(changes.get("redirect_uris", client.redirect_uris)))
     require_pkce = changes.get("require_pkce", client.require_pkce)
+    jwks, jwks_uri = changes.get("jwks", client.jwks), changes.get("jwks_uri", client.jwks_uri)
     _check_scope_ceiling(caller, scope)
     clients.check_registration(grant_types, scope, redirect_uris, client.is_public,
-                               require_pkce)
+                               require_pkce, client.token_endpoint_auth_method, jwks, jwks_uri)
     client.client_name = changes.get("client_name", client.client_name)
     client.grant_types, client.redirect_uris = grant_types, redirect_uris
     client.require_pkce = require_pkce
+    client.jwks, client.jwks_uri = jwks or None, jwks_uri or None
     client.scope = " ".join(dict.fromkeys(scope.split()))
     client.response_types = clients.response_types_for(grant_types)
     audit.record("client.updated", caller.actor, client, changed=sorted(changes))
@@ -82,10 +86,9 @@ def update_client(caller: Caller, client_uuid: uuid.UUID, changes: dict) -> Clie
 def rotate_secret(caller: Caller, client_uuid: uuid.UUID) -> tuple[Client, str]:
     """A new secret (shown once); the old one stops working at once."""
     client = writable_client(caller, client_uuid)
-    if client.is_public:
-        raise Conflict("A public client has no secret.")
-    secret = generate_secret()
-    client.client_secret_hash = digest(secret)
+    if client.is_public or client.token_endpoint_auth_method == PRIVATE_KEY_JWT:
+        raise Conflict("This client authenticates without a secret.")
+    secret = clients.set_new_secret(client)
     audit.record("client.secret_rotated", caller.actor, client)
     db.session.commit()
     return client, secret

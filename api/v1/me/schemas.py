@@ -8,6 +8,7 @@ class _UserRef(Schema):
 
 
 class _ClientRef(Schema):
+    id = fields.UUID(metadata={"description": "also sub of the client's own tokens"})
     client_id = fields.String()
     client_name = fields.String()
 

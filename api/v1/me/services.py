@@ -11,7 +11,8 @@ def describe_caller(caller: Caller, tenant: Tenant) -> dict:
     return {
         "type": "user" if user else "client",
         "user": {"id": user.id, "email": user.email} if user else None,
-        "client": {"client_id": client.client_id, "client_name": client.client_name},
+        "client": {"id": client.id, "client_id": client.client_id,
+                   "client_name": client.client_name},
         "tenant": {"id": tenant.id, "slug": tenant.slug, "name": tenant.name},
         "roles": sorted(role.name for role in user.roles) if user else [],
         "permissions": sorted(caller.permissions),

@@ -1,7 +1,8 @@
 """Tenant payloads: shape and format only."""
 from marshmallow import Schema, fields, validate
 
-from api.tenancy.models import SLUG_PATTERN
+from api.clients.models import GRANT_TYPES
+from api.tenancy.models import DCR_MODES, SLUG_PATTERN
 
 SLUG = validate.Regexp(SLUG_PATTERN, error="must be 2-63 lowercase letters, digits or hyphens")
 
@@ -14,6 +15,18 @@ class TenantCreateSchema(Schema):
                                    validate=validate.Length(max=256))
 
 
+#: The password grant stays for clients an admin registered on purpose (the contract).
+REGISTRABLE_GRANTS = tuple(g for g in GRANT_TYPES if g != "password")
+
+
+class RegistrationPolicySchema(Schema):
+    """The most a dynamically registered client may ask for (RFC 7591)."""
+
+    grant_types = fields.List(fields.String(validate=validate.OneOf(REGISTRABLE_GRANTS)),
+                              required=True, validate=validate.Length(max=len(GRANT_TYPES)))
+    scope = fields.String(required=True, validate=validate.Length(max=2000))
+
+
 class TenantSchema(Schema):
     id = fields.UUID()
     slug = fields.String()
@@ -21,6 +34,9 @@ class TenantSchema(Schema):
     access_token_lifetime = fields.Integer()
     refresh_token_lifetime = fields.Integer()
     self_signup_enabled = fields.Boolean()
+    dynamic_client_registration = fields.String()
+    client_registration_policy = fields.Nested(RegistrationPolicySchema,
+                                               attribute="registration_policy")
     created_at = fields.AwareDateTime()
 
 
@@ -30,6 +46,8 @@ class TenantUpdateSchema(Schema):
     refresh_token_lifetime = fields.Integer(validate=validate.Range(min=3600,
                                                                     max=365 * 86_400))
     self_signup_enabled = fields.Boolean()
+    dynamic_client_registration = fields.String(validate=validate.OneOf(DCR_MODES))
+    client_registration_policy = fields.Nested(RegistrationPolicySchema)
 
 
 class TenantCreatedSchema(TenantSchema):

@@ -1,0 +1,1 @@
+"""``/initial-access-tokens``: tokens that let their bearer register clients dynamically."""
