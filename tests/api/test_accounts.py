@@ -224,6 +224,10 @@ def test_users_edit_their_profile_and_admins_edit_others(callers, owner, admin, 
     the_owner = owner.get("/me").json["user"]["id"]
     assert admin.patch(f"/users/{the_owner}", json={"name": "Pwned"}).status_code == 403
     assert callers.as_service().patch("/me", json={"name": "Robot"}).status_code == 403
+    narrow = callers.as_user("owner@acme.io", scope="profile:write")  # less than the owner
+    assert narrow.patch("/me", json={"name": "Narrow"}).status_code == 403
+    assert narrow.post("/me/email", json={"email": "o2@acme.io",
+                                          "current_password": PASSWORD}).status_code == 403
 
 
 def test_email_change_needs_the_password_and_the_new_address(db, callers, factories, tenant,

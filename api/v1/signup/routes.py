@@ -8,9 +8,10 @@ from api.rest import load_body
 from api.tenancy.context import current_tenant
 
 bp = Blueprint("user_signup", __name__)
+signed_up_schema = SignedUpSchema()
 
 
 @bp.post("/signup")
 def sign_up():
     user = services.sign_up(current_tenant(), load_body(SignUpSchema()), end_user_ip())
-    return SignedUpSchema().dump(user), 201
+    return signed_up_schema.dump(user), 201
