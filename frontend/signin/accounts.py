@@ -39,6 +39,15 @@ def _sign_in_link(slug: str, challenge: str | None) -> tuple[str, str]:
     return url_for("account.manage_account", slug=slug), "Sign in to your account"
 
 
+def _link_page(slug: str, form_class) -> tuple[dict, object]:
+    """The tenant's settings and the form of a page a mail link opens (400 without a token)."""
+    settings = _tenant(slug)
+    form = form_class(token=request.args.get("token", ""))
+    if not form.token.data:
+        abort(400, "This link is incomplete; copy the whole address from the mail.")
+    return settings, form
+
+
 def _link_refused(slug: str, settings: dict, error: ApiError, *links):
     """A link that is unknown, used, replaced or expired: a page that says so and what to do."""
     if error.status not in (404, 409, 410):
@@ -114,10 +123,7 @@ def forgot_password(slug: str):
 
 @bp.route("/reset-password", methods=["GET", "POST"])
 def reset_password(slug: str):
-    settings = _tenant(slug)
-    form = ResetPasswordForm(token=request.args.get("token", ""))
-    if not form.token.data:
-        abort(400, "This reset link is incomplete; copy the whole address from the mail.")
+    settings, form = _link_page(slug, ResetPasswordForm)
     email = ""
     try:
         email = api_client.check_reset_link(slug, form.token.data)["email"]
@@ -139,10 +145,7 @@ def reset_password(slug: str):
 
 @bp.route("/verify-email", methods=["GET", "POST"])
 def verify_email(slug: str):
-    settings = _tenant(slug)
-    form = ConfirmLinkForm(token=request.args.get("token", ""))
-    if not form.token.data:
-        abort(400, "This link is incomplete; copy the whole address from the mail.")
+    settings, form = _link_page(slug, ConfirmLinkForm)
     if form.validate_on_submit():
         try:
             result = api_client.confirm_email(slug, form.token.data)
