@@ -115,3 +115,20 @@ def test_smtp_url_forms(url, expected):
 def test_bad_smtp_urls_are_refused_at_startup(url):
     with pytest.raises(ConfigError, match="SMTP_URL"):
         smtp_settings(url)
+
+
+@pytest.mark.parametrize("environment, logged", [("development", True), ("production", False)])
+def test_without_smtp_url_mails_go_to_a_folder_and_the_log(
+        app, monkeypatch, tmp_path, caplog, environment, logged):
+    """What ``make run`` does: a reset mail shows in the log, links and all (never in
+    production, where the .eml file alone keeps it)."""
+    from api.mail.transport import deliver
+
+    for name, value in (("SMTP", None), ("MAIL_DIR", str(tmp_path)),
+                        ("TESSERA_ENV", environment)):
+        monkeypatch.setitem(app.config, name, value)
+    with app.app_context():
+        deliver({**PAYLOAD, "text": "Reset: http://localhost:8000/t/acme/reset-password?token=abc"})
+    [kept] = tmp_path.glob("*.eml")
+    assert "token=abc" in kept.read_text() and oct(kept.stat().st_mode)[-3:] == "600"
+    assert "jo@acme.io" in caplog.text and ("token=abc" in caplog.text) is logged
