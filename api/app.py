@@ -10,7 +10,7 @@ from flask import Flask, g, request
 import observability
 from api import edge
 from api.config import load_config
-from api.extensions import (client_secret_sealer, db, migrate, response_sealer,
+from api.extensions import (client_secret_sealer, db, migrate, outbox_sealer, response_sealer,
                             signing_key_sealer)
 from identifiers import CONVERTERS
 
@@ -37,9 +37,10 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from api import models  # noqa: F401  (every model registered before use)
+    from api import mail, models  # noqa: F401  (every model registered before use)
     from api import rls
     from api.oauth import subscriptions
+    from api.outbox import services as outbox
 
     subscriptions.connect()
     db.init_app(app)
@@ -48,6 +49,9 @@ def register_extensions(app: Flask) -> None:
     signing_key_sealer.init_app(app)
     response_sealer.init_app(app)
     client_secret_sealer.init_app(app)
+    outbox_sealer.init_app(app)
+    outbox.init_app(app)
+    mail.init_app(app)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 

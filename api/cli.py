@@ -1,4 +1,4 @@
-"""Operator CLI (``flask --app api ...``): tenants, users, clients, keys, demo data.
+"""Operator CLI (``flask --app api ...``): tenants, users, clients, keys, the outbox, demo data.
 
 Every command validates its arguments with the same schemas and services as the
 REST API, commits once, and on bad input prints one line and exits non-zero
@@ -23,6 +23,7 @@ from api.extensions import db
 from api.keys import services as keys
 from api.oauth.purge import purge_expired
 from api.rls import admin_session
+from api.outbox import services as outbox
 from api.security import generate_secret
 from api.tenancy import services as tenancy
 from api.tenancy.context import issuer_url
@@ -35,11 +36,12 @@ tenants_cli = click.Group("tenants", help="Manage tenants.")
 users_cli = click.Group("users", help="Manage a tenant's users.")
 clients_cli = click.Group("clients", help="Manage a tenant's OAuth clients.")
 keys_cli = click.Group("keys", help="Manage a tenant's signing keys.")
+outbox_cli = click.Group("outbox", help="Mails (and other outbound messages) waiting to leave.")
 json_option = click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 
 
 def register(app: Flask) -> None:
-    for group in (tenants_cli, users_cli, clients_cli, keys_cli, demo, purge):
+    for group in (tenants_cli, users_cli, clients_cli, keys_cli, outbox_cli, demo, purge):
         app.cli.add_command(group)
 
 
@@ -110,8 +112,10 @@ def _in_tenant(slug: str):
 def create_user_command(slug, email, password, role, as_json):
     """Create a user in tenant SLUG."""
     data = UserCreateSchema().load({"email": email, "password": password, "role": role})
-    with _in_tenant(slug):
-        user = create_user(data["email"], data["password"], data["role"], audit.OPERATOR)
+    tenant = tenancy.get_tenant(slug)
+    with tenant_scope(db.session, tenant.id):
+        user = create_user(data["email"], data["password"], data["role"], audit.OPERATOR,
+                           tenant.password_min_length)
     _output(as_json, {"id": str(user.id), "email": user.email, "role": role},
             f"Created user {user.email} ({role})")
 
@@ -172,12 +176,24 @@ def rotate_keys_command(slug, algorithm, as_json):
             f"New {algorithm} signing key {key.kid} is active")
 
 
+@outbox_cli.command("flush")
+@json_option
+def flush_outbox_command(as_json):
+    """Deliver every pending message now, even those waiting to be retried."""
+    counts = outbox.deliver_due(include_waiting=True)
+    _output(as_json, counts, ", ".join(f"{name}: {count}" for name, count in counts.items()))
+    if counts["retrying"] or counts["failed"]:
+        raise SystemExit(1)
+
+
 @click.command("purge")
 @json_option
 def purge(as_json):
-    """Delete expired codes, sign-in requests, grants and throttle windows (schedule it)."""
+    """Delete expired codes, sign-in requests, grants, account links and throttle windows, and
+    outbox messages delivered more than a week ago (schedule it)."""
     with admin_session() as session:
         counts = purge_expired(session)
+        counts["outbox_messages"] = outbox.purge_delivered(session)
     _output(as_json, counts, ", ".join(f"{name}: {count}" for name, count in counts.items()))
 
 

@@ -7,12 +7,17 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from email.utils import parseaddr
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from settings import (DEV_FRONTEND_API_KEY, DEV_SECRET_KEY, MAX_BODY_BYTES, ConfigError,
                       Environment)
 
 __all__ = ["DEV_FRONTEND_API_KEY", "DEV_SECRET_KEY", "ConfigError", "database_uri",
-           "load_config"]
+           "load_config", "mail_from", "smtp_settings"]
+
+#: How the connection to the mail server is secured, by URL scheme and ``starttls``.
+STARTTLS, IMPLICIT_TLS, PLAIN = "starttls", "tls", "plain"
 
 
 def load_config(instance_path: str, environ: Mapping[str, str] | None = None) -> dict:
@@ -35,6 +40,9 @@ def load_config(instance_path: str, environ: Mapping[str, str] | None = None) ->
         "TENANT_SIGNUP": env.flag("TENANT_SIGNUP", True),
         "TENANT_CACHE_SECONDS": env.seconds("TENANT_CACHE_SECONDS", 5),
         "OUTBOUND_ALLOW_PRIVATE": env.flag("OUTBOUND_ALLOW_PRIVATE", False),
+        "SMTP": smtp_settings(env.get("SMTP_URL")),
+        "MAIL_FROM": mail_from(env.get("MAIL_FROM", "tessera@localhost")),
+        "MAIL_DIR": os.path.join(instance_path, "mail"),
         "TESTING": env.name == "testing",
         "MAX_CONTENT_LENGTH": MAX_BODY_BYTES,
         # No pre-ping (a round trip per request): a connection that died with the
@@ -51,3 +59,41 @@ def database_uri(database_url: str | None, instance_path: str) -> str:
         if database_url.startswith(prefix):
             return "postgresql+psycopg2://" + database_url[len(prefix):]
     return database_url
+
+
+def smtp_settings(url: str | None) -> dict | None:
+    """``SMTP_URL`` taken apart; None when unset (mails go to the log and ``instance/mail/``).
+
+    ``smtp://user:pass@host:587`` requires STARTTLS (certificates verified against
+    the system store or ``SSL_CERT_FILE``), ``smtp://host:1025?starttls=false``
+    speaks plain SMTP (a loopback mail catcher), ``smtps://…`` is implicit TLS.
+    """
+    if not url:
+        return None
+    parts = urlsplit(url)
+    options = {key: values[-1].lower() for key, values in parse_qs(parts.query).items()}
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    if parts.scheme not in ("smtp", "smtps") or not parts.hostname or port == -1 \
+            or set(options) - {"starttls"} or options.get("starttls", "true") not in (
+                "true", "false") or (parts.scheme == "smtps" and "starttls" in options):
+        raise ConfigError("SMTP_URL must look like smtp://user:pass@host:587, "
+                          "smtp://host:1025?starttls=false or smtps://user:pass@host:465")
+    if parts.scheme == "smtps":
+        security = IMPLICIT_TLS
+    else:
+        security = PLAIN if options.get("starttls") == "false" else STARTTLS
+    return {"host": parts.hostname, "port": port or (465 if security == IMPLICIT_TLS else 587),
+            "username": unquote(parts.username) if parts.username else None,
+            "password": unquote(parts.password) if parts.password else None,
+            "security": security}
+
+
+def mail_from(value: str) -> str:
+    """``MAIL_FROM``'s address (mails carry the tenant's name beside it)."""
+    address = parseaddr(value)[1]
+    if "@" not in address:
+        raise ConfigError(f"MAIL_FROM must be an email address, not {value!r}")
+    return address

@@ -13,3 +13,5 @@ signing_key_sealer = Sealer("tessera signing keys")
 response_sealer = Sealer("tessera form-post responses")
 #: Encrypts the secrets of client_secret_jwt clients (an HMAC key must be read back).
 client_secret_sealer = Sealer("tessera client secrets")
+#: Encrypts outbox payloads at rest (they may carry single-use links).
+outbox_sealer = Sealer("tessera outbox")

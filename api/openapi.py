@@ -15,6 +15,7 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Blueprint, current_app
 from marshmallow import Schema, fields
 
+from api.accounts.schemas import EmailChangeSchema, ProfileSchema, SignedUpSchema, SignUpSchema
 from api.rest import PageArgs
 from api.tenancy.models import SLUG_PATTERN
 from api.v1.audit_events.schemas import AuditEventListArgs, AuditEventSchema
@@ -49,6 +50,12 @@ class ProblemSchema(Schema):
                                                    "bearer protection"})
 
 
+class AcceptedSchema(Schema):
+    """A request taken: something (a mail) will happen."""
+
+    detail = fields.String()
+
+
 @dataclass
 class Op:
     summary: str
@@ -66,6 +73,17 @@ CONFLICT = (400, 401, 403, 404, 409, 422)
 OPERATIONS: dict[str, Op] = {
     "me.get_me": Op("The caller: user or client, tenant, roles, permissions", None,
                     response=MeSchema, errors=(401, 404)),
+    "me.update_me": Op("Edit your profile (name, given_name, family_name)", "profile:write",
+                       body=ProfileSchema, response=MeSchema),
+    "me.change_email": Op("Ask to change your email address; a link to the new one confirms",
+                          "profile:write", body=EmailChangeSchema, response=AcceptedSchema,
+                          status=202, errors=(400, 401, 403, 404, 409, 422, 429)),
+    "me.resend_verification": Op("Mail yourself a new email verification link",
+                                 "profile:write", response=AcceptedSchema, status=202,
+                                 errors=(401, 403, 404, 409, 429)),
+    "user_signup.sign_up": Op("Sign up as a user (404 unless the tenant allows it)",
+                              body=SignUpSchema, response=SignedUpSchema, status=201,
+                              errors=(400, 404, 409, 422, 429), public=True),
     "tenant_settings.get_tenant": Op("Tenant settings", "tenant:read", response=TenantSchema),
     "tenant_settings.update_tenant": Op("Change tenant settings (owner)", "tenant:write",
                                         body=TenantUpdateSchema, response=TenantSchema),
@@ -77,8 +95,10 @@ OPERATIONS: dict[str, Op] = {
                             response=UserSchema, status=201, errors=CONFLICT),
     "users.get_user": Op("Read a user (yourself with profile:read)", "users:read",
                          response=UserSchema),
-    "users.update_user": Op("Change role, activity or password", "users:write",
+    "users.update_user": Op("Change role, activity, password or profile", "users:write",
                             body=UserUpdateSchema, response=UserSchema, errors=CONFLICT),
+    "users.send_password_reset": Op("Mail a user a password-reset link", "users:write",
+                                    response=AcceptedSchema, status=202, errors=CONFLICT),
     "users.delete_user": Op("Delete a user (soft)", "users:write", status=204,
                             errors=CONFLICT),
     "roles.list_roles": Op("List system and custom roles", "roles:read", args=PageArgs,

@@ -121,6 +121,43 @@ def redeem_form_post(slug: str, reference: str) -> dict:
                                       _token(reference, "form-post response")))
 
 
+def sign_in_settings(slug: str) -> dict:
+    """What the tenant's public pages show: its name, whether sign-up is on, password length."""
+    return _call("GET", _tenant_path(slug, "sign-in", "settings"))
+
+
+def _end_user(ip: str | None) -> dict:
+    return {"X-End-User-IP": ip or ""}
+
+
+def sign_up(slug: str, data: dict, ip: str | None) -> dict:
+    """Self-service sign-up of a user (``POST {issuer}/api/v1/signup``)."""
+    return _call("POST", _tenant_path(slug, "api", "v1", "signup"), json=data,
+                 headers=_end_user(ip))
+
+
+def request_password_reset(slug: str, email: str, ip: str | None) -> dict:
+    return _call("POST", _tenant_path(slug, "sign-in", "password-reset"), json={"email": email},
+                 headers=_end_user(ip))
+
+
+def check_reset_link(slug: str, token: str) -> dict:
+    """The address a reset link is for; ApiError 404/410 when it does not work."""
+    return _call("POST", _tenant_path(slug, "sign-in", "password-reset", "check"),
+                 json={"token": token})
+
+
+def reset_password(slug: str, token: str, password: str, ip: str | None) -> dict:
+    return _call("POST", _tenant_path(slug, "sign-in", "password-reset", "complete"),
+                 json={"token": token, "password": password}, headers=_end_user(ip))
+
+
+def confirm_email(slug: str, token: str) -> dict:
+    """Follow an email verification or email-change link."""
+    return _call("POST", _tenant_path(slug, "sign-in", "email-verification"),
+                 json={"token": token})
+
+
 def console_client(slug: str) -> dict:
     """The tenant's first-party console client: ``client_id`` and ``redirect_uri``."""
     return _call("GET", _tenant_path(slug, "sign-in", "console-client"))
@@ -139,8 +176,8 @@ def revoke(slug: str, client_id: str, token_value: str) -> None:
 def rest(method: str, slug: str, access_token: str, *segments: object, **kwargs) -> dict:
     """A call to the tenant REST API with the signed-in user's access token:
     ``rest("PATCH", slug, token, "users", user_id, json=...)``."""
-    return _call(method, _tenant_path(slug, "api", "v1", *segments),
-                 headers={"Authorization": f"Bearer {access_token}"}, **kwargs)
+    headers = {"Authorization": f"Bearer {access_token}", **kwargs.pop("headers", {})}
+    return _call(method, _tenant_path(slug, "api", "v1", *segments), headers=headers, **kwargs)
 
 
 def browser_url(slug: str, *segments: str, **query: str) -> str:

@@ -44,7 +44,9 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from frontend.console.account import bp as account_bp
     from frontend.console.routes import bp as console_bp
+    from frontend.signin.accounts import bp as accounts_bp
     from frontend.signin.routes import bp as signin_bp
     from frontend.signup import bp as signup_bp
 
@@ -67,6 +69,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(signin_bp)
     app.register_blueprint(signup_bp)
     app.register_blueprint(console_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(account_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -12,7 +12,9 @@ os.environ.pop("DATABASE_ADMIN_URL", None)
 
 from api.app import create_app  # noqa: E402
 from api.extensions import db as _db  # noqa: E402
-from tests.live import LiveStack, LiveTenant, free_port, seed_live_tenant, uwsgi  # noqa: E402
+from tests.live import (LiveStack, LiveTenant, MailStack, free_port, seed_live_tenant,  # noqa: E402
+                        uwsgi)
+from tests.mailcatcher import MailCatcher  # noqa: E402
 from tests.services import Database, fresh_postgres, postgres_server_url  # noqa: E402
 
 
@@ -37,12 +39,12 @@ def database(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def app(database):
+def app(database, tmp_path_factory):
     """The API app on the run's database (as the runtime role), migrated to head with Alembic
-    (as the admin role)."""
+    (as the admin role); its mails (without SMTP_URL) go to a temporary folder."""
     from flask_migrate import upgrade
 
-    app = create_app(database.config)
+    app = create_app({**database.config, "MAIL_DIR": str(tmp_path_factory.mktemp("mail"))})
     with app.app_context():
         upgrade()
         _db.session.remove()
@@ -128,6 +130,17 @@ def cli(app, db):
     return app.test_cli_runner()
 
 
+@pytest.fixture
+def mailbox(app, monkeypatch):
+    """A real SMTP server on loopback that the app under test sends its mails to."""
+    from api.config import smtp_settings
+
+    catcher = MailCatcher().start()
+    monkeypatch.setitem(app.config, "SMTP", smtp_settings(catcher.url))
+    yield catcher
+    catcher.stop()
+
+
 def pytest_report_header(config):
     server = postgres_server_url()
     return f"database: {'PostgreSQL (fresh database per run)' if server else 'SQLite (fresh file)'}"
@@ -137,13 +150,20 @@ def pytest_report_header(config):
 
 @contextmanager
 def serve_live_tenant(database: Database):
-    """Seed ``database`` and serve the API on it under uWSGI; yields the LiveTenant."""
+    """Seed ``database`` and serve the API on it under uWSGI, mailing to a MailCatcher of its
+    own; yields the LiveTenant."""
     seeded = seed_live_tenant(database)
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
-    with uwsgi("api", {**database.env, "PUBLIC_API_URL": base_url}, port=port):
-        yield LiveTenant(base_url=base_url, issuer=f"{base_url}/t/live", slug="live",
-                         frontend_key=seeded["frontend_key"], clients=seeded["clients"])
+    mailbox = MailCatcher().start()
+    try:
+        with uwsgi("api", {**database.env, "PUBLIC_API_URL": base_url,
+                           "SMTP_URL": mailbox.url}, port=port):
+            yield LiveTenant(base_url=base_url, issuer=f"{base_url}/t/live", slug="live",
+                             frontend_key=seeded["frontend_key"], clients=seeded["clients"],
+                             mailbox=mailbox)
+    finally:
+        mailbox.stop()
 
 
 @pytest.fixture(scope="session")
@@ -166,15 +186,15 @@ def isolated_live(tmp_path_factory):
 
 
 @contextmanager
-def serve_stack(database: Database):
-    """The API on ``database`` and the frontend under uWSGI, each knowing the other's
-    address; yields their URLs."""
+def serve_stack(database: Database, api_env: dict | None = None):
+    """The API on ``database`` (with ``api_env`` besides) and the frontend under uWSGI, each
+    knowing the other's address; yields their URLs."""
     frontend_port, api_port = free_port(), free_port()
     frontend_url = f"http://127.0.0.1:{frontend_port}"
     api_url = f"http://127.0.0.1:{api_port}"
     shared = {"PUBLIC_API_URL": api_url, "PUBLIC_FRONTEND_URL": frontend_url,
               "API_INTERNAL_URL": api_url}
-    with uwsgi("api", {**shared, **database.env}, port=api_port), \
+    with uwsgi("api", {**shared, **database.env, **(api_env or {})}, port=api_port), \
             uwsgi("frontend", shared, port=frontend_port):
         yield api_url, frontend_url
 
@@ -182,7 +202,8 @@ def serve_stack(database: Database):
 @pytest.fixture(scope="session")
 def live_stack(live, live_database):
     """The frontend under uWSGI beside the live API, each knowing the other's address."""
-    with serve_stack(live_database) as (api_url, frontend_url):
+    mail_to = {"SMTP_URL": live.mailbox.url}
+    with serve_stack(live_database, mail_to) as (api_url, frontend_url):
         yield LiveStack(api_url=api_url, frontend_url=frontend_url, tenant=live)
 
 
@@ -190,9 +211,33 @@ def live_stack(live, live_database):
 def isolated_stack(tmp_path_factory):
     """The API and the frontend on a database of their own, for tests that may wreck their
     tenant (one per test module)."""
-    with fresh_database(tmp_path_factory) as database:
-        seeded = seed_live_tenant(database)
-        with serve_stack(database) as (api_url, frontend_url):
-            tenant = LiveTenant(base_url=api_url, issuer=f"{api_url}/t/live", slug="live",
-                                frontend_key=seeded["frontend_key"], clients=seeded["clients"])
-            yield LiveStack(api_url=api_url, frontend_url=frontend_url, tenant=tenant)
+    with stack_on_fresh_database(tmp_path_factory) as stack:
+        yield stack
+
+
+@contextmanager
+def stack_on_fresh_database(tmp_path_factory, **api_env):
+    """A seeded database of its own and the stack on it, mailing to a MailCatcher
+    (``stack.mailbox``); yields a MailStack."""
+    mailbox = MailCatcher().start()
+    try:
+        with fresh_database(tmp_path_factory) as database:
+            seeded = seed_live_tenant(database)
+            env = {"SMTP_URL": mailbox.url, **api_env}
+            with serve_stack(database, env) as (api_url, frontend_url):
+                tenant = LiveTenant(base_url=api_url, issuer=f"{api_url}/t/live", slug="live",
+                                    frontend_key=seeded["frontend_key"],
+                                    clients=seeded["clients"], mailbox=mailbox)
+                yield MailStack(api_url=api_url, frontend_url=frontend_url, tenant=tenant,
+                                mailbox=mailbox, database=database)
+    finally:
+        mailbox.stop()
+
+
+@pytest.fixture(scope="module")
+def mail_stack(tmp_path_factory):
+    """API and frontend under uWSGI on a database of their own, mailing through SMTP to a real
+    server on loopback (``mail_stack.mailbox``)."""
+    with stack_on_fresh_database(tmp_path_factory, MAIL_FROM="no-reply@tessera.example",
+                                 TENANT_CACHE_SECONDS="0") as stack:  # settings hold at once
+        yield stack

@@ -9,6 +9,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from api import audit
+from api.accounts.models import AccountToken
 from api.clients.models import Client, InitialAccessToken
 from api.clients.services import add_client
 from api.db import tenant_scope, utcnow
@@ -16,6 +17,7 @@ from api.extensions import db
 from api.oauth.models import (AuthorizationCode, AuthorizationRequest, ClientAssertion, Consent,
                               DeviceAuthorization, FormPostResponse, Grant, Token)
 from api.resources.models import Resource
+from api.outbox.models import OutboxMessage
 from api.tenancy.services import create_tenant
 from api.users.models import User
 from api.users.services import create_user
@@ -55,8 +57,8 @@ def activity(tenant, expires_at: datetime | None = None) -> None:
     """What a tenant gathers in use, one row of each kind, expiring at ``expires_at`` (in an
     hour by default): a grant of its owner's to its console client with a token, an
     authorization code, a pending sign-in, a form-post response, a consent, a project, a
-    registered API, an initial access token, a device authorization and a used client
-    assertion. Committed."""
+    registered API, an initial access token, a device authorization, a used client
+    assertion, an account link and an outbox message. Committed."""
     expires_at = expires_at or utcnow() + timedelta(hours=1)
     with tenant_scope(db.session, tenant.id):
         owner = db.session.scalars(select(User)).first()
@@ -85,5 +87,10 @@ def activity(tenant, expires_at: datetime | None = None) -> None:
                                 user_code_hash=secrets.token_hex(32), client_id=client.id,
                                 expires_at=expires_at),
             ClientAssertion(client_id=client.id, jti=secrets.token_hex(16),
-                            expires_at=expires_at)])
+                            expires_at=expires_at),
+
+            AccountToken(user_id=owner.id, purpose="reset_password",
+                         token_hash=secrets.token_hex(32), email=owner.email,
+                         expires_at=expires_at),
+            OutboxMessage(kind="mail", summary={"to": owner.email}, status="sent")])
         db.session.commit()

@@ -82,7 +82,7 @@ def local(url: str) -> str:
 
 
 def console_cookie(frontend) -> str | None:
-    cookie = frontend.get_cookie("tessera_console", path="/t/live/console")
+    cookie = frontend.get_cookie("tessera_console", path="/t/live/")
     return cookie.value if cookie else None
 
 
@@ -215,6 +215,19 @@ class Callers:
 def shot(page, name: str) -> None:
     """A full-page screenshot of a Playwright page into test-artifacts/."""
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def capture_callback(page, callback: str) -> dict:
+    """Answer the client's ``callback`` in a Playwright page and keep what it received."""
+    received = {}
+
+    def handle(route):
+        received.update({k: v[0] for k, v in parse_qs(urlsplit(route.request.url).query)
+                         .items()})
+        route.fulfill(status=200, body="callback received")
+
+    page.route(f"{callback}*", handle)
+    return received
 
 
 def browser_sign_in(page, email, password):

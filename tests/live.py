@@ -153,6 +153,8 @@ class LiveTenant:
     clients: dict  # name -> (client_id, secret)
     owner: str = "owner@live.example"
     password: str = PASSWORD
+    #: The MailCatcher the API mails to.
+    mailbox: object = None
 
 
 @dataclass
@@ -164,6 +166,14 @@ class LiveStack:
     @property
     def issuer(self) -> str:
         return f"{self.api_url}/t/{self.tenant.slug}"
+
+
+@dataclass
+class MailStack(LiveStack):
+    """A live stack whose API mails through SMTP to ``mailbox`` (a MailCatcher)."""
+
+    mailbox: object = None
+    database: object = None
 
 
 def seed_live_tenant(database: Database) -> dict:

@@ -29,6 +29,7 @@ from urllib.parse import urlencode
 from sqlalchemy import func, select, update
 
 from api import audit
+from api.accounts import services as accounts
 from api.clients.models import Client
 from api.db import utcnow
 from api.errors import Conflict, DomainError, NotFound
@@ -119,11 +120,13 @@ def find(challenge: str) -> AuthorizationRequest:
 
 
 def describe(pending: AuthorizationRequest, tenant: Tenant) -> dict:
-    """What the frontend shows: tenant, client, scopes, who is signed in, what is next."""
+    """What the frontend shows: tenant, client, scopes, who is signed in, what is next, and
+    whether the login page may offer sign-up."""
     client = db.session.get(Client, pending.client_id)
     user = db.session.get(User, pending.user_id) if pending.user_id else None
     return {
         "tenant": {"slug": tenant.slug, "name": tenant.name},
+        "self_signup_enabled": tenant.self_signup_enabled,
         "client": {"client_id": client.client_id, "client_name": client.client_name,
                    "first_party": client.is_first_party},
         "scopes": pending.scope.split(),
@@ -142,7 +145,12 @@ def log_in(challenge: str, tenant: Tenant, issuer: str, email: str, password: st
     pending = find(challenge)
     if pending.status not in (PENDING, AUTHENTICATED):
         raise Conflict("This sign-in request is already settled.")
-    user = authentication.authenticate(tenant.id, email, password, ip)
+    try:
+        user = authentication.authenticate(tenant.id, email, password, ip,
+                                           tenant.require_verified_email)
+    except authentication.EmailNotVerified as refused:
+        accounts.resend_after_refused_sign_in(tenant, refused.user, ip)
+        raise
     pending.user_id, pending.auth_time = user.id, utcnow()
     pending.scope = narrow_scope(pending.scope, user.permissions)
     pending.status = AUTHENTICATED

@@ -88,6 +88,7 @@ def metadata() -> dict:
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": sorted(keys.ALGORITHMS),
         "claims_supported": ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce",
+                             "name", "given_name", "family_name", "updated_at",
                              "email", "email_verified", "tid", "tenant"],
         "authorization_response_iss_parameter_supported": True,
     }

@@ -58,6 +58,8 @@ from api.tenancy.context import current_tenant, issuer_url
 from api.users import authentication
 from api.users.models import User, load_with_permissions
 
+#: The OIDC standard claims of the ``profile`` scope that Tessera keeps.
+PROFILE_CLAIMS = ("name", "given_name", "family_name")
 #: RFC 6749 §4.1.2 recommends at most 10 minutes.
 CODE_LIFETIME = timedelta(minutes=10)
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
@@ -315,12 +317,21 @@ class TenantOpenIDCode(OpenIDCode):
 
 
 def user_info(user: User, scope: str) -> UserInfo:
-    """The claims a token with ``scope`` may see about ``user`` (OIDC Core §5.1)."""
+    """The claims a token with ``scope`` may see about ``user`` (OIDC Core §5.1, §5.4).
+
+    ``profile`` gives the names the user has (an empty one is left out, §5.3.2)
+    and ``updated_at``; ``email`` gives the address and whether it is verified.
+    """
     tenant = current_tenant()
+    scopes = scope.split()
     info = UserInfo(sub=str(user.id), tid=str(tenant.id), tenant=tenant.slug)
-    if "email" in scope.split():
+    if "profile" in scopes:
+        info.update({claim: getattr(user, claim) for claim in PROFILE_CLAIMS
+                     if getattr(user, claim)})
+        info["updated_at"] = int(user.profile_updated_at.timestamp())
+    if "email" in scopes:
         info["email"] = user.email
-        info["email_verified"] = False
+        info["email_verified"] = user.email_verified
     return info
 
 
@@ -387,8 +398,11 @@ class PasswordGrant(grants.ResourceOwnerPasswordCredentialsGrant):
 
     def authenticate_user(self, username: str, password: str) -> User | None:
         try:
-            return authentication.authenticate(current_tenant().id, username, password,
-                                               request.remote_addr)
+            tenant = current_tenant()
+            return authentication.authenticate(tenant.id, username, password,
+                                               request.remote_addr, tenant.require_verified_email)
+        except authentication.EmailNotVerified:
+            raise InvalidGrantError("The user's email address is not verified.")
         except authentication.SignInThrottled:
             raise InvalidGrantError("Too many failed sign-in attempts; try again later.")
         except authentication.InvalidCredentials:  # RFC 6749 §5.2: credentials are the grant

@@ -1,11 +1,14 @@
 """The API's own sign-in session: a signed cookie per tenant, so users sign in once.
 
 The cookie is HttpOnly, SameSite=Lax, path-scoped to the tenant's issuer, and
-Secure outside development. It names the user and the time of sign-in; the
-user must still be able to sign in when it is read.
+Secure outside development. It names the user, the time of sign-in and when
+the cookie was issued; the user must still be able to sign in when it is read,
+and a cookie issued before the user's ``sessions_valid_after`` (a password
+reset) is void.
 """
 from __future__ import annotations
 
+import time
 import uuid
 from datetime import datetime, timezone
 
@@ -44,14 +47,21 @@ def signed_in_user(tenant: Tenant) -> tuple[User | None, datetime | None]:
     if data.get("tid") != str(tenant.id):
         return None, None
     user = db.session.get(User, user_id)
-    if user is None or not user.can_sign_in:
+    if user is None or not user.can_sign_in or _revoked(user, data.get("iat")):
         return None, None
     return user, datetime.fromtimestamp(data["at"], timezone.utc)
 
 
+def _revoked(user: User, issued_at) -> bool:
+    if user.sessions_valid_after is None:
+        return False
+    return not isinstance(issued_at, (int, float)) or \
+        issued_at < user.sessions_valid_after.timestamp()
+
+
 def start_session(response: Response, tenant: Tenant, user: User, auth_time: datetime) -> None:
     value = _serializer().dumps({"uid": str(user.id), "tid": str(tenant.id),
-                                 "at": int(auth_time.timestamp())})
+                                 "at": int(auth_time.timestamp()), "iat": time.time()})
     response.set_cookie(SESSION_COOKIE, value, max_age=MAX_AGE, **_cookie_options(tenant))
 
 

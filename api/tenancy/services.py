@@ -99,7 +99,8 @@ def list_tenants() -> list[Tenant]:
 
 
 def update_tenant(tenant: Tenant, changes: dict, actor: audit.Actor) -> Tenant:
-    """Change the tenant's name, token lifetimes or sign-up switch."""
+    """Change the tenant's name, token lifetimes or account settings (sign-up, verified
+    addresses, password length)."""
     for field, value in changes.items():
         setattr(tenant, field, value)
     audit.record("tenant.updated", actor, tenant, **changes)

@@ -51,6 +51,17 @@ class InvalidCredentials(DomainError):
         super().__init__("The email or password is incorrect.")
 
 
+class EmailNotVerified(DomainError):
+    """The password was right, but the tenant wants a verified address first."""
+
+    status = 403
+    title = "Forbidden"
+
+    def __init__(self, user: User):
+        super().__init__("Verify your email address before you sign in: we sent you a link.")
+        self.user = user
+
+
 class SignInThrottled(DomainError):
     status = 429
     title = "Too Many Requests"
@@ -59,9 +70,45 @@ class SignInThrottled(DomainError):
         super().__init__("Too many failed sign-in attempts; try again in a few minutes.")
 
 
-def authenticate(tenant_id: uuid.UUID, email: str, password: str, ip: str | None) -> User:
-    """The tenant's user with these credentials; failures are recorded, then raised."""
+def authenticate(tenant_id: uuid.UUID, email: str, password: str, ip: str | None,
+                 require_verified: bool = False) -> User:
+    """The tenant's user with these credentials; failures are recorded, then raised.
+
+    With ``require_verified`` (the tenant's setting), a user whose address is not
+    verified is refused with :class:`EmailNotVerified`, after the password check.
+    """
     email = normalize_email(email)
+    clear, release = _take_attempt(tenant_id, email, ip)
+    user = db.session.execute(select(User).options(WITH_PERMISSIONS).where(
+        User.email == email, User.deleted_at.is_(None))).unique().scalar_one_or_none()
+    verified = verify_password(user.password_hash if user else None, password)
+    if not (verified and user.can_sign_in):
+        _fail(tenant_id, "sign_in.failed", email)
+        raise InvalidCredentials()
+    ratelimit.settle(WINDOW_SECONDS, clear=clear, release=release)
+    if require_verified and not user.email_verified:
+        _fail(tenant_id, "sign_in.unverified", email)
+        raise EmailNotVerified(user)
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.last_sign_in_at = utcnow()
+    audit.record("sign_in.succeeded", audit.Actor.of_user(user), user)
+    return user
+
+
+def confirm_password(tenant_id: uuid.UUID, user: User, password: str, ip: str | None) -> None:
+    """Check a signed-in user's current password (before a sensitive change), throttled and
+    recorded like a sign-in; InvalidCredentials when it is wrong."""
+    clear, release = _take_attempt(tenant_id, user.email, ip)
+    if not verify_password(user.password_hash, password):
+        _fail(tenant_id, "password_confirmation.failed", user.email)
+        raise InvalidCredentials()
+    ratelimit.settle(WINDOW_SECONDS, clear=clear, release=release)
+
+
+def _take_attempt(tenant_id: uuid.UUID, email: str, ip: str | None) -> tuple[list[str], list[str]]:
+    """Count an attempt against the limits first, slowing it down past SLOWDOWN_AFTER;
+    SignInThrottled past a limit. Returns the keys a success clears and gives back."""
     account = f"signin:{tenant_id}:{email}"
     account_ip, ip_key = f"{account}:{ip}", f"signin-ip:{ip}"
     hits = ratelimit.hit_all([account_ip, ip_key], WINDOW_SECONDS)
@@ -71,18 +118,7 @@ def authenticate(tenant_id: uuid.UUID, email: str, password: str, ip: str | None
         _fail(tenant_id, "sign_in.throttled", email)
         raise SignInThrottled()
     time.sleep(slowdown(failures))
-    user = db.session.execute(select(User).options(WITH_PERMISSIONS).where(
-        User.email == email, User.deleted_at.is_(None))).unique().scalar_one_or_none()
-    verified = verify_password(user.password_hash if user else None, password)
-    if not (verified and user.can_sign_in):
-        _fail(tenant_id, "sign_in.failed", email)
-        raise InvalidCredentials()
-    ratelimit.settle(WINDOW_SECONDS, clear=[account_ip], release=[ip_key, account])
-    if needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
-    user.last_sign_in_at = utcnow()
-    audit.record("sign_in.succeeded", audit.Actor.of_user(user), user)
-    return user
+    return [account_ip], [ip_key, account]
 
 
 def slowdown(failures: int) -> float:

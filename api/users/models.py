@@ -6,7 +6,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
 
-from api.db import TenantScoped, Timestamped, UUIDPrimaryKey
+from api.db import TenantScoped, Timestamped, UUIDPrimaryKey, utcnow
 from api.extensions import db
 from api.rbac.models import Role, user_roles
 
@@ -27,8 +27,19 @@ class User(UUIDPrimaryKey, Timestamped, TenantScoped, db.Model):
     )
 
     email: Mapped[str] = mapped_column(sa.String(320))
+    #: Set when the user proved control of ``email`` (a verification, email-change or
+    #: password-reset link); cleared when the address changes any other way.
+    email_verified: Mapped[bool] = mapped_column(default=False)
     password_hash: Mapped[str | None] = mapped_column(sa.String(255))
     is_active: Mapped[bool] = mapped_column(default=True)
+    #: OIDC Core §5.1 profile claims.
+    name: Mapped[str] = mapped_column(sa.String(200), default="")
+    given_name: Mapped[str] = mapped_column(sa.String(100), default="")
+    family_name: Mapped[str] = mapped_column(sa.String(100), default="")
+    #: When the claims above (or the email) last changed: OIDC's ``updated_at``.
+    profile_updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: The API's sign-in sessions started before this are void (a password reset sets it).
+    sessions_valid_after: Mapped[datetime | None]
     last_sign_in_at: Mapped[datetime | None]
     deleted_at: Mapped[datetime | None]
     roles: Mapped[list[Role]] = relationship(secondary=user_roles, lazy="selectin")

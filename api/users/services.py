@@ -5,6 +5,8 @@ ceilings on top of these.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlalchemy import func, select
 
 from api import audit
@@ -14,30 +16,54 @@ from api.rbac import permissions
 from api.rbac.models import Role, user_roles
 from api.rbac.services import role_by_name
 from api.users.models import User, normalize_email
-from api.users.passwords import hash_password, password_problem
+from api.users.passwords import MIN_LENGTH, hash_password, password_problem
 
 
-def check_password_policy(password: str) -> None:
-    """Raise InvalidInput when ``password`` is too weak."""
-    problem = password_problem(password)
+def check_password_policy(password: str, min_length: int = MIN_LENGTH,
+                          user_inputs: Iterable[str] = (), field: str = "password") -> None:
+    """Raise InvalidInput (on ``field``) when ``password`` is too weak, saying why.
+
+    ``min_length`` is the tenant's; ``user_inputs`` are the user's own details
+    (email, names, tenant), which make a password easier to guess.
+    """
+    problem = password_problem(password, min_length, user_inputs)
     if problem:
-        raise InvalidInput("password", problem)
+        raise InvalidInput(field, problem)
 
 
-def add_user(email: str, password: str, role: Role) -> User:
+def personal_words(user: User) -> list[str]:
+    """What an attacker knows about ``user`` and would try first."""
+    return [user.email, user.name, user.given_name, user.family_name]
+
+
+def set_password(user: User, password: str, min_length: int) -> None:
+    """Check ``password`` against the policy and the user's own details, then store it."""
+    check_password_policy(password, min_length, personal_words(user))
+    user.password_hash = hash_password(password)
+
+
+def email_taken(email: str) -> bool:
+    """Whether a live user of the current tenant has ``email``."""
+    return db.session.scalar(select(User.id).where(User.email == normalize_email(email),
+                                                   User.deleted_at.is_(None))) is not None
+
+
+def add_user(email: str, password: str, role: Role, min_length: int = MIN_LENGTH,
+             profile: dict | None = None) -> User:
     """Add a user to the current tenant's session (no commit); the caller commits."""
     email = normalize_email(email)
-    check_password_policy(password)
-    if db.session.scalar(select(User.id).where(User.email == email, User.deleted_at.is_(None))):
+    user = User(email=email, roles=[role], **(profile or {}))
+    set_password(user, password, min_length)
+    if email_taken(email):
         raise Conflict(f"a user with email {email} already exists")
-    user = User(email=email, password_hash=hash_password(password), roles=[role])
     db.session.add(user)
     return user
 
 
-def create_user(email: str, password: str, role_name: str, actor: audit.Actor) -> User:
+def create_user(email: str, password: str, role_name: str, actor: audit.Actor,
+                min_length: int = MIN_LENGTH, profile: dict | None = None) -> User:
     """Create a user with one role in the current tenant, audit it and commit."""
-    user = add_user(email, password, role_by_name(role_name))
+    user = add_user(email, password, role_by_name(role_name), min_length, profile)
     db.session.flush()
     audit.record("user.created", actor, user, role=role_name)
     db.session.commit()

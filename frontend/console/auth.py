@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 import secrets
 import time
 
@@ -18,29 +19,45 @@ from frontend import api_client
 from frontend.api_client import ApiError
 from frontend.console import sessions
 
+LOCAL_PAGE = re.compile(r"/t/[a-z0-9-]+/[a-z0-9/-]*")
+
 
 def _challenge(verifier: str) -> str:
     digest = hashlib.sha256(verifier.encode()).digest()
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
+def cookie_path(slug: str) -> str:
+    """The console session covers the console and the account page, ``/t/<slug>/account``."""
+    return f"/t/{slug}/"
+
+
 def set_cookie(response, slug: str, session_id: str) -> None:
     response.set_cookie(sessions.COOKIE, session_id, max_age=sessions.LIFETIME,
-                        path=f"/t/{slug}/console", httponly=True, samesite="Lax",
+                        path=cookie_path(slug), httponly=True, samesite="Lax",
                         secure=current_app.config["SESSION_COOKIE_SECURE"])
 
 
 def clear_cookie(response, slug: str) -> None:
-    response.delete_cookie(sessions.COOKIE, path=f"/t/{slug}/console")
+    response.delete_cookie(sessions.COOKIE, path=cookie_path(slug))
 
 
-def start(slug: str):
-    """Send the browser to the tenant's authorization endpoint."""
+def _local_page(slug: str, path: str | None) -> str | None:
+    """``path`` when it is a page of this tenant's console or account (never elsewhere)."""
+    if path and LOCAL_PAGE.fullmatch(path) and path.startswith(
+            (f"/t/{slug}/console", f"/t/{slug}/account")):
+        return path
+    return None
+
+
+def start(slug: str, next_page: str | None = None):
+    """Send the browser to the tenant's authorization endpoint; after sign-in it returns to
+    ``next_page`` (a console or account page) or the dashboard."""
     console = api_client.console_client(slug)
     state, verifier = secrets.token_urlsafe(24), secrets.token_urlsafe(48)
     pending = sessions.create({"slug": slug, "pending": {
         "state": state, "verifier": verifier, "client_id": console["client_id"],
-        "redirect_uri": console["redirect_uri"]}})
+        "redirect_uri": console["redirect_uri"], "next": _local_page(slug, next_page)}})
     # No scope: the console's registered scope applies, narrowed to the user's role.
     response = redirect(api_client.browser_url(
         slug, "authorize", response_type="code", client_id=console["client_id"],
@@ -66,7 +83,7 @@ def finish(slug: str):
         "redirect_uri": pending["redirect_uri"], "client_id": pending["client_id"],
         "code_verifier": pending["verifier"]})
     session_id = sessions.create(_session_data(slug, pending["client_id"], tokens))
-    response = redirect(url_for("console.show_dashboard", slug=slug))
+    response = redirect(pending.get("next") or url_for("console.show_dashboard", slug=slug))
     set_cookie(response, slug, session_id)
     return response
 

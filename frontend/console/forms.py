@@ -3,7 +3,7 @@ from flask_wtf import FlaskForm
 from wtforms import (BooleanField, EmailField, IntegerField, PasswordField, SelectField,
                      SelectMultipleField, StringField, TextAreaField)
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, NumberRange
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 GRANTS = [SelectChoice("authorization_code", "Authorization code"),
           SelectChoice("refresh_token", "Refresh token"),
@@ -46,6 +46,10 @@ class SettingsForm(FlaskForm):
     refresh_token_lifetime = IntegerField("Refresh token lifetime (seconds)",
                                           validators=[NumberRange(3600, 365 * 86_400)])
     self_signup_enabled = BooleanField("Users may sign themselves up")
+    require_verified_email = BooleanField("Users must verify their email address before they "
+                                          "sign in")
+    password_min_length = IntegerField("Minimum password length",
+                                       validators=[NumberRange(8, 64)])
     dynamic_client_registration = SelectField("Dynamic client registration", choices=DCR_MODES)
     registration_grant_types = SelectMultipleField("Grants a registered client may use",
                                                    choices=GRANTS)
@@ -68,6 +72,18 @@ class InitialAccessTokenForm(FlaskForm):
 
 class PasswordForm(FlaskForm):
     password = PasswordField("New password", validators=[DataRequired(), Length(max=256)])
+
+
+class ProfileForm(FlaskForm):
+    name = StringField("Full name", validators=[Optional(), Length(max=200)])
+    given_name = StringField("Given name", validators=[Optional(), Length(max=100)])
+    family_name = StringField("Family name", validators=[Optional(), Length(max=100)])
+
+
+class EmailChangeForm(FlaskForm):
+    email = EmailField("New email address", validators=[DataRequired(), Length(max=320)])
+    current_password = PasswordField("Current password",
+                                     validators=[DataRequired(), Length(max=256)])
 
 
 class SignUpForm(FlaskForm):

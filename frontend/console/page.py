@@ -58,7 +58,8 @@ def console_page(view):
         session_id = request.cookies.get(sessions.COOKIE)
         data = sessions.load(session_id)
         if not data or data.get("slug") != slug or "access_token" not in data:
-            return redirect(url_for("console.log_in", slug=slug))
+            return redirect(url_for("console.log_in", slug=slug, next=request.path
+                                    if request.method == "GET" else None))
         g.console = Console(slug, session_id, data)
         try:
             g.me = g.console.call("GET", "me")

@@ -2,14 +2,14 @@
 pages of each resource (one blueprint per module, nested here)."""
 from __future__ import annotations
 
-from flask import Blueprint, g, render_template
+from flask import Blueprint, g, redirect, render_template, request, url_for
 
-from frontend.console import (account, apis, audit, auth, clients, registration, roles,
-                              settings, tokens, users)
+from frontend.console import (apis, audit, auth, clients, registration, roles, settings, tokens,
+                              users)
 from frontend.console.page import can, console_page
 
 bp = Blueprint("console", __name__, url_prefix="/t/<slug:slug>/console")
-for pages in (tokens, clients, apis, registration, users, roles, audit, settings, account):
+for pages in (tokens, clients, apis, registration, users, roles, audit, settings):
     bp.register_blueprint(pages.bp)
 
 
@@ -20,7 +20,7 @@ def console_helpers():
 
 @bp.get("/login")
 def log_in(slug: str):
-    return auth.start(slug)
+    return auth.start(slug, request.args.get("next"))
 
 
 @bp.get("/callback")
@@ -31,6 +31,12 @@ def finish_log_in(slug: str):
 @bp.post("/logout")
 def log_out(slug: str):
     return auth.end(slug)  # CSRFProtect has checked the token of every POST
+
+
+@bp.get("/account")
+def show_account(slug: str):
+    """The account page has one home, ``/t/<slug>/account`` (see :mod:`.account`)."""
+    return redirect(url_for("account.manage_account", slug=slug), code=301)
 
 
 @bp.get("/signed-out")

@@ -30,6 +30,8 @@ def settings_body(form: SettingsForm) -> dict:
     return {"name": form.name.data, "access_token_lifetime": form.access_token_lifetime.data,
             "refresh_token_lifetime": form.refresh_token_lifetime.data,
             "self_signup_enabled": form.self_signup_enabled.data,
+            "require_verified_email": form.require_verified_email.data,
+            "password_min_length": form.password_min_length.data,
             "dynamic_client_registration": form.dynamic_client_registration.data,
             "client_registration_policy": {"grant_types": form.registration_grant_types.data,
                                            "scope": form.registration_scope.data or ""}}

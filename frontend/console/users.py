@@ -1,4 +1,5 @@
-"""Console: the tenant's users, created, changed and deleted through the API."""
+"""Console: the tenant's users, created, changed and deleted through the API, and sent a
+password-reset mail."""
 from __future__ import annotations
 
 from flask import Blueprint, g, redirect, render_template, request, url_for
@@ -47,4 +48,12 @@ def update_user(slug: str, user_id):
 @console_page
 def delete_user(slug: str, user_id):
     flash_outcome(lambda: g.console.call("DELETE", "users", user_id), "User deleted.")
+    return redirect(url_for(".manage_users", slug=slug), code=303)
+
+
+@bp.post("/users/<uuid:user_id>/password-reset")
+@console_page
+def send_password_reset(slug: str, user_id):
+    flash_outcome(lambda: g.console.call("POST", "users", user_id, "password-reset"),
+                  "Password reset mail sent.")
     return redirect(url_for(".manage_users", slug=slug), code=303)

@@ -21,8 +21,9 @@ from frontend.signin.forms import ConsentForm, LoginForm
 from frontend.signin.scopes import describe
 
 bp = Blueprint("signin", __name__, url_prefix="/t/<slug:slug>")
-#: API refusals shown on the sign-in form itself (wrong password, throttled).
-FORM_ERRORS = (401, 429)
+#: API refusals shown on the sign-in form itself (wrong password, address not verified,
+#: throttled).
+FORM_ERRORS = (401, 403, 429)
 DEVICE_ERRORS = {
     "invalid_code": "That code is not valid, or it has expired or been used. Check the code "
                     "your device shows.",
@@ -55,7 +56,7 @@ def _page(template: str, slug: str, info: dict, form, error: str | None = None,
                            error=error), status
 
 
-def _to_api(url: str):
+def to_api(url: str):
     """Follow the API's ``redirect_to``; never anywhere else (no open redirect)."""
     if not url.startswith(current_app.config["PUBLIC_API_URL"] + "/"):
         abort(502, "The API answered with an unexpected address.")
@@ -83,7 +84,7 @@ def log_in(slug: str):
             abort(error.status if error.status in (404, 410) else 400, error.message)
         return _page("signin/login.html", slug, info, form, error.message, error.status)
     if result.get("redirect_to"):
-        return _to_api(result["redirect_to"])
+        return to_api(result["redirect_to"])
     return redirect(url_for(".show_consent", slug=slug, challenge=form.challenge.data),
                     code=303)
 
@@ -106,7 +107,7 @@ def decide(slug: str):
                                    form.remember.data)
     except ApiError as error:
         abort(error.status if error.status in (404, 409, 410) else 400, error.message)
-    return _to_api(result["redirect_to"])
+    return to_api(result["redirect_to"])
 
 
 @bp.get("/form-post")

@@ -3,26 +3,13 @@
 Screenshots of each main page go to test-artifacts/ for people to look at.
 """
 import uuid
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
 
 from authlib.integrations.requests_client import OAuth2Session
 
 from tests.helpers import browser_sign_in as sign_in
-from tests.helpers import shot
+from tests.helpers import capture_callback, shot
 from tests.live import CALLBACK
-
-
-def capture_callback(page) -> dict:
-    """Answer the client's callback in the browser and keep what it received."""
-    received = {}
-
-    def handle(route):
-        received.update({k: v[0] for k, v in parse_qs(urlsplit(route.request.url).query)
-                         .items()})
-        route.fulfill(status=200, body="callback received")
-
-    page.route(f"{CALLBACK}*", handle)
-    return received
 
 
 def test_third_party_code_flow_with_consent(page, live_stack):
@@ -33,7 +20,7 @@ def test_third_party_code_flow_with_consent(page, live_stack):
     verifier = "b" * 64
     url, state = session.create_authorization_url(f"{live_stack.issuer}/authorize",
                                                   code_verifier=verifier)
-    received = capture_callback(page)
+    received = capture_callback(page, CALLBACK)
     page.goto(url)
     assert page.locator("h1").inner_text() == "Sign in"
     assert "View projects" in page.content()
@@ -87,7 +74,7 @@ def test_deny_returns_access_denied(page, live_stack):
                             code_challenge_method="S256")
     url, _ = session.create_authorization_url(f"{live_stack.issuer}/authorize",
                                               code_verifier="d" * 64)
-    received = capture_callback(page)
+    received = capture_callback(page, CALLBACK)
     page.goto(url)
     sign_in(page, "user2@live.example", live.password)
     page.click("button[name=deny]")

@@ -21,7 +21,8 @@ def compose() -> dict:
 
 def test_compose_runs_the_whole_topology():
     services = compose()["services"]
-    assert set(services) >= {"postgres", "api", "frontend", "nginx", "pgadmin", "redis"}
+    assert set(services) >= {"postgres", "api", "frontend", "nginx", "pgadmin", "redis",
+                             "mailpit"}
     assert services["postgres"]["image"].startswith("postgres:15")
     assert "pgdata:/var/lib/postgresql/data" in services["postgres"]["volumes"]
     assert set(services["nginx"]["ports"]) == {"8080:8080", "8000:8000"}
@@ -34,6 +35,8 @@ def test_compose_runs_the_whole_topology():
     assert "uwsgi --ini uwsgi.ini:api" in services["api"]["command"]
     assert services["frontend"]["command"] == "uwsgi --ini uwsgi.ini:frontend"
     assert "servers.json" in " ".join(services["pgadmin"]["volumes"])
+    assert services["mailpit"]["ports"] == ["8025:8025"]  # the web inbox
+    assert "smtp://mailpit:1025?starttls=false" in services["api"]["environment"]["SMTP_URL"]
     assert set(compose()["volumes"]) >= {"pgdata"}
 
 

@@ -229,7 +229,7 @@ def stack(isolated_stack):
     return SimpleNamespace(
         api=isolated_stack.api_url, issuer=live.issuer, frontend=isolated_stack.frontend_url,
         live=live, console=console, csrf=csrf_token(console.get(
-            f"{isolated_stack.frontend_url}/t/live/console/account", timeout=10).text),
+            f"{isolated_stack.frontend_url}/t/live/account", timeout=10).text),
         ids={"user": victim, "role": role, "client": web}, access_token=token,
         refresh_token=refresh,
         challenges=new_challenges(isolated_stack.api_url, live.clients["web"][0], 12))
@@ -463,7 +463,8 @@ def test_sign_up_form(stack, data):
              content_type=content_type)
 
 
-#: Each console form: where it posts ({kind} is a real id of that kind) and what works.
+#: Each console form: where it posts under /t/live/console/ (the account page's forms under
+#: /t/live/account/; {kind} is a real id of that kind) and what works.
 CONSOLE_FORMS = {
     "users": ("users", {"email": "new@live.example", "password": "another long password",
                         "role": "user"}),
@@ -477,8 +478,13 @@ CONSOLE_FORMS = {
                                     "scope": "openid projects:read", "redirect_uris": CALLBACK,
                                     "require_pkce": "y"}),
     "settings": ("settings", {"name": "Live", "access_token_lifetime": "3600",
-                              "refresh_token_lifetime": "86400", "self_signup_enabled": "y"}),
-    "account": ("account", {"password": "yet another long password"}),
+                              "refresh_token_lifetime": "86400", "self_signup_enabled": "y",
+                              "require_verified_email": "", "password_min_length": "12"}),
+    "account": ("account/password", {"password": "yet another long password"}),
+    "profile": ("account/profile", {"name": "Fuzz Ed", "given_name": "Fuzz",
+                                    "family_name": "Ed"}),
+    "email": ("account/email", {"email": "fuzzed@live.example",
+                                "current_password": "not the password"}),
     "apis": ("apis", {"identifier": "https://fuzz.example/api", "name": "Fuzzed",
                       "scope": "fuzz:read"}),
     "registration": ("registration", {"description": "Fuzzed", "expires_in": "3600",
@@ -500,7 +506,8 @@ def test_console_forms(stack, form, data):
     if "{" in path and data.draw(st.integers(0, 3)) == 3:  # another id, or no id at all
         target = target.rsplit("/", 1)[0] + "/" + data.draw(
             st.one_of(st.uuids().map(str), text().map(segment)))
-    exchange(stack.console, "POST", f"{stack.frontend}/t/live/console/{target}", body=body,
+    page = target if target.startswith("account/") else f"console/{target}"
+    exchange(stack.console, "POST", f"{stack.frontend}/t/live/{page}", body=body,
              content_type=content_type)
 
 
@@ -519,6 +526,6 @@ def test_console_pages_and_filters(stack, page, filters, extra):
 
 def test_the_console_session_survived_the_fuzzing(stack):
     """Guards the fuzzing itself: the console forms were exercised signed in, not bounced."""
-    page = stack.console.get(f"{stack.frontend}/t/live/console/account",
+    page = stack.console.get(f"{stack.frontend}/t/live/account",
                              allow_redirects=False, timeout=10)
     assert page.status_code == 200 and "Sign out" in page.text

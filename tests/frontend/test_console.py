@@ -7,7 +7,7 @@ from tests.helpers import csrf_token, sign_in
 def test_console_requires_sign_in(frontend):
     response = frontend.get("/t/live/console")
     assert response.status_code == 302
-    assert response.headers["Location"].endswith("/t/live/console/login")
+    assert response.headers["Location"].endswith("/t/live/console/login?next=/t/live/console")
 
 
 def test_owner_signs_in_sees_dashboard_and_signs_out(frontend, live):
@@ -17,7 +17,7 @@ def test_owner_signs_in_sees_dashboard_and_signs_out(frontend, live):
     assert dashboard.status_code == 200 and "Your role: owner" in html
     assert "active tokens" in html and "Recent activity" in html
     assert "access_token" not in html and "eyJ" not in html  # tokens never reach the browser
-    cookie = frontend.get_cookie("tessera_console", path="/t/live/console")
+    cookie = frontend.get_cookie("tessera_console", path="/t/live/")
     assert cookie.http_only and cookie.same_site == "Lax"
     signed_out = frontend.post("/t/live/console/logout", data={
         "csrf_token": csrf_token(dashboard)})

@@ -4,6 +4,7 @@ import uuid
 
 from tests.factories import PASSWORD
 from tests.helpers import csrf_token, sign_in
+from tests.mailcatcher import link_in
 
 
 def test_users_page_creates_filters_changes_role_and_deactivates(frontend, live):
@@ -96,7 +97,7 @@ def test_sign_up_page_creates_a_tenant(frontend, live):
 def test_an_expired_access_token_is_refreshed_transparently(frontend, live):
     from frontend.console import sessions
     sign_in(frontend, live, live.owner)
-    session_id = frontend.get_cookie("tessera_console", path="/t/live/console").value
+    session_id = frontend.get_cookie("tessera_console", path="/t/live/").value
     with frontend.application.app_context():
         data = sessions.load(session_id)
         data["access_token"] = "expired.or.revoked"
@@ -176,10 +177,23 @@ def test_changing_the_password_in_the_account_page(frontend, live):
                                                  "email": email, "password": PASSWORD,
                                                  "role": "user"})
     frontend.post("/t/live/console/logout", data={"csrf_token": csrf_token(users)})
-    frontend.delete_cookie("tessera_console", path="/t/live/console")
+    frontend.delete_cookie("tessera_console", path="/t/live/")
     sign_in(frontend, live, email)
-    account = frontend.get("/t/live/console/account")
-    changed = frontend.post("/t/live/console/account", data={
+    assert frontend.get("/t/live/console/account").headers["Location"].endswith(
+        "/t/live/account")  # the account page has one home
+    account = frontend.get("/t/live/account")
+    changed = frontend.post("/t/live/account/password", data={
         "csrf_token": csrf_token(account), "password": "another long passphrase"},
         follow_redirects=True)
     assert "Password changed" in changed.get_data(as_text=True)
+
+
+def test_an_admin_sends_a_password_reset_mail_from_the_users_page(frontend, live):
+    sign_in(frontend, live, live.owner)
+    html = frontend.get("/t/live/console/users", query_string={"email": "user0@"})
+    user_id = re.search(r"/users/([0-9a-f-]{36})/password-reset",
+                        html.get_data(as_text=True)).group(1)
+    sent = frontend.post(f"/t/live/console/users/{user_id}/password-reset",
+                         data={"csrf_token": csrf_token(html)}, follow_redirects=True)
+    assert "Password reset mail sent." in sent.get_data(as_text=True)
+    assert "/t/live/reset-password?token=" in link_in(live.mailbox.wait_for("user0@live.example"))

@@ -14,7 +14,7 @@ REDIS_URL = "redis://127.0.0.1:6379/0"
 def signed_in_session(frontend, live) -> tuple[str, dict]:
     """Sign the owner in; the console session's id and (opened) contents."""
     sign_in(frontend, live, live.owner)
-    session_id = frontend.get_cookie("tessera_console", path="/t/live/console").value
+    session_id = frontend.get_cookie("tessera_console", path="/t/live/").value
     with frontend.application.app_context():
         data = sessions.load(session_id)
     assert data["access_token"] and data["refresh_token"]

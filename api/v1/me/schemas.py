@@ -5,6 +5,10 @@ from marshmallow import Schema, fields
 class _UserRef(Schema):
     id = fields.UUID()
     email = fields.String()
+    email_verified = fields.Boolean()
+    name = fields.String()
+    given_name = fields.String()
+    family_name = fields.String()
 
 
 class _ClientRef(Schema):

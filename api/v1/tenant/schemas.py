@@ -37,6 +37,8 @@ class TenantSchema(Schema):
     dynamic_client_registration = fields.String()
     client_registration_policy = fields.Nested(RegistrationPolicySchema,
                                                attribute="registration_policy")
+    require_verified_email = fields.Boolean()
+    password_min_length = fields.Integer()
     created_at = fields.AwareDateTime()
 
 
@@ -48,6 +50,9 @@ class TenantUpdateSchema(Schema):
     self_signup_enabled = fields.Boolean()
     dynamic_client_registration = fields.String(validate=validate.OneOf(DCR_MODES))
     client_registration_policy = fields.Nested(RegistrationPolicySchema)
+    require_verified_email = fields.Boolean()
+    #: NIST SP 800-63B §5.1.1.2: at least 8; passwords up to 256 characters are accepted.
+    password_min_length = fields.Integer(validate=validate.Range(min=8, max=64))
 
 
 class TenantCreatedSchema(TenantSchema):

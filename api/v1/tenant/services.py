@@ -9,7 +9,7 @@ from __future__ import annotations
 from api import audit
 from api.access import policy
 from api.access.caller import Caller
-from api.errors import DomainError
+from api.errors import Conflict, DomainError
 from api.ratelimit import services as ratelimit
 from api.tenancy import services as tenancy
 from api.tenancy.models import Tenant
@@ -32,9 +32,16 @@ def sign_up_tenant(data: dict, ip: str | None, frontend_url: str) -> Tenant:
 
 
 def update_tenant(caller: Caller, tenant: Tenant, changes: dict) -> Tenant:
-    """Change any of the tenant's settings (read fresh, not from the cache)."""
+    """Change any of the tenant's settings (read fresh, not from the cache). Requiring
+    verified addresses takes a caller whose own is verified (else they would lock
+    themselves out)."""
     _check_can_change(caller, tenant)
-    return tenancy.update_tenant(tenancy.fresh(tenant), changes, caller.actor)
+    tenant = tenancy.fresh(tenant)
+    if changes.get("require_verified_email") and not tenant.require_verified_email and \
+            caller.user is not None and not caller.user.email_verified:
+        raise Conflict("Verify your own email address first (on your account page): "
+                       "unverified users could no longer sign in.")
+    return tenancy.update_tenant(tenant, changes, caller.actor)
 
 
 def delete_tenant(caller: Caller, tenant: Tenant) -> None:

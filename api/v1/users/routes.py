@@ -6,6 +6,7 @@ from flask import Blueprint
 from api.access.guard import current_caller, require_permission
 from api.rbac.permissions import USERS_READ, USERS_WRITE
 from api.rest import listing, load_body
+from api.tenancy.context import current_tenant
 from api.v1.users import services
 from api.v1.users.schemas import UserCreateSchema, UserListArgs, UserSchema, UserUpdateSchema
 
@@ -23,7 +24,8 @@ def list_users():
 @require_permission(USERS_WRITE)
 def create_user():
     data = load_body(UserCreateSchema())
-    user = services.create_user(current_caller(), data["email"], data["password"], data["role"])
+    user = services.create_user(current_caller(), current_tenant(), data["email"],
+                                data["password"], data["role"])
     return user_schema.dump(user), 201
 
 
@@ -37,7 +39,15 @@ def get_user(user_id: uuid.UUID):
 @require_permission()
 def update_user(user_id: uuid.UUID):
     data = load_body(UserUpdateSchema())
-    return user_schema.dump(services.update_user(current_caller(), user_id, data))
+    return user_schema.dump(services.update_user(current_caller(), current_tenant(), user_id,
+                                                 data))
+
+
+@bp.post("/users/<uuid:user_id>/password-reset")
+@require_permission(USERS_WRITE)
+def send_password_reset(user_id: uuid.UUID):
+    services.send_password_reset(current_caller(), current_tenant(), user_id)
+    return {"detail": "We mailed the user a link to choose a new password."}, 202
 
 
 @bp.delete("/users/<uuid:user_id>")

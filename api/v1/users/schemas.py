@@ -1,6 +1,7 @@
 """User payloads: shape and format only."""
 from marshmallow import Schema, fields, validate
 
+from api.accounts.schemas import ProfileSchema
 from api.rest import PageArgs
 
 ROLE_NAME = validate.Length(min=1, max=64)
@@ -12,7 +13,7 @@ class UserCreateSchema(Schema):
     role = fields.String(load_default="user", validate=ROLE_NAME)
 
 
-class UserUpdateSchema(Schema):
+class UserUpdateSchema(ProfileSchema):
     role = fields.String(validate=ROLE_NAME)
     is_active = fields.Boolean()
     password = fields.String(load_only=True, validate=validate.Length(max=256))
@@ -21,6 +22,10 @@ class UserUpdateSchema(Schema):
 class UserSchema(Schema):
     id = fields.UUID()
     email = fields.String()
+    email_verified = fields.Boolean()
+    name = fields.String()
+    given_name = fields.String()
+    family_name = fields.String()
     role = fields.Method("role_name", dump_only=True)
     is_active = fields.Boolean()
     last_sign_in_at = fields.AwareDateTime(allow_none=True)

@@ -1,4 +1,5 @@
-"""``/users`` use cases: create, list, read, update (role, activity, password), delete.
+"""``/users`` use cases: create, list, read, update (role, activity, password, profile),
+delete, and mailing a password-reset link.
 
 Every write checks the write policy of :mod:`api.access.policy` on the whole user before it
 looks at any field (:func:`writable_user`), and the role it would give
@@ -15,26 +16,29 @@ from sqlalchemy import Select, select
 from api import audit
 from api.access import policy
 from api.access.caller import Caller, deny
+from api.accounts import services as accounts
 from api.db import utcnow
 from api.errors import NotFound
 from api.extensions import db
 from api.rbac import permissions
 from api.rbac.models import Role, user_roles
 from api.rbac.services import role_by_name
+from api.tenancy.models import Tenant
 from api.users import services as users
 from api.users import signals
 from api.users.models import User, normalize_email
-from api.users.passwords import hash_password
 
 #: What users may change on themselves with ``profile:write``; every other change takes
 #: ``users:write``.
-SELF_SERVICE_FIELDS = frozenset({"password"})
+SELF_SERVICE_FIELDS = frozenset({"password", *accounts.PROFILE_FIELDS})
 
 
-def create_user(caller: Caller, email: str, password: str, role_name: str) -> User:
+def create_user(caller: Caller, tenant: Tenant, email: str, password: str,
+                role_name: str) -> User:
     """Create a user with one role, never above the caller's own."""
     _check_can_assign(caller, role_by_name(role_name))
-    return users.create_user(email, password, role_name, caller.actor)
+    return users.create_user(email, password, role_name, caller.actor,
+                             tenant.password_min_length)
 
 
 def list_users(email: str | None = None, role: str | None = None,
@@ -77,7 +81,7 @@ def read_user(caller: Caller, user_id: uuid.UUID) -> User:
     return get_user(user_id)
 
 
-def update_user(caller: Caller, user_id: uuid.UUID, changes: dict) -> User:
+def update_user(caller: Caller, tenant: Tenant, user_id: uuid.UUID, changes: dict) -> User:
     """Change any field of a user; the write policy covers the whole user first, so a field
     added here needs no ceiling of its own."""
     user = writable_user(caller, user_id)
@@ -87,9 +91,14 @@ def update_user(caller: Caller, user_id: uuid.UUID, changes: dict) -> User:
     if "is_active" in changes and changes["is_active"] != user.is_active:
         _change_activity(caller, user, changes["is_active"])
     if "password" in changes:
-        _change_password(caller, user, changes["password"])
-    db.session.commit()
-    return user
+        _change_password(caller, user, changes["password"], tenant)
+    return accounts.update_profile(user, changes, caller.actor)  # commits
+
+
+def send_password_reset(caller: Caller, tenant: Tenant, user_id: uuid.UUID) -> None:
+    """Mail a user a password-reset link: it obtains the user's credentials, so the write
+    policy covers the whole user."""
+    accounts.send_password_reset(tenant, writable_user(caller, user_id), caller.actor)
 
 
 def _check_can_write(caller: Caller, user: User, changes: dict) -> None:
@@ -126,9 +135,8 @@ def _change_activity(caller: Caller, user: User, active: bool) -> None:
         signals.access_ended.send(user, actor=caller.actor)
 
 
-def _change_password(caller: Caller, user: User, password: str) -> None:
-    users.check_password_policy(password)
-    user.password_hash = hash_password(password)
+def _change_password(caller: Caller, user: User, password: str, tenant: Tenant) -> None:
+    users.set_password(user, password, tenant.password_min_length)
     audit.record("user.password_changed", caller.actor, user)
     signals.password_changed.send(
         user, actor=caller.actor, keep=caller.token.grant_id if _is_self(caller, user.id) else None)

@@ -1,0 +1,159 @@
+"""Account pages around sign-in, per tenant: sign-up, forgot password, the links mails carry.
+
+    /t/<slug>/signup           create an account (when the tenant allows it), then carry on
+                               with the sign-in challenge it came from, if any
+    /t/<slug>/forgot-password  ask for a reset link (the same answer for every address)
+    /t/<slug>/reset-password   the reset link: choose a new password
+    /t/<slug>/verify-email     the verification and email-change links: confirm with a button
+
+Links are only used up by a POST, so a mail scanner that fetches them changes nothing.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+
+from frontend import api_client
+from frontend.api_client import ApiError
+from frontend.feedback import show_api_errors
+from frontend.signin.forms import (ConfirmLinkForm, ForgotPasswordForm, ResetPasswordForm,
+                                   SignUpForm)
+from frontend.signin.routes import to_api
+
+bp = Blueprint("accounts", __name__, url_prefix="/t/<slug:slug>")
+#: API refusals shown on a form rather than as a page of their own.
+FORM_ERRORS = (409, 422, 429)
+
+
+def _tenant(slug: str) -> dict:
+    return api_client.sign_in_settings(slug)
+
+
+def _message(slug: str, settings: dict, title: str, message: str, links=(), status: int = 200):
+    return render_template("signin/message.html", slug=slug, settings=settings, title=title,
+                           message=message, links=links), status
+
+
+def _sign_in_link(slug: str, challenge: str | None) -> tuple[str, str]:
+    if challenge:
+        return url_for("signin.show_login", slug=slug, challenge=challenge), "Back to sign-in"
+    return url_for("account.manage_account", slug=slug), "Sign in to your account"
+
+
+def _link_page(slug: str, form_class) -> tuple[dict, object]:
+    """The tenant's settings and the form of a page a mail link opens (400 without a token)."""
+    settings = _tenant(slug)
+    form = form_class(token=request.args.get("token", ""))
+    if not form.token.data:
+        abort(400, "This link is incomplete; copy the whole address from the mail.")
+    return settings, form
+
+
+def _link_refused(slug: str, settings: dict, error: ApiError, *links):
+    """A link that is unknown, used, replaced or expired: a page that says so and what to do."""
+    if error.status not in (404, 409, 410):
+        raise error
+    return _message(slug, settings, "This link does not work", error.message,
+                    [*links, _sign_in_link(slug, None)], error.status)
+
+
+def _submit(form, call) -> tuple[int | None, dict]:
+    """Validate ``form`` and make the API ``call``: ``(None, its answer)`` when it worked,
+    else the status to show the form again with (its errors on it)."""
+    if not form.validate_on_submit():
+        return (400 if form.is_submitted() else 200), {}
+    try:
+        return None, call()
+    except ApiError as error:
+        if error.status not in FORM_ERRORS:
+            raise
+        show_api_errors(form, error)
+        return error.status, {}
+
+
+@bp.route("/signup", methods=["GET", "POST"])
+def sign_up(slug: str):
+    settings = _tenant(slug)
+    if not settings["self_signup_enabled"]:
+        abort(404, "This organisation does not offer sign-up; ask its administrator for an "
+                   "account.")
+    form = SignUpForm(challenge=request.args.get("challenge", ""))
+    status, _ = _submit(form, lambda: api_client.sign_up(slug, {
+        "email": form.email.data, "password": form.password.data,
+        "name": form.name.data or ""}, request.remote_addr))
+    if status is None:
+        return _continue_after_sign_up(slug, settings, form)
+    return render_template("signin/signup.html", slug=slug, settings=settings, form=form), status
+
+
+def _continue_after_sign_up(slug: str, settings: dict, form: SignUpForm):
+    """Carry on with the authorization request the visitor came from, else say what's next."""
+    challenge = form.challenge.data
+    sent = f"We sent a link to {form.email.data} to verify your address."
+    if challenge and not settings["require_verified_email"]:
+        try:
+            result = api_client.log_in(slug, challenge, form.email.data, form.password.data,
+                                       request.remote_addr)
+        except ApiError as error:
+            if error.status not in (403, 404, 409, 410):
+                raise
+        else:
+            if result.get("redirect_to"):
+                return to_api(result["redirect_to"])
+            return redirect(url_for("signin.show_consent", slug=slug, challenge=challenge),
+                            code=303)
+    if settings["require_verified_email"]:
+        sent += " Follow it, then sign in."
+    return _message(slug, settings, "Your account is ready", sent,
+                    [_sign_in_link(slug, challenge)], 201)
+
+
+@bp.route("/forgot-password", methods=["GET", "POST"])
+def forgot_password(slug: str):
+    settings = _tenant(slug)
+    form = ForgotPasswordForm(challenge=request.args.get("challenge", ""))
+    status, answer = _submit(form, lambda: api_client.request_password_reset(
+        slug, form.email.data, request.remote_addr))
+    if status is None:
+        return _message(slug, settings, "Check your inbox",
+                        f"{answer['detail']} The link works for 30 minutes.",
+                        [_sign_in_link(slug, form.challenge.data)], 202)
+    return render_template("signin/forgot_password.html", slug=slug, settings=settings,
+                           form=form), status
+
+
+@bp.route("/reset-password", methods=["GET", "POST"])
+def reset_password(slug: str):
+    settings, form = _link_page(slug, ResetPasswordForm)
+    email = ""
+    try:
+        email = api_client.check_reset_link(slug, form.token.data)["email"]
+        if form.validate_on_submit():
+            api_client.reset_password(slug, form.token.data, form.password.data,
+                                      request.remote_addr)
+            return _message(slug, settings, "Your password is changed",
+                            "Every session and application that used the old password was "
+                            "signed out. Sign in again with the new one.",
+                            [_sign_in_link(slug, None)])
+    except ApiError as error:
+        if error.status not in (422, 429):
+            return _link_refused(slug, settings, error, (
+                url_for(".forgot_password", slug=slug), "Ask for a new reset link"))
+        show_api_errors(form, error)
+    return render_template("signin/reset_password.html", slug=slug, settings=settings,
+                           form=form, email=email), 200 if not form.errors else 422
+
+
+@bp.route("/verify-email", methods=["GET", "POST"])
+def verify_email(slug: str):
+    settings, form = _link_page(slug, ConfirmLinkForm)
+    if form.validate_on_submit():
+        try:
+            result = api_client.confirm_email(slug, form.token.data)
+        except ApiError as error:
+            return _link_refused(slug, settings, error)
+        done = (f"{result['email']} is verified." if result["purpose"] == "verify_email"
+                else f"Your email address is now {result['email']}; sign in with it from now on.")
+        return _message(slug, settings, "Email address confirmed", done,
+                        [_sign_in_link(slug, None)])
+    return render_template("signin/verify_email.html", slug=slug, settings=settings,
+                           form=form)
