@@ -18,6 +18,12 @@ $(VENV)/.installed: setup.cfg pyproject.toml
 
 install: $(VENV)/.installed
 
+## axe-core for the browser tests' accessibility checks (pinned in package-lock.json).
+E2E_NODE := tests/e2e/node_modules/.installed
+$(E2E_NODE): tests/e2e/package.json tests/e2e/package-lock.json
+	cd tests/e2e && npm ci --no-audit --no-fund --silent
+	touch $@
+
 ## Migrate the embedded SQLite database, create the demo tenant once, serve both apps.
 run: install
 	$(DEV_ENV) $(FLASK) db upgrade
@@ -42,11 +48,11 @@ restore:
 	bin/db-restore $(FILE)
 
 ## The whole suite; on PostgreSQL when TESSERA_TEST_DATABASE_URL names a server.
-test: install lint
+test: install lint $(E2E_NODE)
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/flake8 api frontend identifiers observability settings tests migrations bench bin/stack
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache test-artifacts .stack
+	rm -rf $(VENV) instance .pytest_cache test-artifacts .stack tests/e2e/node_modules

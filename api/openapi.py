@@ -32,7 +32,7 @@ from api.v1.resources.schemas import (ResourceCreateSchema, ResourceListArgs, Re
 from api.v1.roles.schemas import RoleCreateSchema, RoleSchema, RoleUpdateSchema
 from api.v1.tenant.schemas import (TenantCreatedSchema, TenantCreateSchema, TenantSchema,
                                    TenantUpdateSchema)
-from api.v1.tokens.schemas import GrantListArgs, GrantSchema
+from api.v1.tokens.schemas import BulkRevokeArgs, GrantListArgs, GrantSchema, RevokedSchema
 from api.v1.users.schemas import UserCreateSchema, UserListArgs, UserSchema, UserUpdateSchema
 
 bp = Blueprint("openapi", __name__)
@@ -99,6 +99,9 @@ OPERATIONS: dict[str, Op] = {
                             body=UserUpdateSchema, response=UserSchema, errors=CONFLICT),
     "users.send_password_reset": Op("Mail a user a password-reset link", "users:write",
                                     response=AcceptedSchema, status=202, errors=CONFLICT),
+    "users.sign_out_user": Op("Sign out everywhere: revoke every grant and end every "
+                              "sign-in session (yourself with profile:write)", "users:write",
+                              response=UserSchema, errors=CONFLICT),
     "users.delete_user": Op("Delete a user (soft)", "users:write", status=204,
                             errors=CONFLICT),
     "roles.list_roles": Op("List system and custom roles", "roles:read", args=PageArgs,
@@ -126,6 +129,8 @@ OPERATIONS: dict[str, Op] = {
     "tokens.list_tokens": Op("Active grants: all with tokens:manage, else your own",
                              "tokens:read", args=GrantListArgs, response=GrantSchema,
                              listing=True),
+    "tokens.revoke_tokens": Op("Revoke every visible grant of a user or client",
+                               "tokens:write", args=BulkRevokeArgs, response=RevokedSchema),
     "tokens.get_token": Op("Read an active grant", "tokens:read", response=GrantSchema),
     "tokens.revoke_token": Op("Revoke a grant and its tokens at once", "tokens:write",
                               status=204),

@@ -27,6 +27,15 @@ def load_args(schema: Schema) -> dict:
     return schema.load(request.args.to_dict())
 
 
+class CommaList(fields.List):
+    """A query argument holding several values separated by commas (``?action=a,b``)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, str):
+            value = [item for item in value.split(",") if item]
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
 class PageArgs(Schema):
     """``?page=&per_page=``; list endpoints extend it with their filters."""
 

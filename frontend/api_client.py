@@ -105,6 +105,16 @@ def get_challenge(slug: str, challenge: str) -> dict:
     return _call("GET", _challenge_path(slug, challenge))
 
 
+def public_tenant(slug: str) -> dict:
+    """The tenant's name and branding, for end-user pages."""
+    return _call("GET", _tenant_path(slug, "sign-in", "tenant"))
+
+
+def discovery(slug: str) -> dict:
+    """The tenant's authorization server metadata (RFC 8414): endpoints and scopes."""
+    return _call("GET", _tenant_path(slug, ".well-known", "openid-configuration"))
+
+
 def log_in(slug: str, challenge: str, email: str, password: str, ip: str | None) -> dict:
     return _call("POST", _challenge_path(slug, challenge, "login"),
                  json={"email": email, "password": password, "ip": ip})

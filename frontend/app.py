@@ -2,21 +2,23 @@
 from __future__ import annotations
 
 import observability
-from flask import Flask, render_template
+from flask import Flask, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from frontend import api_client
+from frontend import api_client, i18n
 from frontend.api_client import ApiError, ApiUnavailable
 from frontend.config import load_config
 from frontend.extensions import csrf
+import identifiers
 from identifiers import CONVERTERS
 
 #: Every response: no framing, no sniffing, no referrer (sign-in URLs carry challenges),
-#: and a CSP without inline scripts.
+#: and a CSP without inline scripts or styles (tenant logos may come from any https origin).
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; "
-                               "img-src 'self' data:; frame-ancestors 'none'; "
+                               "img-src 'self' data: https:; frame-ancestors 'none'; "
                                "base-uri 'none'; object-src 'none'",
     "X-Frame-Options": "DENY",
     "X-Content-Type-Options": "nosniff",
@@ -41,10 +43,12 @@ def create_app(config: dict | None = None) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
+    i18n.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:
     from frontend.console.account import bp as account_bp
+    from frontend.branding import bp as branding_bp
     from frontend.console.routes import bp as console_bp
     from frontend.signin.accounts import bp as accounts_bp
     from frontend.signin.routes import bp as signin_bp
@@ -64,10 +68,19 @@ def register_blueprints(app: Flask) -> None:
 
     @app.get("/")
     def show_home():
-        return render_template("home.html", api_url=app.config["PUBLIC_API_URL"], demo=True)
+        return render_template("home.html", demo=True)
+
+    @app.get("/console")
+    def go_to_console():
+        """The home page's "go to your console" form."""
+        slug = request.args.get("slug", "").strip().lower()
+        if not identifiers.is_slug(slug):
+            return redirect(url_for("show_home"))
+        return redirect(url_for("console.show_dashboard", slug=slug))
 
     app.register_blueprint(signin_bp)
     app.register_blueprint(signup_bp)
+    app.register_blueprint(branding_bp)
     app.register_blueprint(console_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(account_bp)
@@ -80,8 +93,8 @@ def register_errorhandlers(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def handle_csrf_error(error: CSRFError):
-        return error_page(400, "Your form expired",
-                          "Please go back, reload the page and try again.")
+        return error_page(400, _("Your form expired"),
+                          _("Please go back, reload the page and try again."))
 
     @app.errorhandler(ApiError)
     def handle_api_error(error: ApiError):
@@ -90,8 +103,8 @@ def register_errorhandlers(app: Flask) -> None:
     @app.errorhandler(ApiUnavailable)
     def handle_api_unavailable(error: ApiUnavailable):
         app.logger.warning("API unavailable: %s", error)
-        return error_page(503, "Service unavailable",
-                          "Tessera cannot be reached right now. Please try again shortly.")
+        return error_page(503, _("Service unavailable"),
+                          _("Sign-in cannot be reached right now. Please try again shortly."))
 
     @app.errorhandler(HTTPException)
     def handle_http_error(error: HTTPException):
@@ -100,7 +113,7 @@ def register_errorhandlers(app: Flask) -> None:
     @app.errorhandler(Exception)
     def handle_unexpected_error(error: Exception):
         app.logger.exception("unhandled error")
-        return error_page(500, "Something went wrong", "Please try again.")
+        return error_page(500, _("Something went wrong"), _("Please try again."))
 
 
 def register_security_headers(app: Flask) -> None:

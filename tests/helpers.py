@@ -1,10 +1,12 @@
 """What many tests share: client credentials, PKCE, reading redirects and forms, callers of
-the tenant REST API, playing the browser and the frontend through a sign-in, and looking at
-every tenant's rows."""
+the tenant REST API, playing the browser and the frontend through a sign-in, looking at
+every tenant's rows, and driving headless Chromium (screenshots, the phone width check,
+axe-core)."""
 from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import re
 import secrets
 from collections.abc import Iterator
@@ -15,16 +17,30 @@ from urllib.parse import parse_qs, urlsplit
 
 import jwt as pyjwt
 import requests
+from authlib.integrations.requests_client import OAuth2Session
 from sqlalchemy import event, select
 
 from api.db import tenant_scope
 from api.rbac.permissions import ALL
 from api.tenancy.models import Tenant
 from tests.factories import PASSWORD
+from tests.live import CALLBACK
+from tests.services import require
 
 REDIRECT_URI = "https://app.example/callback"
+ROOT = Path(__file__).resolve().parent.parent
 #: Where browser tests leave screenshots for people to look at.
-ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+ARTIFACTS = ROOT / "test-artifacts"
+#: Debian's Chromium, driven through Playwright (never ``playwright install``).
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--no-first-run"]
+DESKTOP = {"width": 1366, "height": 900}
+PHONE = {"width": 390, "height": 844}
+#: axe-core from npm (tests/e2e/package.json, installed by ``make test``), injected into the
+#: pages it checks; these impacts fail a test.
+AXE = ROOT / "tests" / "e2e" / "node_modules" / "axe-core" / "axe.min.js"
+AXE_BLOCKING = ("serious", "critical")
 
 
 def each_tenant(db):
@@ -214,6 +230,7 @@ class Callers:
 
 def shot(page, name: str) -> None:
     """A full-page screenshot of a Playwright page into test-artifacts/."""
+    ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
@@ -235,3 +252,41 @@ def browser_sign_in(page, email, password):
     page.fill("input[name=email]", email)
     page.fill("input[name=password]", password)
     page.click("button[type=submit]")
+
+
+def overflow(page) -> int:
+    """How many pixels the page is wider than the viewport (0 when it fits)."""
+    return page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+
+
+def axe_violations(page) -> list[str]:
+    """The serious and critical axe-core violations of the page, one line each."""
+    require(AXE.exists(), "axe-core (make test runs npm ci in tests/e2e)")
+    # Evaluated through the DevTools protocol, which the page's CSP does not govern (an
+    # injected <script> would be refused, as it should be).
+    page.evaluate(AXE.read_text() + "\n;typeof axe")
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    return [f"{v['id']} ({v['impact']}): {v['help']} at "
+            f"{json.dumps([n['target'] for n in v['nodes']][:3])}"
+            for v in result["violations"] if v["impact"] in AXE_BLOCKING]
+
+
+def check_page(page, name: str, phone: bool) -> list[str]:
+    """Screenshot the page and say what is wrong with it: too wide for a phone, axe."""
+    shot(page, f"{name}-{'phone' if phone else 'desktop'}")
+    problems = [f"{name}: {v}" for v in axe_violations(page)]
+    if phone and overflow(page) > 0:
+        problems.append(f"{name}: {overflow(page)} px wider than a 390 px phone")
+    return problems
+
+
+def start_flow(live, client_name="web", scope="openid email projects:read", **params):
+    """A browser at the API's authorization endpoint; returns (browser, challenge)."""
+    client_id, _ = live.clients[client_name]
+    session = OAuth2Session(client_id, scope=scope, redirect_uri=CALLBACK,
+                            code_challenge_method="S256")
+    url, _ = session.create_authorization_url(f"{live.issuer}/authorize",
+                                              code_verifier="f" * 64, **params)
+    browser = requests.Session()
+    response = browser.get(url, allow_redirects=False, timeout=5)
+    return browser, parse_qs(urlsplit(response.headers["Location"]).query)["challenge"][0]

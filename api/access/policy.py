@@ -33,7 +33,8 @@ A caller holds its token's permissions (:mod:`api.access.caller`): a user's role
 the token's scopes, or a client_credentials token's granted scopes. A user changing their
 own password therefore needs a token that carries everything they hold.
 
-Revoking grants (``DELETE /tokens/{id}``) is outside the rule: it only ends access, never
+Revoking grants (``DELETE /tokens/{id}``, or all of a user's or client's with
+``DELETE /tokens?user_id=…``) is outside the rule: it only ends access, never
 gives any, and whoever would lose by it signs in again. An admin can thus end an owner's
 sessions (incident response), but neither lock the owner out nor act as the owner.
 """

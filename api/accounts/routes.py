@@ -17,7 +17,7 @@ from api.accounts.schemas import LinkSchema, ResetRequestSchema, ResetSchema
 from api.frontend_key import end_user_ip, frontend_only
 from api.rest import load_body
 from api.tenancy.context import current_tenant
-from api.tenancy.services import fresh
+from api.tenancy.services import fresh, public_view
 
 bp = Blueprint("accounts", __name__, url_prefix="/sign-in")
 
@@ -27,7 +27,7 @@ bp = Blueprint("accounts", __name__, url_prefix="/sign-in")
 def get_settings():
     """Read fresh, not from the tenant cache: a switch shows on the pages at once."""
     tenant = fresh(current_tenant())
-    return {"tenant": {"slug": tenant.slug, "name": tenant.name},
+    return {"tenant": public_view(tenant),
             "self_signup_enabled": tenant.self_signup_enabled,
             "require_verified_email": tenant.require_verified_email,
             "password_min_length": tenant.password_min_length}

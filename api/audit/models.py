@@ -24,6 +24,8 @@ class AuditEvent(UUIDPrimaryKey, TenantScoped, db.Model):
     action: Mapped[str] = mapped_column(sa.String(64), index=True)
     target_type: Mapped[str | None] = mapped_column(sa.String(32))
     target_id: Mapped[str | None] = mapped_column(sa.String(64))
+    #: The target's name or email when it was recorded (it outlives the target).
+    target_label: Mapped[str | None] = mapped_column(sa.String(320))
     outcome: Mapped[str] = mapped_column(sa.String(16))
     ip: Mapped[str | None] = mapped_column(sa.String(45))
     user_agent: Mapped[str | None] = mapped_column(sa.String(512))

@@ -83,7 +83,21 @@ def _values(action: str, actor: Actor, target, outcome: str, details: dict) -> d
                 action=action,
                 target_type=getattr(target, "__tablename__", None),
                 target_id=str(target.id) if target is not None else None,
+                target_label=target_label(target),
                 outcome=outcome, details=details, **_request_metadata())
+
+
+#: The attribute that names a target, by kind (users by email, clients and roles by name).
+LABELS = ("email", "client_name", "slug", "name")
+
+
+def target_label(target) -> str | None:
+    """What people call ``target``: its email or name, kept with the event."""
+    for attribute in LABELS:
+        value = getattr(target, attribute, None)
+        if isinstance(value, str) and value:
+            return value[:320]
+    return None
 
 
 def _request_metadata() -> dict:
@@ -96,17 +110,24 @@ def _request_metadata() -> dict:
     }
 
 
-def list_events(actor: str | None = None, action: str | None = None,
+def list_events(actor: str | None = None, action: list[str] | None = None,
+                target: str | None = None, outcome: str | None = None,
                 since: datetime | None = None, until: datetime | None = None) -> Select:
-    """Newest first; ``actor`` matches the label or id, ``action`` exactly or as ``prefix.*``."""
-    statement = select(AuditEvent).order_by(AuditEvent.created_at.desc())
+    """Newest first. ``actor`` and ``target`` match the label or id; ``action`` is a list,
+    each exact or ``prefix.*``."""
+    statement = select(AuditEvent).order_by(AuditEvent.created_at.desc(), AuditEvent.id)
     if actor:
         statement = statement.where(or_(AuditEvent.actor == actor,
                                         sa.cast(AuditEvent.actor_id, sa.String) == actor))
+    if target:
+        statement = statement.where(or_(AuditEvent.target_label == target,
+                                        AuditEvent.target_id == target))
     if action:
-        statement = statement.where(
-            AuditEvent.action.startswith(action[:-1], autoescape=True) if action.endswith("*")
-            else AuditEvent.action == action)
+        statement = statement.where(or_(*(
+            AuditEvent.action.startswith(name[:-1], autoescape=True) if name.endswith("*")
+            else AuditEvent.action == name for name in action)))
+    if outcome:
+        statement = statement.where(AuditEvent.outcome == outcome)
     if since:
         statement = statement.where(AuditEvent.created_at >= since)
     if until:

@@ -59,6 +59,11 @@ class Client(UUIDPrimaryKey, Timestamped, TenantScoped, db.Model):
     dynamically_registered: Mapped[bool] = mapped_column(default=False)
     registration_access_token_hash: Mapped[str | None] = mapped_column(sa.String(64),
                                                                        unique=True)
+    # What the consent page shows people about the client (RFC 7591 §2).
+    logo_uri: Mapped[str | None] = mapped_column(sa.String(2000))
+    client_uri: Mapped[str | None] = mapped_column(sa.String(2000))
+    policy_uri: Mapped[str | None] = mapped_column(sa.String(2000))
+    tos_uri: Mapped[str | None] = mapped_column(sa.String(2000))
 
     @property
     def is_public(self) -> bool:

@@ -25,6 +25,8 @@ from api.security import digest, generate_secret
 #: Grants that need the client to authenticate, so a public client cannot have them.
 CONFIDENTIAL_ONLY_GRANTS = frozenset({"client_credentials", "password", TOKEN_EXCHANGE_GRANT})
 CONSOLE_NAME = "Tessera console"
+#: Client metadata people see on the consent page (RFC 7591 §2), all optional.
+DISPLAY_METADATA = ("logo_uri", "client_uri", "policy_uri", "tos_uri")
 
 
 def check_registration(grant_types: list[str], scope: str, redirect_uris: list[str],

@@ -31,6 +31,7 @@ from sqlalchemy import func, select, update
 from api import audit
 from api.accounts import services as accounts
 from api.clients.models import Client
+from api.clients.services import DISPLAY_METADATA
 from api.db import utcnow
 from api.errors import Conflict, DomainError, NotFound
 from api.extensions import db
@@ -39,6 +40,7 @@ from api.ratelimit import services as ratelimit
 from api.rbac.permissions import narrow_scope
 from api.security import digest, generate_secret
 from api.tenancy.models import Tenant
+from api.tenancy.services import public_view
 from api.users import authentication
 from api.users.models import User
 
@@ -125,13 +127,17 @@ def describe(pending: AuthorizationRequest, tenant: Tenant) -> dict:
     client = db.session.get(Client, pending.client_id)
     user = db.session.get(User, pending.user_id) if pending.user_id else None
     return {
-        "tenant": {"slug": tenant.slug, "name": tenant.name},
+        "tenant": public_view(tenant),
         "self_signup_enabled": tenant.self_signup_enabled,
         "client": {"client_id": client.client_id, "client_name": client.client_name,
-                   "first_party": client.is_first_party},
+                   "first_party": client.is_first_party,
+                   **{name: getattr(client, name) for name in DISPLAY_METADATA},
+                   "redirect_uri": pending.params.get("redirect_uri")
+                   or client.get_default_redirect_uri()},
         "scopes": pending.scope.split(),
         "user": {"id": str(user.id), "email": user.email} if user else None,
         "status": pending.status,
+        "ui_locales": pending.params.get("ui_locales"),
         "consent_required": bool(user) and needs_consent(user, client, pending.scope,
                                                          pending.device_id is not None),
         "kind": "device" if pending.device_id else "authorization",

@@ -10,7 +10,7 @@ sign-in challenge API and the redemption of form-post responses.
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from authlib.integrations.flask_oauth2 import current_token
 from authlib.oauth2 import OAuth2Error
@@ -37,6 +37,7 @@ from api.rbac.permissions import ALL, SCOPES
 from api.resources import services as resources
 from api.rest import load_body
 from api.tenancy.context import current_tenant, enter_tenant, issuer_url
+from api.tenancy.services import public_view
 from api.users.models import User, load_with_permissions
 
 bp = Blueprint("oauth", __name__)
@@ -150,7 +151,10 @@ def authorize():
         _refuse_malformed_parameters()
         grant = authorization.get_consent_grant(end_user=user)
     except OAuth2Error as error:
-        response = authorization.handle_error_response(None, error)
+        if not error.redirect_uri:  # unknown client or redirect URI: a page for people
+            response = _frontend_error_page(tenant, error.error)
+        else:
+            response = authorization.handle_error_response(None, error)
     else:
         if "verifier" in request.args:
             response = _resume(grant, tenant, params)
@@ -213,6 +217,13 @@ def _refuse_malformed_parameters() -> None:
         raise InvalidRequestError("redirect_uri is not a valid URI.")
     if not _RESPONSE_TYPE.fullmatch(request.args.get("response_type", "")):
         raise InvalidRequestError("response_type is malformed.")
+
+
+def _frontend_error_page(tenant, error: str) -> Response:
+    """Errors that must not go to the client (RFC 6749 §4.1.2.1) are shown to people by the
+    frontend; the browser carries only the error code there."""
+    return redirect(f"{current_app.config['PUBLIC_FRONTEND_URL']}/t/{tenant.slug}/error?"
+                    + urlencode({"error": error}), code=303)
 
 
 @bp.get("/logout")
@@ -328,6 +339,13 @@ def get_console_client():
     """The tenant's first-party console client, for the frontend's own sign-in."""
     client = console_client(current_app.config["PUBLIC_FRONTEND_URL"], current_tenant().slug)
     return {"client_id": client.client_id, "redirect_uri": client.redirect_uris[0]}
+
+
+@bp.get("/sign-in/tenant")
+@frontend_only
+def get_public_tenant():
+    """The tenant's name and branding, for end-user pages without a challenge."""
+    return public_view(current_tenant())
 
 
 @bp.get("/sign-in/challenges/<token:challenge>")

@@ -4,7 +4,7 @@ The cookie is HttpOnly, SameSite=Lax, path-scoped to the tenant's issuer, and
 Secure outside development. It names the user, the time of sign-in and when
 the cookie was issued; the user must still be able to sign in when it is read,
 and a cookie issued before the user's ``sessions_valid_after`` (a password
-reset) is void.
+reset, or signing out everywhere) is void.
 """
 from __future__ import annotations
 

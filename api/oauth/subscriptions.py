@@ -51,4 +51,5 @@ def connect() -> None:
     signals.permissions_reduced.connect(revoke_excess)
     signals.access_ended.connect(revoke_all)
     signals.password_changed.connect(revoke_all)
+    signals.signed_out.connect(revoke_all)
     tenant_deleted.connect(revoke_tenant)

@@ -44,6 +44,9 @@ class Tenant(UUIDPrimaryKey, Timestamped, db.Model):
     #: Users whose address is not verified cannot sign in.
     require_verified_email: Mapped[bool] = mapped_column(default=False)
     password_min_length: Mapped[int] = mapped_column(default=DEFAULT_PASSWORD_MIN_LENGTH)
+    #: What end users see on the tenant's pages: ``display_name``, ``logo_uri`` (https),
+    #: ``primary_color`` (``#rrggbb``); each optional.
+    branding: Mapped[dict] = mapped_column(default=dict)
     deleted_at: Mapped[datetime | None]
 
     @property

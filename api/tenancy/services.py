@@ -86,6 +86,11 @@ def forget_cached_tenants() -> None:
     _cache.clear()
 
 
+def public_view(tenant: Tenant) -> dict:
+    """What end-user pages and mails show of a tenant: its name and branding."""
+    return {"slug": tenant.slug, "name": tenant.name, "branding": dict(tenant.branding or {})}
+
+
 def fresh(tenant: Tenant) -> Tenant:
     """``tenant`` re-read from the database (the settings endpoints show no cached copy)."""
     db.session.refresh(tenant)
@@ -99,9 +104,12 @@ def list_tenants() -> list[Tenant]:
 
 
 def update_tenant(tenant: Tenant, changes: dict, actor: audit.Actor) -> Tenant:
-    """Change the tenant's name, token lifetimes or account settings (sign-up, verified
-    addresses, password length)."""
+    """Change the tenant's name, token lifetimes, account settings (sign-up, verified
+    addresses, password length) or branding (whose keys merge, RFC 7396: a null removes
+    one)."""
     for field, value in changes.items():
+        if field == "branding":
+            value = {k: v for k, v in {**tenant.branding, **value}.items() if v is not None}
         setattr(tenant, field, value)
     audit.record("tenant.updated", actor, tenant, **changes)
     db.session.commit()

@@ -11,5 +11,7 @@ _signals = Namespace()
 permissions_reduced = _signals.signal("permissions-reduced")
 #: The user can no longer sign in (deactivated, deleted): revoke every grant.
 access_ended = _signals.signal("access-ended")
+#: Signed out everywhere: revoke every grant (the sign-in sessions end by timestamp).
+signed_out = _signals.signal("signed-out")
 #: The password changed: revoke every grant but the one that changed it (``keep``).
 password_changed = _signals.signal("password-changed")

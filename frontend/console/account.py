@@ -2,13 +2,16 @@
 
 Profile (name, given and family name), the email address (verified or not; a
 change is confirmed by a link to the new address and needs the current
-password), the password, and the applications holding tokens. It shares the
-console's sign-in; ``/t/<slug>/console/account`` leads here.
+password), the password (the current one, the new one twice), their sessions
+and the applications they allowed (paged, each revocable), and signing out
+everywhere. It shares the console's sign-in; ``/t/<slug>/console/account``
+leads here.
 """
 from __future__ import annotations
 
 from flask import Blueprint, g, redirect, render_template, request, url_for
 
+from frontend import api_client
 from frontend.console.forms import EmailChangeForm, PasswordForm, ProfileForm
 from frontend.console.page import console_page
 from frontend.feedback import flash_outcome
@@ -21,10 +24,11 @@ def _page(slug: str, **forms):
     forms.setdefault("profile_form", ProfileForm(formdata=None, data=user or {}))
     forms.setdefault("email_form", EmailChangeForm(formdata=None))
     forms.setdefault("password_form", PasswordForm(formdata=None))
-    tokens = g.console.call("GET", "tokens", params={"per_page": 100})
+    grants = g.console.page("tokens", {"user_id": user["id"]} if user else {})
     status = 422 if any(form.errors for form in forms.values()) else 200
-    return render_template("console/account.html", slug=slug, tokens=tokens, user=user,
-                           **forms), status
+    minimum = api_client.sign_in_settings(slug)["password_min_length"]
+    return render_template("console/account.html", slug=slug, grants=grants, user=user,
+                           password_min_length=minimum, **forms), status
 
 
 def _done(slug: str):
@@ -77,8 +81,18 @@ def change_password(slug: str):
     form = PasswordForm()
     user = g.me["user"]
     if user and form.validate_on_submit() and flash_outcome(
-            lambda: g.console.call("PATCH", "users", user["id"],
-                                   json={"password": form.password.data}),
+            lambda: g.console.call("PATCH", "users", user["id"], json={
+                "password": form.password.data,
+                "current_password": form.current_password.data}),
             "Password changed; your other sessions were signed out.", form):
         return _done(slug)
     return _page(slug, password_form=form)
+
+
+@bp.post("/sign-out-everywhere")
+@console_page
+def sign_out_everywhere(slug: str):
+    user = g.me["user"]
+    flash_outcome(lambda: g.console.call("POST", "users", user["id"], "sign-out"),
+                  "Signed out everywhere.")
+    return redirect(url_for("console.log_in", slug=slug), code=303)

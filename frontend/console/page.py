@@ -1,5 +1,6 @@
 """What every console page shares: the signed-in user's view of the API (``g.console``),
-who they are (``g.me``), what they may do (:func:`can`), and list filters."""
+who they are (``g.me``), what they may do (:func:`can`), list filters and paging, and
+one-time results kept server-side (:meth:`Console.stash`)."""
 from __future__ import annotations
 
 from functools import wraps
@@ -22,6 +23,18 @@ def query_filters(names) -> dict:
     return {name: request.args[name] for name in names if request.args.get(name)}
 
 
+def page_number() -> int:
+    """``?page=`` as a positive number (anything else is page 1)."""
+    value = request.args.get("page", "")
+    return int(value) if value.isdigit() and 0 < int(value) <= 100_000 else 1
+
+
+#: Rows per page of every console list.
+PER_PAGE = 25
+#: The most rows a picker loads (every role, say); the API pages by 100 at most.
+PICKER_LIMIT = 1000
+
+
 class Console:
     """The signed-in user's view of the tenant API, refreshing the access token as needed."""
 
@@ -37,6 +50,35 @@ class Console:
             if error.status != 401 or not self._refresh():
                 raise
         return api_client.rest(method, self.slug, self.data["access_token"], *segments, **kwargs)
+
+    def page(self, resource: str, filters: dict | None = None) -> dict:
+        """One page of a list (``?page=`` of the request), with ``filters``."""
+        return self.call("GET", resource, params={**(filters or {}), "page": page_number(),
+                                                  "per_page": PER_PAGE})
+
+    def every(self, resource: str, **params) -> list[dict]:
+        """Every item of a list (for pickers), page by page up to PICKER_LIMIT."""
+        items, page = [], 1
+        while len(items) < PICKER_LIMIT:
+            result = self.call("GET", resource, params={**params, "page": page, "per_page": 100})
+            items.extend(result["items"])
+            if page * 100 >= result["total"]:
+                break
+            page += 1
+        return items
+
+    def stash(self, key: str, value) -> None:
+        """Keep a one-time result (a new secret) in the server-side session for the page the
+        action redirects to; it never travels in a cookie or a URL."""
+        self.data.setdefault("once", {})[key] = value
+        sessions.save(self.session_id, self.data)
+
+    def take(self, key: str):
+        """The one-time result under ``key``, removed as it is read."""
+        value = self.data.get("once", {}).pop(key, None)
+        if value is not None:
+            sessions.save(self.session_id, self.data)
+        return value
 
     def _refresh(self) -> bool:
         try:

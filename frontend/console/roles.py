@@ -1,8 +1,7 @@
-"""Console: system and custom roles; custom ones created and edited through the API."""
+"""Console: system and custom roles, paged; custom ones created and edited through the API."""
 from __future__ import annotations
 
 from flask import Blueprint, g, redirect, render_template, request, url_for
-from wtforms.fields.choices import SelectChoice
 
 from frontend.console.forms import RoleForm
 from frontend.console.page import console_page
@@ -15,13 +14,14 @@ bp = Blueprint("roles", __name__)
 @console_page
 def manage_roles(slug: str):
     form = RoleForm()
-    form.permissions.choices = [SelectChoice(p, p) for p in sorted(g.me["permissions"])]
+    form.permissions.choices = sorted(g.me["permissions"])
     if form.validate_on_submit() and flash_outcome(lambda: g.console.call("POST", "roles", json={
             "name": form.name.data, "description": form.description.data or "",
             "permissions": form.permissions.data}), f"Role {form.name.data} created.", form):
         return redirect(url_for(".manage_roles", slug=slug), code=303)
-    roles = g.console.call("GET", "roles", params={"per_page": 100})
-    return render_template("console/roles.html", slug=slug, roles=roles, form=form)
+    roles = g.console.page("roles")
+    return render_template("console/roles.html", slug=slug, roles=roles, form=form), \
+        422 if form.errors else 200
 
 
 @bp.post("/roles/<uuid:role_id>")

@@ -6,6 +6,7 @@ from flask import Blueprint, g, redirect, render_template, request, url_for
 
 from frontend.console import (apis, audit, auth, clients, registration, roles, settings, tokens,
                               users)
+from frontend.console.labels import action_label, target_kind
 from frontend.console.page import can, console_page
 
 bp = Blueprint("console", __name__, url_prefix="/t/<slug:slug>/console")
@@ -15,7 +16,7 @@ for pages in (tokens, clients, apis, registration, users, roles, audit, settings
 
 @bp.app_context_processor
 def console_helpers():
-    return {"can": can}
+    return {"can": can, "label": action_label, "kind": target_kind}
 
 
 @bp.get("/login")
@@ -47,11 +48,20 @@ def show_signed_out(slug: str):
 @bp.get("")
 @console_page
 def show_dashboard(slug: str):
-    counts, recent = {}, []
-    for name, permission in (("users", "users:read"), ("clients", "clients:read"),
-                             ("tokens", "tokens:read")):
+    """Admins: counts, what to do next on a new tenant, recent activity. Everyone: their own
+    sessions and the applications they allowed."""
+    counts, recent = {}, None
+    for name, permission in (("users", "users:read"), ("clients", "clients:read")):
         if can(permission):
             counts[name] = g.console.call("GET", name, params={"per_page": 1})["total"]
+    if can("tokens:manage"):
+        counts["tokens"] = g.console.call("GET", "tokens", params={"per_page": 1})["total"]
     if can("audit:read"):
-        recent = g.console.call("GET", "audit-events", params={"per_page": 10})["items"]
-    return render_template("console/dashboard.html", slug=slug, counts=counts, recent=recent)
+        recent = g.console.call("GET", "audit-events", params={"per_page": 8})["items"]
+    user = g.me["user"]
+    mine = (g.console.call("GET", "tokens", params={"user_id": user["id"], "per_page": 10})
+            if user and can("tokens:read") else None)
+    next_steps = {"client": counts.get("clients", 2) <= 1 and can("clients:write"),
+                  "users": counts.get("users", 2) <= 1 and can("users:write")}
+    return render_template("console/dashboard.html", slug=slug, counts=counts, recent=recent,
+                           mine=mine, next_steps=next_steps)

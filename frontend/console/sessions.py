@@ -93,7 +93,8 @@ class RedisStore(SealedStore):
         return self.open(self.redis.get(f"tessera:console:{session_id}"))
 
     def save(self, session_id: str, data: dict) -> None:
-        self.redis.set(f"tessera:console:{session_id}", self.seal(data), ex=LIFETIME)
+        ttl = max(1, int(data.get("expires", time.time() + LIFETIME) - time.time()))
+        self.redis.set(f"tessera:console:{session_id}", self.seal(data), ex=ttl)
 
     def delete(self, session_id: str) -> None:
         self.redis.delete(f"tessera:console:{session_id}")
@@ -115,10 +116,10 @@ def valid_id(session_id: str | None) -> bool:
     return identifiers.is_token(session_id)
 
 
-def create(data: dict) -> str:
+def create(data: dict, lifetime: int = LIFETIME) -> str:
     """A new session under a fresh id (ids rotate at every sign-in)."""
     session_id = secrets.token_urlsafe(32)
-    store().save(session_id, {**data, "expires": time.time() + LIFETIME})
+    store().save(session_id, {**data, "expires": time.time() + lifetime})
     return session_id
 
 

@@ -1,4 +1,5 @@
 """Sign-in, consent and account-recovery forms (Flask-WTF: every form carries a CSRF token)."""
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
@@ -6,32 +7,32 @@ from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 class LoginForm(FlaskForm):
     challenge = HiddenField(validators=[DataRequired()])
-    email = EmailField("Email", validators=[DataRequired(), Length(max=320)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=256)])
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=320)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=256)])
 
 
 class ConsentForm(FlaskForm):
     challenge = HiddenField(validators=[DataRequired()])
-    remember = BooleanField("Remember this decision")
+    remember = BooleanField(_l("Remember this decision"))
 
 
 class SignUpForm(FlaskForm):
     challenge = HiddenField(validators=[Optional()])
-    name = StringField("Your name", validators=[Optional(), Length(max=200)])
-    email = EmailField("Email", validators=[DataRequired(), Length(max=320)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=256)])
+    name = StringField(_l("Your name"), validators=[Optional(), Length(max=200)])
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=320)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=256)])
 
 
 class ForgotPasswordForm(FlaskForm):
     challenge = HiddenField(validators=[Optional()])
-    email = EmailField("Email", validators=[DataRequired(), Length(max=320)])
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=320)])
 
 
 class ResetPasswordForm(FlaskForm):
     token = HiddenField(validators=[DataRequired(), Length(max=128)])
-    password = PasswordField("New password", validators=[DataRequired(), Length(max=256)])
-    confirm = PasswordField("Repeat the new password", validators=[
-        DataRequired(), EqualTo("password", message="The two passwords differ.")])
+    password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=256)])
+    confirm = PasswordField(_l("Repeat the new password"), validators=[
+        DataRequired(), EqualTo("password", message=_l("The two passwords differ."))])
 
 
 class ConfirmLinkForm(FlaskForm):

@@ -2,6 +2,11 @@
 ``/t/<slug>/form-post``: hand a form-post authorization response to the client;
 ``/t/<slug>/device``: where people enter a device's code (RFC 8628 §3.3).
 
+The pages wear the tenant's branding and speak the language the application asked for
+(``ui_locales``) or the browser prefers. Right after a tenant sign-up, the new owner's
+first console sign-in is settled without asking for the password again
+(:func:`frontend.signup.take_handoff`).
+
 The device page holds no state: its form sends the browser to the API's
 ``/device/verify``, which parks a challenge for the device and sends the browser
 to the login or consent page above, then back here with the outcome.
@@ -10,13 +15,15 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import (Blueprint, abort, current_app, make_response, redirect, render_template,
+from flask import (Blueprint, abort, current_app, g, make_response, redirect, render_template,
                    request, url_for)
+from flask_babel import lazy_gettext as _l
 
 import identifiers
-from frontend import api_client
+from frontend import api_client, signup
 from frontend.api_client import ApiError
 from frontend.app import SECURITY_HEADERS
+from frontend.branding import brand, tenant_brand
 from frontend.signin.forms import ConsentForm, LoginForm
 from frontend.signin.scopes import describe
 
@@ -25,16 +32,16 @@ bp = Blueprint("signin", __name__, url_prefix="/t/<slug:slug>")
 #: throttled).
 FORM_ERRORS = (401, 403, 429)
 DEVICE_ERRORS = {
-    "invalid_code": "That code is not valid, or it has expired or been used. Check the code "
-                    "your device shows.",
-    "throttled": "Too many codes were tried. Wait a few minutes and try again.",
+    "invalid_code": _l("That code is not valid, or it has expired or been used. Check the "
+                       "code your device shows."),
+    "throttled": _l("Too many codes were tried. Wait a few minutes and try again."),
 }
 DEVICE_RESULTS = {
-    "approved": {"title": "Device connected",
-                 "text": "You can close this page and continue on your device."},
-    "denied": {"title": "Access denied", "text": "The device was not given access."},
-    "expired": {"title": "Code expired",
-                "text": "This code can no longer be used. Start again on your device."},
+    "approved": {"title": _l("Device connected"),
+                 "text": _l("You can close this page and continue on your device.")},
+    "denied": {"title": _l("Access denied"), "text": _l("The device was not given access.")},
+    "expired": {"title": _l("Code expired"),
+                "text": _l("This code can no longer be used. Start again on your device.")},
 }
 
 
@@ -44,30 +51,44 @@ def _challenge(slug: str, challenge: str) -> dict:
     if not identifiers.is_token(challenge):
         abort(400, "This sign-in link is malformed; start again from the application.")
     try:
-        return api_client.get_challenge(slug, challenge)
+        info = api_client.get_challenge(slug, challenge)
     except ApiError as error:
         abort(error.status if error.status in (404, 410) else 400, error.message)
+    g.ui_locales = info.get("ui_locales")
+    return info
 
 
 def _page(template: str, slug: str, info: dict, form, error: str | None = None,
           status: int = 200):
     scopes = [describe(scope) for scope in info["scopes"]]
+    return_to = urlsplit(info["client"].get("redirect_uri") or "")
     return render_template(template, slug=slug, info=info, form=form, scopes=scopes,
-                           error=error), status
+                           error=error, brand=brand(info["tenant"]),
+                           return_host=return_to.hostname), status
 
 
 def to_api(url: str):
     """Follow the API's ``redirect_to``; never anywhere else (no open redirect)."""
     if not url.startswith(current_app.config["PUBLIC_API_URL"] + "/"):
         abort(502, "The API answered with an unexpected address.")
-    return redirect(url, code=303)
+    return current_app.make_response(redirect(url, code=303))
 
 
 @bp.get("/login")
 def show_login(slug: str):
     challenge = request.args.get("challenge", "")
     info = _challenge(slug, challenge)
-    return _page("signin/login.html", slug, info, LoginForm(challenge=challenge))
+    handoff = signup.take_handoff(slug)
+    if handoff and info["client"]["first_party"]:
+        result = api_client.log_in(slug, challenge, handoff["email"], handoff["password"],
+                                   request.remote_addr)
+        response = to_api(result["redirect_to"])
+    else:
+        response = current_app.make_response(
+            _page("signin/login.html", slug, info, LoginForm(challenge=challenge)))
+    if handoff is not None:
+        signup.clear_handoff(response, slug)
+    return response
 
 
 @bp.post("/login")
@@ -141,6 +162,7 @@ def post_response(slug: str):
 def show_device(slug: str):
     action = api_client.browser_url(slug, "device", "verify")
     return render_template("signin/device.html", slug=slug, action=action,
+                           brand=tenant_brand(slug),
                            user_code=request.args.get("user_code", "")[:16],
                            error=DEVICE_ERRORS.get(request.args.get("error", "")),
                            result=DEVICE_RESULTS.get(request.args.get("result", "")))

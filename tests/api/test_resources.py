@@ -143,3 +143,73 @@ def test_sign_up_validates_its_input(client):
                                                     "owner_password": PASSWORD})
     assert response.status_code == 422
     assert {"slug", "name", "owner_email"} <= set(response.json["errors"])
+
+
+def test_client_display_metadata_is_stored_and_checked(owner):
+    body = {"client_name": "Shop", "grant_types": ["client_credentials"],
+            "logo_uri": "https://shop.example/logo.png", "client_uri": "https://shop.example",
+            "policy_uri": "https://shop.example/privacy", "tos_uri": "https://shop.example/tos"}
+    created = owner.post("/clients", json=body)
+    assert created.status_code == 201
+    assert {k: created.json[k] for k in body if k.endswith("_uri")} == {
+        k: v for k, v in body.items() if k.endswith("_uri")}
+    edited = owner.patch(f"/clients/{created.json['id']}", json={"logo_uri": None})
+    assert edited.status_code == 200 and edited.json["logo_uri"] is None
+    refused = owner.patch(f"/clients/{created.json['id']}", json={
+        "policy_uri": "http://shop.example/privacy", "logo_uri": "javascript:alert(1)"})
+    assert refused.status_code == 422
+    assert set(refused.json["errors"]) == {"policy_uri", "logo_uri"}
+
+
+def test_tenant_branding_merges_and_validates(owner):
+    saved = owner.patch("/tenant", json={"branding": {
+        "display_name": "Acme Shop", "logo_uri": "https://acme.example/logo.png",
+        "primary_color": "#aa3300"}})
+    assert saved.status_code == 200
+    merged = owner.patch("/tenant", json={"branding": {"primary_color": None}})
+    assert merged.json["branding"] == {"display_name": "Acme Shop",
+                                       "logo_uri": "https://acme.example/logo.png"}
+    bad = owner.patch("/tenant", json={"branding": {"logo_uri": "http://acme.example/l.png",
+                                                    "primary_color": "red"}})
+    assert bad.status_code == 422 and "branding" in bad.json["errors"]
+
+
+def test_audit_events_name_their_target_and_filter_by_it(owner):
+    email = f"target-{uuid.uuid4().hex[:6]}@acme.io"
+    created = owner.post("/users", json={"email": email, "password": PASSWORD})
+    owner.patch(f"/users/{created.json['id']}", json={"is_active": False})
+    by_target = owner.get("/audit-events", query_string={"target": email}).json
+    assert [e["action"] for e in by_target["items"]] == ["user.deactivated", "user.created"]
+    assert by_target["items"][0]["target_label"] == email
+    by_id = owner.get("/audit-events", query_string={"target": created.json["id"]}).json
+    assert by_id["total"] == 2
+    several = owner.get("/audit-events", query_string={
+        "target": email, "action": "user.created,user.deleted"}).json
+    assert [e["action"] for e in several["items"]] == ["user.created"]
+    assert owner.get("/audit-events", query_string={"since": "garbage"}).status_code == 422
+
+
+def test_bulk_revoke_needs_a_filter_and_is_audited(owner, callers, factories, tenant):
+    user = factories.user(tenant, role="user")
+    callers.token(user.email)
+    callers.token(user.email)
+    assert owner.delete("/tokens").status_code == 422
+    listed = owner.get("/tokens", query_string={"user_id": str(user.id),
+                                                "grant_type": "password"}).json
+    assert listed["total"] == 2
+    revoked = owner.delete(f"/tokens?user_id={user.id}")
+    assert revoked.status_code == 200 and revoked.json == {"revoked": 2}
+    assert owner.get("/tokens", query_string={"user_id": str(user.id)}).json["total"] == 0
+    events = owner.get("/audit-events", query_string={"action": "grants.bulk_revoked"}).json
+    assert events["items"][0]["details"] == {"revoked": 2, "user_id": str(user.id)}
+
+
+def test_sign_out_everywhere_revokes_grants(owner, callers, factories, tenant):
+    user = factories.user(tenant, role="user")
+    member = callers.as_user(user.email)
+    assert member.get("/me").status_code == 200
+    signed_out = owner.post(f"/users/{user.id}/sign-out")
+    assert signed_out.status_code == 200
+    assert member.get("/me").status_code == 401
+    events = owner.get("/audit-events", query_string={"target": user.email}).json["items"]
+    assert "user.signed_out_everywhere" in [e["action"] for e in events]

@@ -88,7 +88,13 @@ def test_deactivation_and_deletion_revoke_everything(callers, owner, factories, 
 def test_changing_your_password_revokes_your_other_grants(callers, factories, tenant):
     dee = factories.user(tenant, email="dee@acme.io")
     laptop, phone = callers.as_user("dee@acme.io"), callers.as_user("dee@acme.io")
-    changed = laptop.patch(f"/users/{dee.id}", json={"password": "a brand new passphrase"})
+    unproven = laptop.patch(f"/users/{dee.id}", json={"password": "a brand new passphrase",
+                                                      "current_password": "wrong guess"})
+    assert unproven.status_code == 422 and "current_password" in unproven.json["errors"]
+    assert laptop.patch(f"/users/{dee.id}", json={
+        "password": "a brand new passphrase"}).status_code == 422
+    changed = laptop.patch(f"/users/{dee.id}", json={"password": "a brand new passphrase",
+                                                     "current_password": PASSWORD})
     assert changed.status_code == 200
     assert laptop.get("/me").status_code == 200
     assert phone.get("/me").status_code == 401
@@ -98,3 +104,13 @@ def test_a_user_cannot_change_their_own_role(callers, factories, tenant):
     eve = factories.user(tenant, email="eve@acme.io")
     eve_api = callers.as_user("eve@acme.io")
     assert eve_api.patch(f"/users/{eve.id}", json={"role": "admin"}).status_code == 403
+
+
+def test_email_addresses_stay_within_rfc_5321_limits(owner):
+    too_long_local = owner.post("/users", json={
+        "email": "a" * 65 + "@acme.io", "password": PASSWORD})
+    assert too_long_local.status_code == 422
+    assert too_long_local.json["errors"]["email"] == [
+        "the part before @ can have at most 64 characters"]
+    assert owner.post("/users", json={"email": "a" * 64 + "@acme.io",
+                                      "password": PASSWORD}).status_code == 201

@@ -1,4 +1,5 @@
-"""Headless Chromium (Debian's, through Playwright) for the browser tests of tests/e2e.
+"""Headless Chromium (Debian's, through Playwright) for the browser tests of tests/e2e: one
+per module, a fresh context per test, at desktop (``page``) or phone (``phone``) size.
 
 Screenshots of each main page go to test-artifacts/ for people to look at.
 """
@@ -7,12 +8,8 @@ import shutil
 
 import pytest
 
-from tests.helpers import ARTIFACTS
+from tests.helpers import ARTIFACTS, CHROMIUM, CHROMIUM_FLAGS, DESKTOP, PHONE
 from tests.services import require
-
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--no-first-run"]
 
 
 @pytest.fixture(scope="module")
@@ -23,15 +20,27 @@ def browser():
 
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         yield chromium
         chromium.close()
 
 
-@pytest.fixture
-def page(browser):
-    context = browser.new_context()
+def _page(browser, viewport):
+    context = browser.new_context(viewport=viewport, locale="en-GB")
     page = context.new_page()
     page.set_default_timeout(15_000)
+    return context, page
+
+
+@pytest.fixture
+def page(browser):
+    context, page = _page(browser, DESKTOP)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def phone(browser):
+    context, page = _page(browser, PHONE)
     yield page
     context.close()

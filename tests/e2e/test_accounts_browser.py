@@ -76,7 +76,7 @@ def test_sign_up_verify_sign_in_consent_and_code(page, mail_stack, owner_api):
         page.goto(url)
         page.click("text=Create an account")
         page.wait_for_selector("h1:has-text('Create your account')")
-        assert "Live" in page.inner_text(".tenant")
+        assert "Live" in page.inner_text(".brand")
         email = new_email()
         page.fill("input[name=name]", "Robin Example")
         page.fill("input[name=email]", email)
@@ -165,7 +165,8 @@ def test_email_change_from_the_account_page(page, mail_stack, owner_api):
     page.click("text=Save profile")
     page.wait_for_selector("text=Profile saved.")
     page.fill("form[action$='/account/email'] input[name=email]", new)
-    page.fill("input[name=current_password]", mail_stack.tenant.password)
+    page.fill("form[action$='/account/email'] input[name=current_password]",
+              mail_stack.tenant.password)
     page.click("form[action$='/account/email'] button")
     page.wait_for_selector(f"text=We sent a link to {new}")
     shot(page, "account")

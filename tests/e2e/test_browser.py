@@ -103,16 +103,16 @@ def test_console_sign_in_pages_and_sign_out(page, live_stack):
 
 def test_create_a_client_and_see_its_secret_once(page, live_stack):
     console_sign_in(page, live_stack, live_stack.tenant.owner)
-    page.goto(f"{live_stack.frontend_url}/t/live/console/clients")
+    page.goto(f"{live_stack.frontend_url}/t/live/console/clients/new")
     name = f"Browser app {uuid.uuid4().hex[:4]}"
+    page.check("input[name=app_type][value=m2m]")
     page.fill("input[name=client_name]", name)
-    page.select_option("select[name=grant_types]", ["client_credentials"])
-    page.fill("input[name=scope]", "projects:read")
-    page.click("text=Create client")
-    secret = page.input_value("input.copy")
+    page.check("input[name=scope][value='projects:read']")
+    page.click("button:has-text('Register')")
+    secret = page.input_value("#client-secret")
     assert len(secret) > 30
     shot(page, "client-created")
-    page.goto(f"{live_stack.frontend_url}/t/live/console/clients")
+    page.click("text=I have stored it")
     assert name in page.content() and secret not in page.content()
 
 

@@ -30,6 +30,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from settings import MAX_BODY_BYTES
+from tests.factories import PASSWORD
 from tests.live import CALLBACK
 
 FUZZ = settings(max_examples=100, derandomize=True, database=None, deadline=None,
@@ -468,27 +469,39 @@ def test_sign_up_form(stack, data):
 CONSOLE_FORMS = {
     "users": ("users", {"email": "new@live.example", "password": "another long password",
                         "role": "user"}),
-    "user": ("users/{user}", {"role": "admin", "active": "0"}),
+    "user-role": ("users/{user}/role", {"role": "admin"}),
+    "user-active": ("users/{user}/active", {"active": "0"}),
     "roles": ("roles", {"name": "fuzz-role", "description": "Fuzzed",
                         "permissions": ["projects:read"]}),
     "role": ("roles/{role}", {"description": "Fuzzed", "permissions": ["projects:read"]}),
-    "clients": ("clients", {"client_name": "Fuzzed", "grant_types": ["authorization_code"],
-                            "scope": "openid", "redirect_uris": CALLBACK, "require_pkce": "y"}),
+    "clients": ("clients/new", {"app_type": "web", "client_name": "Fuzzed",
+                                "grant_types": ["authorization_code"], "scope": ["openid"],
+                                "redirect_uris": CALLBACK, "require_pkce": "y",
+                                "logo_uri": "https://app.example/logo.png"}),
     "client": ("clients/{client}", {"client_name": "web", "grant_types": ["authorization_code"],
-                                    "scope": "openid projects:read", "redirect_uris": CALLBACK,
-                                    "require_pkce": "y"}),
-    "settings": ("settings", {"name": "Live", "access_token_lifetime": "3600",
-                              "refresh_token_lifetime": "86400", "self_signup_enabled": "y",
-                              "require_verified_email": "", "password_min_length": "12"}),
-    "account": ("account/password", {"password": "yet another long password"}),
+                                    "scope": ["openid", "projects:read"],
+                                    "redirect_uris": CALLBACK, "require_pkce": "y",
+                                    "policy_uri": "https://app.example/privacy"}),
+    "user-reset": ("users/{user}/password-reset", {}),
+    "settings": ("settings", {"name": "Live", "access_token_lifetime": "1",
+                              "access_token_unit": "3600", "refresh_token_lifetime": "1",
+                              "refresh_token_unit": "86400", "self_signup_enabled": "y",
+                              "require_verified_email": "", "password_min_length": "12",
+                              "display_name": "Live", "primary_color": "#2f5bd3",
+                              "dynamic_client_registration": "off",
+                              "registration_grant_types": ["authorization_code"],
+                              "registration_scope": "openid"}),
+    "account": ("account/password", {"current_password": PASSWORD,
+                                     "password": "yet another long password",
+                                     "confirm": "yet another long password"}),
     "profile": ("account/profile", {"name": "Fuzz Ed", "given_name": "Fuzz",
                                     "family_name": "Ed"}),
     "email": ("account/email", {"email": "fuzzed@live.example",
                                 "current_password": "not the password"}),
     "apis": ("apis", {"identifier": "https://fuzz.example/api", "name": "Fuzzed",
                       "scope": "fuzz:read"}),
-    "registration": ("registration", {"description": "Fuzzed", "expires_in": "3600",
-                                      "multi_use": "y"}),
+    "registration": ("registration", {"description": "Fuzzed", "expires_in": "1",
+                                      "expires_unit": "3600", "multi_use": "y"}),
 }
 
 
@@ -513,10 +526,12 @@ def test_console_forms(stack, form, data):
 
 @FEW
 @given(page=st.sampled_from(["users", "audit", "clients", "roles", "tokens", "", "account",
-                             "settings", f"clients/{uuid.UUID(int=0)}", "apis",
+                             "settings", f"clients/{uuid.UUID(int=0)}", "clients/new",
+                             "audit.csv", f"users/{uuid.UUID(int=0)}", "apis",
                              "registration"]),
        filters=mutated({}, {**fuzz("email", "role", "active", "page", "actor", "action",
-                                   "until"),
+                                   "until", "target", "outcome", "client_name", "client_id",
+                                   "grant_type", "user_id"),
                             "since": st.sampled_from(["2024-01-01", "2024-01-01T00:00:00Z"])}),
        extra=EXTRA_PARAMS)
 def test_console_pages_and_filters(stack, page, filters, extra):

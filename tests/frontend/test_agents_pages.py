@@ -47,12 +47,19 @@ def test_create_an_initial_access_token_shown_once(frontend, live):
     page = frontend.get("/t/live/console/registration")
     assert "Dynamic client registration" in page.get_data(as_text=True)
     created = frontend.post("/t/live/console/registration", data={
-        "csrf_token": csrf_token(page), "description": "CI agents", "expires_in": "3600"})
-    html = created.get_data(as_text=True)
-    assert created.status_code == 200 and "shown only this once" in html
+        "csrf_token": csrf_token(page), "description": "CI agents", "expires_in": "1",
+        "expires_unit": "3600"})
+    assert created.status_code == 303  # POST, redirect, GET: the token waits server-side
+    shown = frontend.get(created.headers["Location"])
+    html = shown.get_data(as_text=True)
+    assert shown.status_code == 200 and "shown only this once" in html
     token = re.search(r'readonly value="([^"]+)"', html).group(1)
     again = frontend.get("/t/live/console/registration").get_data(as_text=True)
     assert "CI agents" in again and token not in again
+    too_long = frontend.post("/t/live/console/registration", data={
+        "csrf_token": csrf_token(page), "description": "Forever", "expires_in": "91",
+        "expires_unit": "86400"})
+    assert too_long.status_code == 422 and "field-error" in too_long.get_data(as_text=True)
 
 
 def test_a_user_sees_neither_page(frontend, live):
@@ -68,8 +75,9 @@ def test_owner_switches_dynamic_registration_in_settings(frontend, live):
 
     def save(mode):
         return frontend.post("/t/live/console/settings", follow_redirects=True, data={
-            "csrf_token": csrf_token(page), "name": "Live", "access_token_lifetime": "3600",
-            "refresh_token_lifetime": "86400", "dynamic_client_registration": mode,
+            "csrf_token": csrf_token(page), "name": "Live", "access_token_lifetime": "1",
+            "access_token_unit": "3600", "refresh_token_lifetime": "1",
+            "refresh_token_unit": "86400", "dynamic_client_registration": mode,
             "registration_grant_types": ["authorization_code"],
             "registration_scope": "openid"}).get_data(as_text=True)
 

@@ -15,8 +15,10 @@ def test_owner_signs_in_sees_dashboard_and_signs_out(frontend, live):
     dashboard = frontend.get("/t/live/console")
     html = dashboard.get_data(as_text=True)
     assert dashboard.status_code == 200 and "Your role: owner" in html
-    assert "active tokens" in html and "Recent activity" in html
-    assert "access_token" not in html and "eyJ" not in html  # tokens never reach the browser
+    assert "active grant" in html and "Recent activity" in html
+    # Tokens never reach the browser (the recent activity may name settings such as
+    # access_token_lifetime, never a token).
+    assert not re.search(r"\baccess_token\b", html) and "eyJ" not in html
     cookie = frontend.get_cookie("tessera_console", path="/t/live/")
     assert cookie.http_only and cookie.same_site == "Lax"
     signed_out = frontend.post("/t/live/console/logout", data={
@@ -30,20 +32,22 @@ def test_a_user_sees_only_what_the_role_allows(frontend, live):
     sign_in(frontend, live, "user2@live.example")
     html = frontend.get("/t/live/console").get_data(as_text=True)
     assert "Your role: user" in html
-    assert "Clients</a>" not in html and "Recent activity" not in html
-    assert "Tokens</a>" in html
+    assert "Applications</a>" not in html and "Recent activity" not in html
+    assert "Sessions &amp; tokens</a>" in html and "Your sessions and applications" in html
 
 
 def test_create_a_client_and_see_its_secret_once(frontend, live):
     sign_in(frontend, live, live.owner)
-    page = frontend.get("/t/live/console/clients")
-    created = frontend.post("/t/live/console/clients", data={
-        "csrf_token": csrf_token(page), "client_name": "Reporting",
-        "grant_types": ["client_credentials"], "scope": "projects:read"})
-    html = created.get_data(as_text=True)
-    assert created.status_code == 200 and "shown only this once" in html
-    secret = re.search(r'readonly value="([^"]+)"', html).group(1)
-    again = frontend.get("/t/live/console/clients").get_data(as_text=True)
+    page = frontend.get("/t/live/console/clients/new")
+    created = frontend.post("/t/live/console/clients/new", data={
+        "csrf_token": csrf_token(page), "client_name": "Reporting", "app_type": "m2m",
+        "scope": ["projects:read"]})
+    assert created.status_code == 303  # POST, redirect, GET: a reload creates nothing
+    shown = frontend.get(created.headers["Location"])
+    html = shown.get_data(as_text=True)
+    assert "shown only this once" in html and "client_credentials" in html
+    secret = re.search(r'id="client-secret" readonly value="([^"]+)"', html).group(1)
+    again = frontend.get(created.headers["Location"]).get_data(as_text=True)
     assert "Reporting" in again and secret not in again
 
 

@@ -16,24 +16,37 @@ def test_users_page_creates_filters_changes_role_and_deactivates(frontend, live)
     assert created.status_code == 303
     found = frontend.get("/t/live/console/users", query_string={"email": email})
     html = found.get_data(as_text=True)
-    assert email in html and "1 in all" in html
-    user_id = re.search(r"/users/([0-9a-f-]{36})/delete", html).group(1)
-    promoted = frontend.post(f"/t/live/console/users/{user_id}", data={
+    assert email in html and "1 user ·" in html
+    user_id = re.search(r"/users/([0-9a-f-]{36})\"", html).group(1)
+    promoted = frontend.post(f"/t/live/console/users/{user_id}/role", data={
         "csrf_token": csrf_token(found), "role": "admin"}, follow_redirects=True)
-    assert "User updated." in promoted.get_data(as_text=True)
-    deactivated = frontend.post(f"/t/live/console/users/{user_id}", data={
+    assert "Role changed to admin." in promoted.get_data(as_text=True)
+    deactivated = frontend.post(f"/t/live/console/users/{user_id}/active", data={
         "csrf_token": csrf_token(found), "active": "0"}, follow_redirects=True)
-    assert "Deactivated" in deactivated.get_data(as_text=True)
+    assert "User deactivated" in deactivated.get_data(as_text=True)
 
 
 def test_api_refusals_are_shown_as_messages(frontend, live):
     sign_in(frontend, live, live.owner)
     page = frontend.get("/t/live/console/users")
-    weak = frontend.post("/t/live/console/users", data={
-        "csrf_token": csrf_token(page), "email": "weak@live.example", "password": "short",
+    taken = frontend.post("/t/live/console/users", data={
+        "csrf_token": csrf_token(page), "email": "user0@live.example",
+        "password": PASSWORD, "role": "user"})
+    html = taken.get_data(as_text=True)
+    assert taken.status_code == 422
+    assert html.count("already exists") == 1 and "['" not in html
+    bad = frontend.post("/t/live/console/users", data={
+        "csrf_token": csrf_token(page), "email": "x" * 65 + "@live.example",
+        "password": "short", "role": "user"})
+    html = bad.get_data(as_text=True)
+    assert bad.status_code == 422 and html.count('class="field-error"') == 1
+    assert "at most 64 characters" in html
+    short = frontend.post("/t/live/console/users", data={  # the tenant's minimum, from the API
+        "csrf_token": csrf_token(page), "email": "short@live.example", "password": "short",
         "role": "user"})
-    assert weak.status_code == 200
-    assert "password: " in weak.get_data(as_text=True)
+    html = short.get_data(as_text=True)
+    assert short.status_code == 422 and html.count('class="field-error"') == 1
+    assert "must be at least 12 characters" in html
 
 
 def test_roles_page_creates_a_custom_role(frontend, live):
@@ -68,13 +81,18 @@ def test_owner_changes_settings(frontend, live):
                     "registration_grant_types": ["authorization_code", "refresh_token"],
                     "registration_scope": "openid offline_access"}
     saved = frontend.post("/t/live/console/settings", data={
-        "csrf_token": csrf_token(page), "name": "Live", "access_token_lifetime": "3600",
-        "refresh_token_lifetime": "86400", **registration}, follow_redirects=True)
-    assert "Settings saved." in saved.get_data(as_text=True)
+        "csrf_token": csrf_token(page), "name": "Live", "access_token_lifetime": "1",
+        "access_token_unit": "3600", "refresh_token_lifetime": "30",
+        "refresh_token_unit": "86400", "password_min_length": "12", **registration},
+        follow_redirects=True)
+    html = saved.get_data(as_text=True)
+    assert "Settings saved." in html and 'value="30"' in html
     bad = frontend.post("/t/live/console/settings", data={
         "csrf_token": csrf_token(page), "name": "Live", "access_token_lifetime": "5",
-        "refresh_token_lifetime": "86400", **registration})
-    assert "Settings saved." not in bad.get_data(as_text=True)
+        "access_token_unit": "86400", "refresh_token_lifetime": "1",
+        "refresh_token_unit": "86400", "password_min_length": "12", **registration})
+    assert bad.status_code == 422 and "Settings saved." not in bad.get_data(as_text=True)
+    assert "access_token_lifetime" not in bad.get_data(as_text=True).split("<form")[0]
 
 
 def test_sign_up_page_creates_a_tenant(frontend, live):
@@ -88,6 +106,8 @@ def test_sign_up_page_creates_a_tenant(frontend, live):
         "owner_email": "founder@newco.io", "owner_password": PASSWORD})
     assert created.status_code == 303
     assert created.headers["Location"].endswith(f"/t/{slug}/console/login")
+    handoff = frontend.get_cookie("tessera_signup", path=f"/t/{slug}/login")
+    assert handoff.http_only and PASSWORD not in handoff.value
     taken = frontend.post("/signup", data={
         "csrf_token": csrf_token(page), "slug": slug, "name": "NewCo",
         "owner_email": "founder@newco.io", "owner_password": PASSWORD})
@@ -111,19 +131,28 @@ def test_an_expired_access_token_is_refreshed_transparently(frontend, live):
 PKCE_TICKED = re.compile(r'<input checked[^>]*name="require_pkce"')
 
 
+def test_a_device_app_gets_the_device_grant_and_no_secret(frontend, live):
+    sign_in(frontend, live, live.owner)
+    page = frontend.get("/t/live/console/clients/new")
+    name = f"TV {uuid.uuid4().hex[:4]}"
+    created = frontend.post("/t/live/console/clients/new", data={
+        "csrf_token": csrf_token(page), "client_name": name, "app_type": "device",
+        "scope": ["openid"]}, follow_redirects=True)
+    html = created.get_data(as_text=True)
+    assert f"Application {name} registered." in html and "client-secret" not in html
+    assert f"{live.base_url}/t/live/device_authorization" in html
+    assert re.search(r'<input checked[^>]*value="urn:ietf:params:oauth:grant-type:device_code"',
+                     html)
+
+
 def test_client_edit_and_secret_rotation(frontend, live):
     sign_in(frontend, live, live.owner)
-    page = frontend.get("/t/live/console/clients")
+    page = frontend.get("/t/live/console/clients/new")
     assert PKCE_TICKED.search(page.get_data(as_text=True))  # on by default
-    created = frontend.post("/t/live/console/clients", data={
-        "csrf_token": csrf_token(page), "client_name": "Editable",
-        "grant_types": ["authorization_code"], "redirect_uris": "https://a.example/cb",
-        "require_pkce": "y"})
-    client_id = re.findall(r"/clients/([0-9a-f-]{36})/delete",
-                           created.get_data(as_text=True))
-    edit_path = next(f"/t/live/console/clients/{c}" for c in client_id
-                     if "Editable" in frontend.get(f"/t/live/console/clients/{c}")
-                     .get_data(as_text=True))
+    created = frontend.post("/t/live/console/clients/new", data={
+        "csrf_token": csrf_token(page), "client_name": "Editable", "app_type": "web",
+        "redirect_uris": "https://a.example/cb", "require_pkce": "y"})
+    edit_path = created.headers["Location"]
     edit = frontend.get(edit_path)
     assert PKCE_TICKED.search(edit.get_data(as_text=True))
     bad = frontend.post(edit_path, data={"csrf_token": csrf_token(edit), "client_name": "E",
@@ -135,11 +164,13 @@ def test_client_edit_and_secret_rotation(frontend, live):
                                            "grant_types": ["authorization_code"],
                                            "redirect_uris": "https://b.example/cb"},
                           follow_redirects=True)
-    assert "Client saved." in saved.get_data(as_text=True)
+    assert "Application saved." in saved.get_data(as_text=True)
     legacy = frontend.get(edit_path).get_data(as_text=True)  # saved without the checkbox
     assert 'name="require_pkce"' in legacy and not PKCE_TICKED.search(legacy)
     rotated = frontend.post(f"{edit_path}/secret", data={"csrf_token": csrf_token(edit)})
-    assert "shown only this once" in rotated.get_data(as_text=True)
+    assert rotated.status_code == 303
+    assert "shown only this once" in frontend.get(edit_path).get_data(as_text=True)
+    assert "shown only this once" not in frontend.get(edit_path).get_data(as_text=True)
 
 
 def test_role_edit_user_delete_and_password_change(frontend, live):
@@ -162,11 +193,11 @@ def test_role_edit_user_delete_and_password_change(frontend, live):
                                                  "email": email, "password": PASSWORD,
                                                  "role": "user"})
     html = frontend.get("/t/live/console/users", query_string={"email": email})
-    user_id = re.search(r"/users/([0-9a-f-]{36})/delete", html.get_data(as_text=True)).group(1)
+    user_id = re.search(r'/users/([0-9a-f-]{36})"', html.get_data(as_text=True)).group(1)
     deleted = frontend.post(f"/t/live/console/users/{user_id}/delete",
                             data={"csrf_token": csrf_token(html)}, follow_redirects=True)
-    assert "User deleted." in deleted.get_data(as_text=True)
-    assert email not in deleted.get_data(as_text=True)
+    assert f"User {email} deleted." in deleted.get_data(as_text=True)
+    assert f">{email}</a>" not in deleted.get_data(as_text=True)
 
 
 def test_changing_the_password_in_the_account_page(frontend, live):
@@ -182,18 +213,31 @@ def test_changing_the_password_in_the_account_page(frontend, live):
     assert frontend.get("/t/live/console/account").headers["Location"].endswith(
         "/t/live/account")  # the account page has one home
     account = frontend.get("/t/live/account")
+    mismatch = frontend.post("/t/live/account/password", data={
+        "csrf_token": csrf_token(account), "current_password": PASSWORD,
+        "password": "another long passphrase", "confirm": "another long passphrase!"})
+    assert mismatch.status_code == 422
+    assert "The two new passwords differ." in mismatch.get_data(as_text=True)
+    wrong = frontend.post("/t/live/account/password", data={
+        "csrf_token": csrf_token(account), "current_password": "not my password",
+        "password": "another long passphrase", "confirm": "another long passphrase"})
+    assert wrong.status_code == 422
+    assert "is not your current password" in wrong.get_data(as_text=True)
     changed = frontend.post("/t/live/account/password", data={
-        "csrf_token": csrf_token(account), "password": "another long passphrase"},
+        "csrf_token": csrf_token(account), "current_password": PASSWORD,
+        "password": "another long passphrase", "confirm": "another long passphrase"},
         follow_redirects=True)
     assert "Password changed" in changed.get_data(as_text=True)
 
 
 def test_an_admin_sends_a_password_reset_mail_from_the_users_page(frontend, live):
     sign_in(frontend, live, live.owner)
-    html = frontend.get("/t/live/console/users", query_string={"email": "user0@"})
-    user_id = re.search(r"/users/([0-9a-f-]{36})/password-reset",
-                        html.get_data(as_text=True)).group(1)
+    users = frontend.get("/t/live/console/users", query_string={"email": "user0@"})
+    user_id = re.search(r"/users/([0-9a-f-]{36})\"", users.get_data(as_text=True)).group(1)
+    html = frontend.get(f"/t/live/console/users/{user_id}")
+    assert f"/users/{user_id}/password-reset" in html.get_data(as_text=True)
     sent = frontend.post(f"/t/live/console/users/{user_id}/password-reset",
                          data={"csrf_token": csrf_token(html)}, follow_redirects=True)
-    assert "Password reset mail sent." in sent.get_data(as_text=True)
+    assert sent.request.path == f"/t/live/console/users/{user_id}"
+    assert "Password-reset mail sent" in sent.get_data(as_text=True)
     assert "/t/live/reset-password?token=" in link_in(live.mailbox.wait_for("user0@live.example"))

@@ -1,25 +1,13 @@
 """Sign-in and consent pages against the live API (the frontend talks to it over HTTP)."""
 import re
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 import requests
 from authlib.integrations.requests_client import OAuth2Session
 
 from frontend.app import create_app
-from tests.helpers import csrf_token
+from tests.helpers import csrf_token, start_flow
 from tests.live import CALLBACK, XSS_NAME
-
-
-def start_flow(live, client_name="web", scope="openid email projects:read", **params):
-    """A browser at the API's authorization endpoint; returns (browser, challenge)."""
-    client_id, _ = live.clients[client_name]
-    session = OAuth2Session(client_id, scope=scope, redirect_uri=CALLBACK,
-                            code_challenge_method="S256")
-    url, _ = session.create_authorization_url(f"{live.issuer}/authorize",
-                                              code_verifier="f" * 64, **params)
-    browser = requests.Session()
-    response = browser.get(url, allow_redirects=False, timeout=5)
-    return browser, parse_qs(urlsplit(response.headers["Location"]).query)["challenge"][0]
 
 
 def submit_login(frontend, challenge, email="user1@live.example", password=None, live=None):

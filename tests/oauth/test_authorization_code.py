@@ -7,7 +7,7 @@ import identifiers
 from api.db import tenant_scope, utcnow
 from api.oauth import challenges
 from api.oauth.models import AuthorizationCode, AuthorizationRequest
-from tests.helpers import REDIRECT_URI, pkce_pair, query, sql_statements
+from tests.helpers import REDIRECT_URI, Callers, pkce_pair, query, sql_statements
 
 ISSUER = "http://localhost:8080/t/acme"
 
@@ -28,7 +28,8 @@ def test_challenge_describes_the_request_to_the_frontend(oauth, web_app):
                                headers=oauth.frontend_key)
     assert described.status_code == 200
     assert described.json["client"]["client_name"] == app_client.client_name
-    assert described.json["tenant"] == {"slug": "acme", "name": "Acme"}
+    assert described.json["tenant"] == {"slug": "acme", "name": "Acme", "branding": {}}
+    assert described.json["client"]["redirect_uri"] == REDIRECT_URI
     assert described.json["scopes"] == ["openid", "users:read"]
     assert described.json["user"] is None
 
@@ -198,9 +199,7 @@ def test_none_of_the_users_permissions_is_invalid_scope_at_the_client(
 def test_unregistered_redirect_uris_are_never_redirected_to(oauth, web_app, redirect_uri):
     app_client, _ = web_app
     response = oauth.authorize(app_client, redirect_uri=redirect_uri)
-    assert response.status_code == 400
-    assert "Location" not in response.headers
-    assert response.json["error"] == "invalid_request"
+    assert_frontend_error_page(oauth, response, "invalid_request")
 
 
 @pytest.mark.parametrize("redirect_uri", [
@@ -210,28 +209,33 @@ def test_unregistered_redirect_uris_are_never_redirected_to(oauth, web_app, redi
     "https://app.example/\u2028", "https://app.example/<x>",
 ])
 def test_redirect_uris_that_are_not_uris_are_never_redirected_to(oauth, web_app, redirect_uri):
-    """RFC 6749 §4.1.2.1: not redirected, and not a 500 (Authlib quotes the URI in its
-    error_description, whose characters RFC 6749 restricts)."""
+    """RFC 6749 §4.1.2.1: not redirected to the client, and not a 500 (Authlib quotes the URI
+    in its error_description, whose characters RFC 6749 restricts): people see the
+    frontend's error page."""
     app_client, _ = web_app
     response = oauth.authorize(app_client, redirect_uri=redirect_uri)
-    assert response.status_code == 400 and "Location" not in response.headers
-    assert response.json["error"] == "invalid_request"
+    assert_frontend_error_page(oauth, response, "invalid_request")
 
 
 @pytest.mark.parametrize("response_type", ["\x1f", "code\t", 'code"', "c\u00f6de", "code\\"])
 def test_malformed_response_types_are_invalid_requests(oauth, web_app, response_type):
     response = oauth.authorize(web_app[0], response_type=response_type)
-    assert response.status_code == 400 and "Location" not in response.headers
-    assert response.json["error"] == "invalid_request"
-    assert oauth.http.get("/t/acme/authorize", query_string={
-        "response_type": response_type}).status_code == 400
+    assert_frontend_error_page(oauth, response, "invalid_request")
+    assert_frontend_error_page(oauth, oauth.http.get("/t/acme/authorize", query_string={
+        "response_type": response_type}), "invalid_request")
 
 
 def test_unknown_client_is_never_redirected_to(oauth):
     response = oauth.http.get("/t/acme/authorize", query_string={
         "response_type": "code", "client_id": "nope", "redirect_uri": REDIRECT_URI})
-    assert response.status_code in (400, 401) and "Location" not in response.headers
-    assert response.json["error"] == "invalid_client"
+    assert_frontend_error_page(oauth, response, "invalid_client")
+
+
+def assert_frontend_error_page(oauth, response, error):
+    """People see the frontend's error page, which is told only the error code."""
+    frontend = oauth.app.config["PUBLIC_FRONTEND_URL"]
+    assert response.status_code == 303 and response.content_type != "application/json"
+    assert response.headers["Location"] == f"{frontend}/t/acme/error?error={error}"
 
 
 @pytest.mark.parametrize("params,error", [
@@ -449,5 +453,19 @@ def test_logout_ends_the_api_session_and_returns_only_to_the_frontend(oauth, web
     elsewhere = oauth.http.get("/t/acme/logout",
                                query_string={"post_logout_redirect_uri": "https://evil.example/"})
     assert elsewhere.status_code == 200 and "Location" not in elsewhere.headers
+    again = oauth.authorize(app_client, **pkce)
+    assert "/login?challenge=" in again.headers["Location"]  # asked to sign in again
+
+
+def test_signing_out_everywhere_ends_the_api_session(oauth, web_app, factories, tenant):
+    app_client, _ = web_app
+    pkce = {"code_challenge": pkce_pair()[1], "code_challenge_method": "S256"}
+    user = factories.user(tenant, email="roamer@acme.io")
+    challenge = oauth.challenge_of(oauth.authorize(app_client, **pkce))
+    oauth.log_in(challenge, user.email)
+    oauth.follow(oauth.decide(challenge, remember=True).json["redirect_to"])
+    assert "code" in query(oauth.authorize(app_client, **pkce).headers["Location"])
+    owner = Callers(oauth.http, factories, tenant).as_user("owner@acme.io")
+    assert owner.post(f"/users/{user.id}/sign-out").status_code == 200
     again = oauth.authorize(app_client, **pkce)
     assert "/login?challenge=" in again.headers["Location"]  # asked to sign in again

@@ -1,7 +1,7 @@
 """Audit event payloads."""
 from marshmallow import Schema, fields, validate
 
-from api.rest import PageArgs
+from api.rest import CommaList, PageArgs
 
 
 class AuditEventSchema(Schema):
@@ -13,6 +13,7 @@ class AuditEventSchema(Schema):
     action = fields.String()
     target_type = fields.String(allow_none=True)
     target_id = fields.String(allow_none=True)
+    target_label = fields.String(allow_none=True)
     outcome = fields.String()
     ip = fields.String(allow_none=True)
     user_agent = fields.String(allow_none=True)
@@ -22,6 +23,11 @@ class AuditEventSchema(Schema):
 
 class AuditEventListArgs(PageArgs):
     actor = fields.String(validate=validate.Length(max=320))
-    action = fields.String(validate=validate.Length(max=64))
+    action = CommaList(fields.String(validate=validate.Length(max=64)),
+                       validate=validate.Length(max=20),
+                       metadata={"description": "comma-separated; each exact or `prefix.*`"})
+    target = fields.String(validate=validate.Length(max=320),
+                           metadata={"description": "the target's id, email or name"})
+    outcome = fields.String(validate=validate.OneOf(("success", "failure", "denied")))
     since = fields.AwareDateTime()
     until = fields.AwareDateTime()

@@ -35,7 +35,31 @@ def validate_redirect_uri(uri: str) -> None:
         raise ValidationError("must use https (http is allowed only on loopback)")
 
 
-class ClientCreateSchema(Schema):
+def validate_web_uri(uri: str) -> None:
+    """A page or image people's browsers open: absolute https (http only on loopback)."""
+    parts = urlsplit(uri)
+    if not parts.netloc or parts.scheme not in ("https", "http"):
+        raise ValidationError("must be an absolute https URI")
+    if parts.scheme != "https" and parts.hostname not in LOOPBACK_HOSTS:
+        raise ValidationError("must use https (http is allowed only on loopback)")
+
+
+def web_uri() -> fields.String:
+    """An optional https URI field (``logo_uri``, ``client_uri``, ``policy_uri``, ``tos_uri``)."""
+    return fields.String(allow_none=True,
+                         validate=[validate.Length(max=2000), validate_web_uri])
+
+
+class DisplayMetadata(Schema):
+    """What the consent page shows about a client (RFC 7591 §2)."""
+
+    logo_uri = web_uri()
+    client_uri = web_uri()
+    policy_uri = web_uri()
+    tos_uri = web_uri()
+
+
+class ClientCreateSchema(DisplayMetadata):
     client_name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     grant_types = fields.List(fields.String(validate=validate.OneOf(GRANT_TYPES)),
                               required=True, validate=validate.Length(min=1, max=6))
@@ -51,7 +75,7 @@ class ClientCreateSchema(Schema):
                              validate=[validate.Length(max=2000), validate_jwks_uri])
 
 
-class ClientUpdateSchema(Schema):
+class ClientUpdateSchema(DisplayMetadata):
     client_name = fields.String(validate=validate.Length(min=1, max=200))
     grant_types = fields.List(fields.String(validate=validate.OneOf(GRANT_TYPES)),
                               validate=validate.Length(min=1, max=6))
@@ -65,7 +89,7 @@ class ClientUpdateSchema(Schema):
                              validate=[validate.Length(max=2000), validate_jwks_uri])
 
 
-class ClientSchema(Schema):
+class ClientSchema(DisplayMetadata):
     id = fields.UUID()
     client_id = fields.String()
     client_name = fields.String()

@@ -27,14 +27,19 @@ def _check_scope_ceiling(caller: Caller, scope: str) -> None:
 
 def create_client(caller: Caller, client_name: str, grant_types: list[str], scope: str,
                   redirect_uris: list[str], auth_method: str, require_pkce: bool = True,
-                  jwks: dict | None = None, jwks_uri: str | None = None
+                  jwks: dict | None = None, jwks_uri: str | None = None, **display
                   ) -> tuple[Client, str | None]:
-    """Register a client whose scopes the caller holds; returns it and its secret."""
+    """Register a client whose scopes the caller holds; returns it and its secret.
+    ``display`` is the metadata people see (``logo_uri``, ``client_uri``, ...)."""
     _check_scope_ceiling(caller, scope)
-    return clients.create_client(client_name, grant_types, scope, redirect_uris,
-                                 public=auth_method == PUBLIC_AUTH_METHOD, actor=caller.actor,
-                                 auth_method=auth_method, require_pkce=require_pkce,
-                                 jwks=jwks, jwks_uri=jwks_uri)
+    client, secret = clients.add_client(client_name, grant_types, scope, redirect_uris,
+                                        public=auth_method == PUBLIC_AUTH_METHOD,
+                                        actor=caller.actor, auth_method=auth_method,
+                                        require_pkce=require_pkce, jwks=jwks, jwks_uri=jwks_uri)
+    for name, value in display.items():
+        setattr(client, name, value)
+    db.session.commit()
+    return client, secret
 
 
 def list_clients(client_name: str | None = None) -> Select:
@@ -61,8 +66,8 @@ def writable_client(caller: Caller, client_uuid: uuid.UUID) -> Client:
 
 
 def update_client(caller: Caller, client_uuid: uuid.UUID, changes: dict) -> Client:
-    """Edit any of name, redirect URIs, grants, scope, PKCE or keys (RFC 7592 semantics,
-    partial)."""
+    """Edit any of name, redirect URIs, grants, scope, PKCE, keys or display metadata
+    (RFC 7592 semantics, partial)."""
     client = writable_client(caller, client_uuid)
     grant_types = list(dict.fromkeys(changes.get("grant_types", client.grant_types)))
     scope = changes.get("scope", client.scope)
@@ -78,6 +83,9 @@ def update_client(caller: Caller, client_uuid: uuid.UUID, changes: dict) -> Clie
     client.jwks, client.jwks_uri = jwks or None, jwks_uri or None
     client.scope = " ".join(dict.fromkeys(scope.split()))
     client.response_types = clients.response_types_for(grant_types)
+    for name in clients.DISPLAY_METADATA:
+        if name in changes:
+            setattr(client, name, changes[name])
     audit.record("client.updated", caller.actor, client, changed=sorted(changes))
     db.session.commit()
     return client

@@ -3,6 +3,8 @@ from marshmallow import Schema, fields, validate
 
 from api.clients.models import GRANT_TYPES
 from api.tenancy.models import DCR_MODES, SLUG_PATTERN
+from api.v1.clients.schemas import validate_web_uri
+from api.v1.users.schemas import email_field
 
 SLUG = validate.Regexp(SLUG_PATTERN, error="must be 2-63 lowercase letters, digits or hyphens")
 
@@ -10,7 +12,7 @@ SLUG = validate.Regexp(SLUG_PATTERN, error="must be 2-63 lowercase letters, digi
 class TenantCreateSchema(Schema):
     slug = fields.String(required=True, validate=SLUG)
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    owner_email = fields.Email(required=True, validate=validate.Length(max=320))
+    owner_email = email_field(required=True)
     owner_password = fields.String(required=True, load_only=True,
                                    validate=validate.Length(max=256))
 
@@ -27,6 +29,17 @@ class RegistrationPolicySchema(Schema):
     scope = fields.String(required=True, validate=validate.Length(max=2000))
 
 
+class BrandingSchema(Schema):
+    """What end users see on the tenant's pages; ``null`` removes a value."""
+
+    display_name = fields.String(allow_none=True, validate=validate.Length(min=1, max=100))
+    logo_uri = fields.String(allow_none=True, validate=[validate.Length(max=2000),
+                                                        validate.URL(schemes={"https"}),
+                                                        validate_web_uri])
+    primary_color = fields.String(allow_none=True, validate=validate.Regexp(
+        r"^#[0-9a-fA-F]{6}$", error="must be a colour like #2f5bd3"))
+
+
 class TenantSchema(Schema):
     id = fields.UUID()
     slug = fields.String()
@@ -39,6 +52,7 @@ class TenantSchema(Schema):
                                                attribute="registration_policy")
     require_verified_email = fields.Boolean()
     password_min_length = fields.Integer()
+    branding = fields.Nested(BrandingSchema)
     created_at = fields.AwareDateTime()
 
 
@@ -53,6 +67,7 @@ class TenantUpdateSchema(Schema):
     require_verified_email = fields.Boolean()
     #: NIST SP 800-63B §5.1.1.2: at least 8; passwords up to 256 characters are accepted.
     password_min_length = fields.Integer(validate=validate.Range(min=8, max=64))
+    branding = fields.Nested(BrandingSchema)
 
 
 class TenantCreatedSchema(TenantSchema):

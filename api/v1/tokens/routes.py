@@ -7,7 +7,7 @@ from api.access.guard import current_caller, require_permission
 from api.rbac.permissions import TOKENS_READ, TOKENS_WRITE
 from api.rest import count_rows, load_args, page_of, rows_page
 from api.v1.tokens import services
-from api.v1.tokens.schemas import GrantListArgs, GrantSchema
+from api.v1.tokens.schemas import BulkRevokeArgs, GrantListArgs, GrantSchema
 
 bp = Blueprint("tokens", __name__)
 grant_schema = GrantSchema()
@@ -21,6 +21,14 @@ def list_tokens():
     statement = services.list_grants(current_caller(), **args)
     rows = [services.as_dict(row) for row in rows_page(statement, page, per_page)]
     return page_of(grant_schema, rows, count_rows(statement), page, per_page)
+
+
+@bp.delete("/tokens")
+@require_permission(TOKENS_WRITE)
+def revoke_tokens():
+    """Bulk revocation: every visible grant of a user, a client, or both."""
+    return {"revoked": services.revoke_matching(current_caller(),
+                                                **load_args(BulkRevokeArgs()))}
 
 
 @bp.get("/tokens/<uuid:grant_id>")

@@ -16,6 +16,19 @@ class GrantSchema(Schema):
     expires_at = fields.AwareDateTime()
 
 
-class GrantListArgs(PageArgs):
+class GrantFilters(Schema):
     user_id = fields.UUID()
     client_id = fields.String(validate=validate.Length(max=64))
+    grant_type = fields.String(validate=validate.Length(max=64))
+
+
+class GrantListArgs(PageArgs, GrantFilters):
+    """``?page=&per_page=`` and the filters."""
+
+
+class BulkRevokeArgs(GrantFilters):
+    """``DELETE /tokens?user_id=…``: which grants to revoke (at least one filter)."""
+
+
+class RevokedSchema(Schema):
+    revoked = fields.Integer(metadata={"description": "how many grants were revoked"})

@@ -5,10 +5,11 @@ import uuid
 
 from sqlalchemy import Select, select
 
+from api import audit
 from api.access.caller import Caller
 from api.clients.models import Client
 from api.db import utcnow
-from api.errors import NotFound
+from api.errors import InvalidInput, NotFound
 from api.extensions import db
 from api.oauth import tokens
 from api.oauth.models import Grant
@@ -31,13 +32,30 @@ def visible_grants(caller: Caller) -> Select:
 
 
 def list_grants(caller: Caller, user_id: uuid.UUID | None = None,
-                client_id: str | None = None) -> Select:
+                client_id: str | None = None, grant_type: str | None = None) -> Select:
+    """The visible grants, filtered by user, client (its ``client_id``) and grant type."""
     statement = visible_grants(caller)
     if user_id:
         statement = statement.where(Grant.user_id == user_id)
     if client_id:
         statement = statement.where(Client.client_id == client_id)
+    if grant_type:
+        statement = statement.where(Grant.grant_type == grant_type)
     return statement
+
+
+def revoke_matching(caller: Caller, **filters) -> int:
+    """Revoke every visible grant matching ``filters`` (a user's, a client's); how many."""
+    filters = {name: value for name, value in filters.items() if value}
+    if not filters:
+        raise InvalidInput("user_id", "name a user_id or client_id to revoke in bulk")
+    grants = [row[0] for row in db.session.execute(list_grants(caller, **filters))]
+    for grant in grants:
+        tokens.revoke_grant(grant, caller.actor, "revoked in bulk through the API")
+    audit.record("grants.bulk_revoked", caller.actor, revoked=len(grants),
+                 **{name: str(value) for name, value in filters.items()})
+    db.session.commit()
+    return len(grants)
 
 
 def as_dict(row) -> dict:

@@ -50,6 +50,13 @@ def send_password_reset(user_id: uuid.UUID):
     return {"detail": "We mailed the user a link to choose a new password."}, 202
 
 
+@bp.post("/users/<uuid:user_id>/sign-out")
+@require_permission()
+def sign_out_user(user_id: uuid.UUID):
+    """Sign out everywhere: every grant revoked, every API sign-in session ended."""
+    return user_schema.dump(services.sign_out_everywhere(current_caller(), user_id))
+
+
 @bp.delete("/users/<uuid:user_id>")
 @require_permission(USERS_WRITE)
 def delete_user(user_id: uuid.UUID):

@@ -1,5 +1,5 @@
 """User payloads: shape and format only."""
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
 from api.accounts.schemas import ProfileSchema
 from api.rest import PageArgs
@@ -7,8 +7,23 @@ from api.rest import PageArgs
 ROLE_NAME = validate.Length(min=1, max=64)
 
 
+def validate_mailbox_limits(email: str) -> None:
+    """RFC 5321 §4.5.3.1: a local part of at most 64 octets, a path of at most 256 (so an
+    address of at most 254)."""
+    local, _, _ = email.rpartition("@")
+    if len(local.encode()) > 64:
+        raise ValidationError("the part before @ can have at most 64 characters")
+    if len(email.encode()) > 254:
+        raise ValidationError("an email address can have at most 254 characters")
+
+
+def email_field(**kwargs) -> fields.Email:
+    """An email address within the limits mail servers accept."""
+    return fields.Email(validate=validate_mailbox_limits, **kwargs)
+
+
 class UserCreateSchema(Schema):
-    email = fields.Email(required=True, validate=validate.Length(max=320))
+    email = email_field(required=True)
     password = fields.String(required=True, load_only=True, validate=validate.Length(max=256))
     role = fields.String(load_default="user", validate=ROLE_NAME)
 
@@ -17,6 +32,9 @@ class UserUpdateSchema(ProfileSchema):
     role = fields.String(validate=ROLE_NAME)
     is_active = fields.Boolean()
     password = fields.String(load_only=True, validate=validate.Length(max=256))
+    current_password = fields.String(load_only=True, validate=validate.Length(max=256),
+                                     metadata={"description": "required to change your own "
+                                                              "password"})
 
 
 class UserSchema(Schema):

@@ -18,7 +18,7 @@ from api.access import policy
 from api.access.caller import Caller, deny
 from api.accounts import services as accounts
 from api.db import utcnow
-from api.errors import NotFound
+from api.errors import InvalidInput, NotFound
 from api.extensions import db
 from api.rbac import permissions
 from api.rbac.models import Role, user_roles
@@ -27,10 +27,11 @@ from api.tenancy.models import Tenant
 from api.users import services as users
 from api.users import signals
 from api.users.models import User, normalize_email
+from api.users.passwords import verify_password
 
 #: What users may change on themselves with ``profile:write``; every other change takes
 #: ``users:write``.
-SELF_SERVICE_FIELDS = frozenset({"password", *accounts.PROFILE_FIELDS})
+SELF_SERVICE_FIELDS = frozenset({"password", "current_password", *accounts.PROFILE_FIELDS})
 
 
 def create_user(caller: Caller, tenant: Tenant, email: str, password: str,
@@ -91,7 +92,8 @@ def update_user(caller: Caller, tenant: Tenant, user_id: uuid.UUID, changes: dic
     if "is_active" in changes and changes["is_active"] != user.is_active:
         _change_activity(caller, user, changes["is_active"])
     if "password" in changes:
-        _change_password(caller, user, changes["password"], tenant)
+        _change_password(caller, user, changes["password"], changes.get("current_password"),
+                         tenant)
     return accounts.update_profile(user, changes, caller.actor)  # commits
 
 
@@ -115,6 +117,14 @@ def _check_can_assign(caller: Caller, role: Role) -> None:
     policy.check_can_grant(caller, policy.role_holds(role), f"role {role.name!r}")
 
 
+def _check_current_password(caller: Caller, user: User, current: str | None) -> None:
+    """Changing your own password takes your current one (a stolen session is not enough)."""
+    if not current or not verify_password(user.password_hash, current):
+        audit.record_now("user.password_change_refused", caller.actor, user,
+                         outcome=audit.FAILURE)
+        raise InvalidInput("current_password", "is not your current password")
+
+
 def _change_role(caller: Caller, user: User, role: Role) -> None:
     _check_can_assign(caller, role)
     if users.is_owner(user) and role.name != permissions.OWNER:
@@ -135,11 +145,28 @@ def _change_activity(caller: Caller, user: User, active: bool) -> None:
         signals.access_ended.send(user, actor=caller.actor)
 
 
-def _change_password(caller: Caller, user: User, password: str, tenant: Tenant) -> None:
+def _change_password(caller: Caller, user: User, password: str, current: str | None,
+                     tenant: Tenant) -> None:
+    if _is_self(caller, user.id):
+        _check_current_password(caller, user, current)
     users.set_password(user, password, tenant.password_min_length)
     audit.record("user.password_changed", caller.actor, user)
     signals.password_changed.send(
         user, actor=caller.actor, keep=caller.token.grant_id if _is_self(caller, user.id) else None)
+
+
+def sign_out_everywhere(caller: Caller, user_id: uuid.UUID) -> User:
+    """End the user's API sign-in sessions and revoke every grant they hold: anyone the write
+    policy lets the caller change (users:write), or themselves (profile:write)."""
+    user = get_user(user_id) if _is_self(caller, user_id) else writable_user(caller, user_id)
+    if not (caller.can(permissions.USERS_WRITE)
+            or (_is_self(caller, user.id) and caller.can(permissions.PROFILE_WRITE))):
+        raise deny(caller, "Requires the users:write permission.", user)
+    user.sessions_valid_after = utcnow()
+    audit.record("user.signed_out_everywhere", caller.actor, user)
+    signals.signed_out.send(user, actor=caller.actor)
+    db.session.commit()
+    return user
 
 
 def delete_user(caller: Caller, user_id: uuid.UUID) -> None:
