@@ -136,7 +136,7 @@ def _claim(row: AccountToken) -> None:
 
 
 def _send_verification(tenant: Tenant, user: User) -> None:
-    mail.send("verify_email", user.email, tenant.name,
+    mail.send("verify_email", user.email, tenant,
               link=_issue(tenant, user, VERIFY_EMAIL, user.email))
     audit.record("email_verification.sent", audit.Actor.of_user(user), user)
 
@@ -208,7 +208,7 @@ def _change_email(tenant: Tenant, user: User, new_email: str) -> None:
     user.email, user.email_verified, user.profile_updated_at = new_email, True, utcnow()
     audit.record("user.email_changed", audit.Actor.of_user(user), user, old_email=old_email,
                  new_email=new_email)
-    mail.send("email_changed", old_email, tenant.name, new_email=new_email)
+    mail.send("email_changed", old_email, tenant, new_email=new_email)
 
 
 # Password reset ----------------------------------------------------------------
@@ -222,7 +222,7 @@ def request_password_reset(tenant: Tenant, email: str, ip: str | None) -> str:
     if user is not None and user.can_sign_in:
         _send_reset(tenant, user, audit.Actor.anonymous(email))
     else:  # compose a mail that goes nowhere, so that both answers take the same time
-        mail.messages.compose("reset_password", email, tenant.name,
+        mail.messages.compose("reset_password", email, tenant,
                               link=_link(tenant, RESET_PASSWORD, generate_secret()))
         audit.record("password_reset.requested", audit.Actor.anonymous(email),
                      tenant_id=tenant.id, outcome=audit.FAILURE, reason="unknown address")
@@ -239,7 +239,7 @@ def send_password_reset(tenant: Tenant, user: User, actor: audit.Actor) -> None:
 
 
 def _send_reset(tenant: Tenant, user: User, actor: audit.Actor) -> None:
-    mail.send("reset_password", user.email, tenant.name,
+    mail.send("reset_password", user.email, tenant,
               link=_issue(tenant, user, RESET_PASSWORD, user.email))
     audit.record("password_reset.requested", actor, user)
 
@@ -266,7 +266,7 @@ def reset_password(tenant: Tenant, secret: str, password: str, ip: str | None) -
     actor = audit.Actor.of_user(user)
     audit.record("user.password_reset", actor, user)
     signals.password_changed.send(user, actor=actor, keep=None)
-    mail.send("password_changed", user.email, tenant.name)
+    mail.send("password_changed", user.email, tenant)
     db.session.commit()
     return {"email": user.email}
 
@@ -300,7 +300,7 @@ def request_email_change(tenant: Tenant, user: User, new_email: str, password: s
         raise Conflict("That address belongs to another account.")
     _throttle("email_change", user.email, tenant, **{
         f"email-change-user:{user.id}": MAILS_PER_USER, f"email-change-ip:{ip}": MAILS_PER_IP})
-    mail.send("confirm_email_change", new_email, tenant.name, old_email=user.email,
+    mail.send("confirm_email_change", new_email, tenant, old_email=user.email,
               link=_issue(tenant, user, CHANGE_EMAIL, new_email))
     audit.record("email_change.requested", audit.Actor.of_user(user), user, new_email=new_email)
     db.session.commit()

@@ -7,6 +7,7 @@ flows an admin needs, each failing if it breaks.
 from __future__ import annotations
 
 import re
+import time
 import uuid
 from pathlib import Path
 from urllib.parse import urlencode
@@ -298,6 +299,7 @@ def test_console_sign_in_lists_no_scopes(page, live_stack):
 def test_branding_and_client_details_on_sign_in_and_consent(page, live_stack):
     rest(live_stack, "PATCH", "/tenant", json={"branding": {
         "display_name": "Live Shop", "primary_color": "#aa3300"}})
+    changed = time.monotonic()
     web = rest(live_stack, "GET", "/clients", params={"client_name": "web"})["items"][0]
     rest(live_stack, "PATCH", f"/clients/{web['id']}", json={
         "client_uri": "https://web.example", "policy_uri": "https://web.example/privacy",
@@ -322,13 +324,19 @@ def test_branding_and_client_details_on_sign_in_and_consent(page, live_stack):
             "https://web.example/privacy"
         assert "sent back to 127.0.0.1" in page.inner_text("main")
         shot(page, "consent-branded")
-        email = new_user(live_stack)  # the account pages wear it too
+        email = new_user(live_stack)  # the account pages and their mails wear it too
+        time.sleep(max(0.0, changed + 5.5 - time.monotonic()))  # every API process sees it
         page.goto(f"{live_stack.frontend_url}/t/live/forgot-password")
         assert page.locator(".brand").inner_text() == "Live Shop"
         assert page.locator("link[href*='brand.css?v=aa3300']").count() == 1
         page.fill("input[name=email]", email)
         page.click("button[type=submit]")
         page.wait_for_selector("h1:has-text('Check your inbox')")
+        mail = live_stack.tenant.mailbox.wait_for(email)
+        assert mail["Subject"] == "Reset your Live Shop password"
+        assert mail["From"].startswith("Live Shop")
+        html = next(part for part in mail.walk() if part.get_content_type() == "text/html")
+        assert "background:#aa3300;color:#ffffff" in html.get_content()
     finally:
         rest(live_stack, "PATCH", "/tenant", json={"branding": {
             "display_name": None, "primary_color": None}})
