@@ -18,7 +18,8 @@ $(VENV)/.installed: setup.cfg pyproject.toml
 
 install: $(VENV)/.installed
 
-## axe-core for the browser tests' accessibility checks (pinned in package-lock.json).
+## axe-core (accessibility checks) and oidc-client-ts (the single-page app) for the
+## browser tests (pinned in package-lock.json).
 E2E_NODE := tests/e2e/node_modules/.installed
 $(E2E_NODE): tests/e2e/package.json tests/e2e/package-lock.json
 	cd tests/e2e && npm ci --no-audit --no-fund --silent

@@ -39,7 +39,7 @@ def create_app(config: dict | None = None) -> Flask:
 def register_extensions(app: Flask) -> None:
     from api import mail, models  # noqa: F401  (every model registered before use)
     from api import rls
-    from api.oauth import subscriptions
+    from api.oauth import backchannel, subscriptions
     from api.outbox import services as outbox
 
     subscriptions.connect()
@@ -52,6 +52,7 @@ def register_extensions(app: Flask) -> None:
     outbox_sealer.init_app(app)
     outbox.init_app(app)
     mail.init_app(app)
+    backchannel.init_app(app)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
@@ -68,6 +69,10 @@ def register_request_hooks(app: Flask) -> None:
     def echo_request_id(response):
         response.headers["X-Request-ID"] = g.get("request_id", "")
         return response
+
+    from api.oauth.cors import add_cors_headers
+
+    app.after_request(add_cors_headers)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
+from datetime import timedelta
 
 import click
 from flask import Flask, current_app
@@ -17,7 +18,7 @@ from marshmallow import ValidationError
 from api import audit
 from api.clients.models import GRANT_ALIASES, GRANT_TYPES
 from api.clients.services import create_client
-from api.db import tenant_scope
+from api.db import tenant_scope, utcnow
 from api.errors import DomainError, field_messages
 from api.extensions import db
 from api.keys import services as keys
@@ -36,7 +37,7 @@ tenants_cli = click.Group("tenants", help="Manage tenants.")
 users_cli = click.Group("users", help="Manage a tenant's users.")
 clients_cli = click.Group("clients", help="Manage a tenant's OAuth clients.")
 keys_cli = click.Group("keys", help="Manage a tenant's signing keys.")
-outbox_cli = click.Group("outbox", help="Mails (and other outbound messages) waiting to leave.")
+outbox_cli = click.Group("outbox", help="Mails and back-channel logout calls waiting to leave.")
 json_option = click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 
 
@@ -160,20 +161,79 @@ def create_client_command(slug, name, grants, scope, redirect_uris, public, pkce
 @click.argument("slug")
 @click.option("--algorithm", default=keys.DEFAULT_ALGORITHM, show_default=True,
               help=f"One of {', '.join(keys.ALGORITHMS)}.")
+@click.option("--prepublish", type=click.IntRange(min=0), default=0, metavar="SECONDS",
+              help="Publish the new key now but sign with it only after SECONDS (at least "
+                   f"{keys.JWKS_CACHE_LIFETIME}, the JWKS cache lifetime); 0, the default, "
+                   "signs with it at once.")
 @json_option
 @_one_line_errors
-def rotate_keys_command(slug, algorithm, as_json):
-    """Add a new active signing key to SLUG; the old one stays published until its tokens expire."""
+def rotate_keys_command(slug, algorithm, prepublish, as_json):
+    """Add a new signing key to SLUG; the old one stays published until its tokens expire."""
     if algorithm not in keys.ALGORITHMS:
         raise click.ClickException(f"algorithm: must be one of {', '.join(keys.ALGORITHMS)}")
+    if 0 < prepublish < keys.JWKS_CACHE_LIFETIME:
+        raise click.ClickException(f"prepublish: must be 0 or at least "
+                                   f"{keys.JWKS_CACHE_LIFETIME} seconds")
+    key = _rotate(tenancy.get_tenant(slug), algorithm, prepublish, "keys.rotated")
+    _output(as_json, _key_json(key),
+            f"New {algorithm} signing key {key.kid} signs from {key.activates_at.isoformat()}")
+
+
+def _rotate(tenant, algorithm: str, prepublish: int, action: str):
+    with tenant_scope(db.session, tenant.id):
+        key = keys.rotate(tenant.id, tenant.access_token_lifetime, algorithm, prepublish)
+        db.session.flush()
+        audit.record(action, audit.OPERATOR, key, kid=key.kid, algorithm=algorithm,
+                     activates_at=key.activates_at.isoformat())
+        db.session.commit()
+    return key
+
+
+def _key_json(key) -> dict:
+    return {"kid": key.kid, "algorithm": key.algorithm,
+            "activates_at": key.activates_at.isoformat()}
+
+
+@keys_cli.command("revoke")
+@click.argument("slug")
+@click.argument("kid")
+@json_option
+@_one_line_errors
+def revoke_key_command(slug, kid, as_json):
+    """Revoke SLUG's key KID (compromised): out of the JWKS now, its tokens invalid now.
+
+    Give them after ``--`` (``keys revoke -- SLUG KID``): a kid may begin with ``-``."""
     tenant = tenancy.get_tenant(slug)
     with tenant_scope(db.session, tenant.id):
-        key = keys.rotate(tenant.id, tenant.access_token_lifetime, algorithm)
+        key, replacement = keys.revoke(tenant.id, kid, tenant.access_token_lifetime)
         db.session.flush()
-        audit.record("keys.rotated", audit.OPERATOR, key, kid=key.kid, algorithm=algorithm)
+        audit.record("keys.revoked", audit.OPERATOR, key, kid=key.kid,
+                     replaced_by=replacement.kid if replacement else None)
         db.session.commit()
-    _output(as_json, {"kid": key.kid, "algorithm": algorithm},
-            f"New {algorithm} signing key {key.kid} is active")
+    result = {"revoked": kid, "replacement": _key_json(replacement) if replacement else None}
+    _output(as_json, result, f"Revoked {kid}" + (
+        f"; new {replacement.algorithm} signing key {replacement.kid}" if replacement else ""))
+
+
+@keys_cli.command("rotate-due")
+@click.option("--prepublish", type=click.IntRange(min=keys.JWKS_CACHE_LIFETIME),
+              default=keys.DEFAULT_PREPUBLISH, show_default=True, metavar="SECONDS",
+              help="How long each new key is published before it signs.")
+@json_option
+def rotate_due_command(prepublish, as_json):
+    """Rotate every tenant whose newest key is older than SIGNING_KEY_MAX_AGE (for cron)."""
+    due_before = utcnow() - timedelta(seconds=current_app.config["SIGNING_KEY_MAX_AGE"])
+    rotated = []
+    for tenant in tenancy.list_tenants():
+        with tenant_scope(db.session, tenant.id):
+            newest = keys.newest_key(tenant.id)
+        if newest is None or newest.created_at < due_before:
+            algorithm = newest.algorithm if newest else keys.DEFAULT_ALGORITHM
+            key = _rotate(tenant, algorithm, prepublish, "keys.rotated_due")
+            rotated.append({"slug": tenant.slug, **_key_json(key)})
+    _output(as_json, {"rotated": rotated},
+            "\n".join(f"{row['slug']}: new key {row['kid']} signs from {row['activates_at']}"
+                      for row in rotated) or "No tenant's key is due for rotation")
 
 
 @outbox_cli.command("flush")

@@ -43,6 +43,7 @@ def load_config(instance_path: str, environ: Mapping[str, str] | None = None) ->
         "SMTP": smtp_settings(env.get("SMTP_URL")),
         "MAIL_FROM": mail_from(env.get("MAIL_FROM", "tessera@localhost")),
         "MAIL_DIR": os.path.join(instance_path, "mail"),
+        "SIGNING_KEY_MAX_AGE": env.seconds("SIGNING_KEY_MAX_AGE", 90 * 86400, minimum=3600),
         "TESTING": env.name == "testing",
         "MAX_CONTENT_LENGTH": MAX_BODY_BYTES,
         # No pre-ping (a round trip per request): a connection that died with the

@@ -1,15 +1,16 @@
 """Server-side requests to URLs that clients registered (``jwks_uri``, back-channel logout).
 
-Such a URL is chosen by whoever registers the client, so fetching it must not turn
-Tessera into a proxy into its own network (SSRF). :func:`fetch_json`:
+Such a URL is chosen by whoever registers the client, so calling it must not turn
+Tessera into a proxy into its own network (SSRF). Every request made here
+(:func:`fetch_json`, :func:`post_form`):
 
-- https only in production (http too in development and testing);
+- goes to https only in production (http too in development and testing);
 - resolves the host once and refuses loopback, private, link-local, multicast,
   reserved and unspecified addresses unless ``OUTBOUND_ALLOW_PRIVATE`` is true, then
   connects to the address it checked (no second lookup a DNS rebinding could change),
   verifying the certificate for the host name;
 - follows no redirect, sends no credentials, bounds the connect and read time and the
-  size of the body.
+  size of the answer read.
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ import ipaddress
 import json
 import socket
 import time
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import urllib3
 from flask import current_app
@@ -29,7 +30,7 @@ USER_AGENT = "Tessera"
 
 
 class OutboundError(Exception):
-    """The URL may not be fetched, or did not answer with what was expected."""
+    """The URL may not be called, or did not answer with what was expected."""
 
 
 def is_forbidden_address(address: str) -> bool:
@@ -46,9 +47,9 @@ def check_url(url: str) -> None:
     allowed = ("https",) if current_app.config["TESSERA_ENV"] == "production" \
         else ("https", "http")
     if parts.scheme not in allowed or not parts.hostname:
-        raise OutboundError(f"only {' or '.join(allowed)} URLs with a host can be fetched")
+        raise OutboundError(f"only {' or '.join(allowed)} URLs with a host can be called")
     if parts.username or parts.password:
-        raise OutboundError("URLs with credentials are not fetched")
+        raise OutboundError("URLs with credentials are not called")
 
 
 def _resolve(host: str, port: int) -> str:
@@ -65,14 +66,15 @@ def _resolve(host: str, port: int) -> str:
     return addresses[0]
 
 
-def fetch_json(url: str, max_bytes: int = MAX_BYTES) -> dict:
-    """GET ``url`` under the rules of the module docstring; its JSON object."""
+def _request(method: str, url: str, headers: dict, body: bytes | None = None,
+             max_bytes: int = MAX_BYTES) -> tuple[int, bytes]:
+    """``(status, body)`` of one request under the rules of the module docstring."""
     check_url(url)
     parts = urlsplit(url)
     port = parts.port or (443 if parts.scheme == "https" else 80)
     address = _resolve(parts.hostname, port)
     timeout = urllib3.Timeout(connect=CONNECT_TIMEOUT, read=READ_TIMEOUT)
-    headers = {"Host": parts.netloc, "Accept": "application/json", "User-Agent": USER_AGENT}
+    headers = {"Host": parts.netloc, "User-Agent": USER_AGENT, **headers}
     if parts.scheme == "https":
         pool = urllib3.HTTPSConnectionPool(address, port, timeout=timeout, retries=False,
                                            server_hostname=parts.hostname,
@@ -83,13 +85,18 @@ def fetch_json(url: str, max_bytes: int = MAX_BYTES) -> dict:
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     try:
         with pool:
-            response = pool.urlopen("GET", path, headers=headers, redirect=False,
+            response = pool.urlopen(method, path, body=body, headers=headers, redirect=False,
                                     preload_content=False)
-            body = _read_bounded(response, max_bytes)
+            return response.status, _read_bounded(response, max_bytes)
     except urllib3.exceptions.HTTPError as error:
-        raise OutboundError(f"fetching {url} failed: {type(error).__name__}") from error
-    if response.status != 200:
-        raise OutboundError(f"{url} answered {response.status}")
+        raise OutboundError(f"calling {url} failed: {type(error).__name__}") from error
+
+
+def fetch_json(url: str, max_bytes: int = MAX_BYTES) -> dict:
+    """GET ``url``; its JSON object (OutboundError for any other answer than 200 with one)."""
+    status, body = _request("GET", url, {"Accept": "application/json"}, max_bytes=max_bytes)
+    if status != 200:
+        raise OutboundError(f"{url} answered {status}")
     try:
         document = json.loads(body)
     except ValueError as error:
@@ -97,6 +104,17 @@ def fetch_json(url: str, max_bytes: int = MAX_BYTES) -> dict:
     if not isinstance(document, dict):
         raise OutboundError(f"{url} did not answer with a JSON object")
     return document
+
+
+def post_form(url: str, form: dict[str, str]) -> int:
+    """POST ``form`` (``application/x-www-form-urlencoded``) to ``url``; its status, which
+    must be 2xx (OutboundError otherwise)."""
+    status, _ = _request("POST", url, {"Content-Type": "application/x-www-form-urlencoded",
+                                       "Cache-Control": "no-store"},
+                         urlencode(form).encode())
+    if not 200 <= status < 300:
+        raise OutboundError(f"{url} answered {status}")
+    return status
 
 
 def _read_bounded(response, max_bytes: int) -> bytes:

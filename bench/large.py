@@ -54,11 +54,11 @@ _STEPS = {
         JOIN role_permissions AS rp ON rp.role_id = r.id
         WHERE r.tenant_id = :tenant""", """
         INSERT INTO signing_keys (id, tenant_id, kid, algorithm, private_key_encrypted,
-                                  public_jwk, is_active, created_at)
+                                  public_jwk, created_at, activates_at)
         SELECT md5('key-' || t)::uuid, md5('tenant-' || t)::uuid, md5('kid-' || t),
-               k.algorithm, k.private_key_encrypted, k.public_jwk, true, now()
+               k.algorithm, k.private_key_encrypted, k.public_jwk, now(), now()
         FROM generate_series(1, :fillers) AS t CROSS JOIN signing_keys AS k
-        WHERE k.tenant_id = :tenant AND k.is_active"""],
+        WHERE k.tenant_id = :tenant AND k.retired_at IS NULL AND k.revoked_at IS NULL"""],
     "their owners, clients and projects": ["""
         INSERT INTO users (id, tenant_id, email, password_hash, is_active, created_at,
                            updated_at)

@@ -168,6 +168,16 @@ def confirm_email(slug: str, token: str) -> dict:
                  json={"token": token})
 
 
+def describe_logout(slug: str, request: str) -> dict:
+    """A parked sign-out (``client``, ``user``), for the confirmation page."""
+    return _call("GET", _tenant_path(slug, "sign-in", "logout"), params={"request": request})
+
+
+def confirm_logout(slug: str, request: str) -> dict:
+    """The person confirmed a parked sign-out; ``redirect_to`` is where to go (or None)."""
+    return _call("POST", _tenant_path(slug, "sign-in", "logout"), json={"request": request})
+
+
 def console_client(slug: str) -> dict:
     """The tenant's first-party console client: ``client_id`` and ``redirect_uri``."""
     return _call("GET", _tenant_path(slug, "sign-in", "console-client"))

@@ -149,19 +149,19 @@ def pytest_report_header(config):
 # A live API under uWSGI on its own committed database (tests/e2e, tests/frontend).
 
 @contextmanager
-def serve_live_tenant(database: Database):
-    """Seed ``database`` and serve the API on it under uWSGI, mailing to a MailCatcher of its
-    own; yields the LiveTenant."""
+def serve_live_tenant(database: Database, **api_env: str):
+    """Seed ``database`` and serve the API on it under uWSGI (with ``api_env`` besides),
+    mailing to a MailCatcher of its own; yields the LiveTenant."""
     seeded = seed_live_tenant(database)
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     mailbox = MailCatcher().start()
     try:
         with uwsgi("api", {**database.env, "PUBLIC_API_URL": base_url,
-                           "SMTP_URL": mailbox.url}, port=port):
+                           "SMTP_URL": mailbox.url, **api_env}, port=port):
             yield LiveTenant(base_url=base_url, issuer=f"{base_url}/t/live", slug="live",
                              frontend_key=seeded["frontend_key"], clients=seeded["clients"],
-                             mailbox=mailbox)
+                             mailbox=mailbox, database_env=database.env)
     finally:
         mailbox.stop()
 
@@ -182,6 +182,15 @@ def live(live_database):
 def isolated_live(tmp_path_factory):
     """A live API on a database of its own, for tests that may wreck their tenant."""
     with fresh_database(tmp_path_factory) as database, serve_live_tenant(database) as tenant:
+        yield tenant
+
+
+@pytest.fixture
+def loopback_live(tmp_path_factory):
+    """A live API on a database of its own that may call loopback URLs
+    (OUTBOUND_ALLOW_PRIVATE), for tests whose clients listen on 127.0.0.1."""
+    with fresh_database(tmp_path_factory) as database, \
+            serve_live_tenant(database, OUTBOUND_ALLOW_PRIVATE="true") as tenant:
         yield tenant
 
 

@@ -11,11 +11,12 @@ from sqlalchemy import select
 from api import audit
 from api.accounts.models import AccountToken
 from api.clients.models import Client, InitialAccessToken
-from api.clients.services import add_client
+from api.clients.services import LOGOUT_AND_CORS, add_client
 from api.db import tenant_scope, utcnow
 from api.extensions import db
 from api.oauth.models import (AuthorizationCode, AuthorizationRequest, ClientAssertion, Consent,
-                              DeviceAuthorization, FormPostResponse, Grant, Token)
+                              DeviceAuthorization, FormPostResponse, Grant, SignInSession,
+                              Token)
 from api.resources.models import Resource
 from api.outbox.models import OutboxMessage
 from api.tenancy.services import create_tenant
@@ -44,27 +45,32 @@ def client(tenant, grant_types=("client_credentials",), scope="projects:read",
            redirect_uris=(), public=False, first_party=False, require_pkce=True,
            **registration):
     """A client and its secret; returns ``(client, secret)``. ``registration``: more of
-    :func:`api.clients.services.add_client` (``auth_method``, ``jwks``, ``jwks_uri``)."""
+    :func:`api.clients.services.add_client` (``auth_method``, ``jwks``, ``jwks_uri``) and
+    the logout and CORS fields (``post_logout_redirect_uris``, ``allowed_cors_origins``, ...)."""
+    metadata = {name: registration.pop(name) for name in LOGOUT_AND_CORS if name in registration}
     with tenant_scope(db.session, tenant.id):
         registered = add_client(f"App {next(_numbers)}", list(grant_types), scope,
                                 list(redirect_uris), public, audit.OPERATOR, first_party,
-                                require_pkce=require_pkce, **registration)
+                                require_pkce=require_pkce, metadata=metadata, **registration)
         db.session.commit()
         return registered
 
 
 def activity(tenant, expires_at: datetime | None = None) -> None:
     """What a tenant gathers in use, one row of each kind, expiring at ``expires_at`` (in an
-    hour by default): a grant of its owner's to its console client with a token, an
-    authorization code, a pending sign-in, a form-post response, a consent, a project, a
-    registered API, an initial access token, a device authorization, a used client
-    assertion, an account link and an outbox message. Committed."""
+    hour by default): a sign-in session of its owner's, a grant begun in it to its console
+    client with a token, an authorization code, a pending sign-in, a form-post response, a
+    consent, a project, a registered API, an initial access token, a device authorization,
+    a used client assertion, an account link and an outbox message. Committed."""
     expires_at = expires_at or utcnow() + timedelta(hours=1)
     with tenant_scope(db.session, tenant.id):
         owner = db.session.scalars(select(User)).first()
         client = db.session.scalars(select(Client)).first()
+        signed_in = SignInSession(user_id=owner.id, auth_time=utcnow(), expires_at=expires_at)
+        db.session.add(signed_in)
+        db.session.flush()
         grant = Grant(client_id=client.id, user_id=owner.id, grant_type="authorization_code",
-                      scope="openid", expires_at=expires_at)
+                      scope="openid", expires_at=expires_at, session_id=signed_in.id)
         db.session.add(grant)
         db.session.flush()
         db.session.add_all([

@@ -135,6 +135,19 @@ def verify_jwt(live, token: str, audience: str, typ: str = "at+jwt") -> dict:
                         audience=audience, issuer=live.issuer)
 
 
+def owner_api(live, issuer: str | None = None) -> requests.Session:
+    """A requests session carrying the owner's token (admin-cli's password grant, every
+    permission) for the live tenant's REST API at ``issuer`` (that of another API process
+    on the same database, say; by default the tenant's own)."""
+    client_id, secret = live.clients["admin-cli"]
+    token = requests.post(f"{issuer or live.issuer}/token", auth=(client_id, secret),
+                          timeout=10, data={
+        "grant_type": "password", "username": live.owner, "password": live.password})
+    session = requests.Session()
+    session.headers["Authorization"] = f"Bearer {token.json()['access_token']}"
+    return session
+
+
 def get_me(live, access_token):
     return requests.get(f"{live.issuer}/api/v1/me", timeout=5,
                         headers={"Authorization": f"Bearer {access_token}"})

@@ -1,17 +1,22 @@
 """Run the real apps under uWSGI for tests that talk HTTP to them."""
 from __future__ import annotations
 
+import functools
+import http.server
+import json
 import os
 import signal
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import parse_qs
 
 import requests
 
@@ -139,6 +144,70 @@ def reload_gracefully(server: UwsgiServer, timeout: float = 30) -> None:
                        f"{server.output()[before:]}")
 
 
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format, *args) -> None:
+        pass
+
+
+@contextmanager
+def _serve(handler) -> Iterator[str]:
+    """Serve ``handler`` on a loopback port of its own, in a thread; yields the URL."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@contextmanager
+def static_site(folder: Path) -> Iterator[str]:
+    """Serve the files of ``folder`` on a loopback port of its own (a single-page app's
+    origin); yields its URL."""
+    with _serve(functools.partial(_QuietHandler, directory=str(folder))) as url:
+        yield url
+
+
+@contextmanager
+def recording_server(statuses: list[int] | None = None,
+                     document: dict | None = None) -> Iterator[tuple[str, list[dict]]]:
+    """A loopback HTTP server (a client's own endpoints) that records every request (method,
+    path, headers, form body). POSTs get ``statuses`` in turn (then 200); GETs get
+    ``document`` as JSON. Yields its URL and the list it records into."""
+    received: list[dict] = []
+    answers = list(statuses or [])
+    body = json.dumps(document).encode()
+
+    class Recorder(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            self._record()
+            self.send_response(answers.pop(0) if answers else 200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def do_GET(self):
+            self._record()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def _record(self):
+            form = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode()
+            received.append({"method": self.command, "path": self.path,
+                             "headers": dict(self.headers),
+                             "form": {k: v[0] for k, v in parse_qs(form).items()}})
+
+        def log_message(self, format, *args) -> None:
+            pass
+
+    with _serve(Recorder) as url:
+        yield url, received
+
+
 CALLBACK = "http://127.0.0.1:9999/callback"
 #: A client name that must show as text, never run.
 XSS_NAME = "<script>alert('owned')</script>"
@@ -151,6 +220,8 @@ class LiveTenant:
     slug: str
     frontend_key: str
     clients: dict  # name -> (client_id, secret)
+    #: DATABASE_URL and DATABASE_ADMIN_URL, for more processes on the same database.
+    database_env: dict = field(default_factory=dict)
     owner: str = "owner@live.example"
     password: str = PASSWORD
     #: The MailCatcher the API mails to.

@@ -261,7 +261,6 @@ def reset_password(tenant: Tenant, secret: str, password: str, ip: str | None) -
     _claim(row)
     now = utcnow()
     _revoke_links(user, RESET_PASSWORD, now)
-    user.sessions_valid_after = now
     user.email_verified = True  # the link reached this address
     actor = audit.Actor.of_user(user)
     audit.record("user.password_reset", actor, user)

@@ -6,6 +6,7 @@ names Authlib's protocol engine calls, so the model is the client Authlib sees.
 from __future__ import annotations
 
 from datetime import datetime
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
@@ -31,6 +32,18 @@ GRANT_TYPES = ("authorization_code", "client_credentials", "refresh_token", "pas
 GRANT_ALIASES = {"device_code": DEVICE_CODE_GRANT, "token_exchange": TOKEN_EXCHANGE_GRANT}
 #: RFC 8252 §7.3: a loopback IP redirect URI matches on any port.
 LOOPBACK_IPS = ("127.0.0.1", "[::1]")
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def origin_of(uri: str) -> str:
+    """The web origin of an absolute http(s) URI, as browsers send it in ``Origin``
+    (RFC 6454 §6.1): scheme, host and a port unless it is the scheme's default."""
+    parts = urlsplit(uri)
+    host = parts.hostname or ""
+    host = f"[{host}]" if ":" in host else host
+    port = f":{parts.port}" if parts.port and parts.port != DEFAULT_PORTS.get(parts.scheme) \
+        else ""
+    return f"{parts.scheme.lower()}://{host}{port}"
 
 
 class Client(UUIDPrimaryKey, Timestamped, TenantScoped, db.Model):
@@ -64,6 +77,16 @@ class Client(UUIDPrimaryKey, Timestamped, TenantScoped, db.Model):
     client_uri: Mapped[str | None] = mapped_column(sa.String(2000))
     policy_uri: Mapped[str | None] = mapped_column(sa.String(2000))
     tos_uri: Mapped[str | None] = mapped_column(sa.String(2000))
+    #: RP-Initiated Logout 1.0 §3.1: where the browser may be sent back after signing out
+    #: (an exact match of ``post_logout_redirect_uri``).
+    post_logout_redirect_uris: Mapped[list] = mapped_column(default=list)
+    #: Back-Channel Logout 1.0 §2.2: where logout tokens are posted, and whether they must
+    #: carry ``sid``.
+    backchannel_logout_uri: Mapped[str | None] = mapped_column(sa.String(2000))
+    backchannel_logout_session_required: Mapped[bool] = mapped_column(default=False)
+    #: Browser origins (besides those of a public client's redirect URIs) whose scripts may
+    #: call the tenant REST API and the token endpoints (CORS, :mod:`api.cors`).
+    allowed_cors_origins: Mapped[list] = mapped_column(default=list)
 
     @property
     def is_public(self) -> bool:
@@ -80,13 +103,19 @@ class Client(UUIDPrimaryKey, Timestamped, TenantScoped, db.Model):
 
     @property
     def client_metadata(self) -> dict:
-        """The client's registered metadata, with RFC 7591 §2 names (and Tessera's
-        ``require_pkce``)."""
+        """The client's registered metadata, with the names of RFC 7591 §2 and the OIDC
+        logout specifications (and Tessera's ``require_pkce`` and ``allowed_cors_origins``)."""
         metadata = {"client_name": self.client_name, "redirect_uris": self.redirect_uris,
                     "grant_types": self.grant_types, "response_types": self.response_types,
                     "scope": self.scope,
                     "token_endpoint_auth_method": self.token_endpoint_auth_method,
-                    "require_pkce": self.pkce_required}
+                    "require_pkce": self.pkce_required,
+                    "post_logout_redirect_uris": self.post_logout_redirect_uris,
+                    "backchannel_logout_session_required":
+                        self.backchannel_logout_session_required,
+                    "allowed_cors_origins": self.allowed_cors_origins}
+        if self.backchannel_logout_uri:
+            metadata["backchannel_logout_uri"] = self.backchannel_logout_uri
         if self.jwks:
             metadata["jwks"] = self.jwks
         if self.jwks_uri:

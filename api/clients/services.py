@@ -14,7 +14,8 @@ from sqlalchemy import Select, or_, select, update
 
 from api import audit
 from api.clients.models import (CLIENT_SECRET_JWT, PRIVATE_KEY_JWT, PUBLIC_AUTH_METHOD,
-                                TOKEN_EXCHANGE_GRANT, Client, InitialAccessToken)
+                                TOKEN_EXCHANGE_GRANT, Client, InitialAccessToken,
+                                origin_of)
 from api.db import utcnow
 from api.errors import InvalidInput, NotFound
 from api.extensions import client_secret_sealer, db
@@ -27,6 +28,11 @@ CONFIDENTIAL_ONLY_GRANTS = frozenset({"client_credentials", "password", TOKEN_EX
 CONSOLE_NAME = "Tessera console"
 #: Client metadata people see on the consent page (RFC 7591 §2), all optional.
 DISPLAY_METADATA = ("logo_uri", "client_uri", "policy_uri", "tos_uri")
+#: Registration metadata beyond the core (RP-Initiated and Back-Channel Logout, CORS), with
+#: what a client has when it registers none.
+LOGOUT_AND_CORS = {"post_logout_redirect_uris": list, "backchannel_logout_uri": lambda: None,
+                   "backchannel_logout_session_required": lambda: False,
+                   "allowed_cors_origins": list}
 
 
 def check_registration(grant_types: list[str], scope: str, redirect_uris: list[str],
@@ -63,6 +69,12 @@ def check_keys(auth_method: str | None, jwks: dict | None, jwks_uri: str | None)
             raise InvalidInput("jwks", "must hold public keys only")
 
 
+def logout_and_cors(metadata: dict) -> dict:
+    """The logout and CORS metadata of a registration, defaults for what it leaves out."""
+    return {name: metadata[name] if metadata.get(name) is not None else default()
+            for name, default in LOGOUT_AND_CORS.items()}
+
+
 def response_types_for(grant_types: list[str]) -> list[str]:
     return ["code"] if "authorization_code" in grant_types else []
 
@@ -71,9 +83,11 @@ def add_client(client_name: str, grant_types: list[str], scope: str,
                redirect_uris: list[str], public: bool, actor: audit.Actor,
                first_party: bool = False, auth_method: str = "client_secret_basic",
                require_pkce: bool = True, jwks: dict | None = None, jwks_uri: str | None = None,
-               dynamically_registered: bool = False) -> tuple[Client, str | None]:
+               dynamically_registered: bool = False, metadata: dict | None = None
+               ) -> tuple[Client, str | None]:
     """Register a client in the current tenant's session (the caller commits); returns it
-    and its secret (shown once; private_key_jwt clients have none)."""
+    and its secret (shown once; private_key_jwt clients have none). ``metadata`` holds the
+    optional logout and CORS fields (:data:`LOGOUT_AND_CORS`)."""
     grant_types = list(dict.fromkeys(grant_types))
     auth_method = PUBLIC_AUTH_METHOD if public else auth_method
     check_registration(grant_types, scope, redirect_uris, public, require_pkce, auth_method,
@@ -84,7 +98,8 @@ def add_client(client_name: str, grant_types: list[str], scope: str,
         grant_types=grant_types, scope=" ".join(dict.fromkeys(scope.split())),
         response_types=response_types_for(grant_types), token_endpoint_auth_method=auth_method,
         is_first_party=first_party, require_pkce=require_pkce, jwks=jwks or None,
-        jwks_uri=jwks_uri or None, dynamically_registered=dynamically_registered)
+        jwks_uri=jwks_uri or None, dynamically_registered=dynamically_registered,
+        **logout_and_cors(metadata or {}))
     secret = set_new_secret(client)
     db.session.add(client)
     db.session.flush()
@@ -109,22 +124,23 @@ def set_new_secret(client: Client) -> str | None:
 def create_client(client_name: str, grant_types: list[str], scope: str,
                   redirect_uris: list[str], public: bool, actor: audit.Actor,
                   auth_method: str = "client_secret_basic", require_pkce: bool = True,
-                  jwks: dict | None = None, jwks_uri: str | None = None
-                  ) -> tuple[Client, str | None]:
+                  jwks: dict | None = None, jwks_uri: str | None = None,
+                  metadata: dict | None = None) -> tuple[Client, str | None]:
     """Register a client and commit: the whole use case (see :func:`add_client`)."""
     client, secret = add_client(client_name, grant_types, scope, redirect_uris, public, actor,
                                 auth_method=auth_method, require_pkce=require_pkce, jwks=jwks,
-                                jwks_uri=jwks_uri)
+                                jwks_uri=jwks_uri, metadata=metadata)
     db.session.commit()
     return client, secret
 
 
 def add_console_client(frontend_url: str, slug: str, actor: audit.Actor) -> Client:
     """The tenant's first-party console client (public, PKCE), added to the session."""
+    uris = _console_uris(frontend_url, slug)
     client, _ = add_client(CONSOLE_NAME, ["authorization_code", "refresh_token"],
                            "openid email offline_access " + " ".join(ALL),
-                           [_console_redirect_uri(frontend_url, slug)], public=True,
-                           actor=actor, first_party=True)
+                           uris["redirect_uris"], public=True, actor=actor, first_party=True,
+                           metadata=uris)
     return client
 
 
@@ -135,14 +151,11 @@ def console_client(frontend_url: str, slug: str) -> Client:
                                                     Client.client_name == CONSOLE_NAME))
     if client is None:
         client = add_console_client(frontend_url, slug, audit.OPERATOR)
-    elif client.redirect_uris != [_console_redirect_uri(frontend_url, slug)]:
-        client.redirect_uris = [_console_redirect_uri(frontend_url, slug)]
+    for field, uris in _console_uris(frontend_url, slug).items():
+        if getattr(client, field) != uris:
+            setattr(client, field, uris)
     db.session.commit()
     return client
-
-
-def _console_redirect_uri(frontend_url: str, slug: str) -> str:
-    return f"{frontend_url}/t/{slug}/console/callback"
 
 
 def consume_initial_access_token(token: str) -> InitialAccessToken | None:
@@ -189,3 +202,22 @@ def revoke_initial_access_token(token_id, actor: audit.Actor) -> None:
     audit.record("initial_token.revoked", actor, row)
     db.session.delete(row)
     db.session.commit()
+
+
+def _console_uris(frontend_url: str, slug: str) -> dict[str, list[str]]:
+    """Where the console's sign-in and sign-out come back to."""
+    return {"redirect_uris": [f"{frontend_url}/t/{slug}/console/callback"],
+            "post_logout_redirect_uris": [f"{frontend_url}/t/{slug}/console/signed-out"]}
+
+
+def cors_origins() -> set[str]:
+    """The origins whose scripts may call the tenant's API (CORS): those of its public
+    clients' redirect URIs and every client's ``allowed_cors_origins``."""
+    origins: set[str] = set()
+    for method, redirect_uris, allowed in db.session.execute(select(
+            Client.token_endpoint_auth_method, Client.redirect_uris,
+            Client.allowed_cors_origins)):
+        origins.update(allowed)
+        if method == PUBLIC_AUTH_METHOD:
+            origins.update(origin_of(uri) for uri in redirect_uris)
+    return origins

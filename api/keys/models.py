@@ -1,4 +1,4 @@
-"""Per-tenant signing keys."""
+"""Per-tenant signing keys and the life each one goes through (see :mod:`api.keys.services`)."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -11,7 +11,12 @@ from api.extensions import db
 
 
 class SigningKey(UUIDPrimaryKey, TenantScoped, db.Model):
-    """A tenant's JWS key pair; the private half is encrypted with the SECRET_KEY."""
+    """A tenant's JWS key pair; the private half is encrypted with the SECRET_KEY.
+
+    Published (in the JWKS) from its creation until ``publish_until`` once retired,
+    never once revoked; the signing key from ``activates_at`` until ``retired_at``,
+    when a successor takes over.
+    """
 
     __tablename__ = "signing_keys"
 
@@ -19,12 +24,28 @@ class SigningKey(UUIDPrimaryKey, TenantScoped, db.Model):
     algorithm: Mapped[str] = mapped_column(sa.String(16))
     private_key_encrypted: Mapped[str] = mapped_column(sa.Text)
     public_jwk: Mapped[dict]
-    is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: When it becomes the signing key: at once, or after a pre-publication delay.
+    activates_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: When its successor takes over (may lie ahead while the successor is pre-published).
     retired_at: Mapped[datetime | None]
     #: A retired key stays published until every token it signed has expired.
     publish_until: Mapped[datetime | None]
+    #: Compromised: out of the JWKS at once, and no token it signed verifies.
+    revoked_at: Mapped[datetime | None]
 
     def is_published(self, now: datetime) -> bool:
         """Whether the key belongs in the tenant's JWKS at ``now``."""
-        return self.is_active or (self.publish_until is not None and self.publish_until > now)
+        return self.revoked_at is None and (self.publish_until is None or self.publish_until > now)
+
+    @classmethod
+    def published_at(cls, now: datetime):
+        """:meth:`is_published` as an SQL condition."""
+        return sa.and_(cls.revoked_at.is_(None),
+                       sa.or_(cls.publish_until.is_(None), cls.publish_until > now))
+
+    @classmethod
+    def signing_at(cls, now: datetime):
+        """SQL condition: the key may sign at ``now`` (the newest such key does)."""
+        return sa.and_(cls.revoked_at.is_(None), cls.activates_at <= now,
+                       sa.or_(cls.retired_at.is_(None), cls.retired_at > now))

@@ -1,5 +1,9 @@
-"""Protocol state: authorization codes, grants with their tokens, pending sign-ins, consents.
+"""Protocol state: sign-in sessions, authorization codes, grants with their tokens, pending
+sign-ins, consents.
 
+A *sign-in session* is the API's record of a browser signed in to a tenant (its
+id is the ``sid`` of the ID tokens issued in it, OIDC Front-/Back-Channel Logout);
+codes and grants issued in it point at it, so signing out can find them.
 A *grant* is one authorization: a client acting for a user (or for itself) with
 a scope. Every token issued under it (the first and each rotation) is a row of
 ``tokens`` pointing at the grant, so revoking the grant revokes the family.
@@ -23,6 +27,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from api.clients.models import Client
 from api.db import TenantScoped, UUIDPrimaryKey, utcnow
 from api.extensions import db
+from api.users.models import User
 
 
 def _client_fk() -> Mapped[uuid.UUID]:
@@ -31,6 +36,31 @@ def _client_fk() -> Mapped[uuid.UUID]:
 
 def _user_fk() -> Mapped[uuid.UUID | None]:
     return mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+
+
+def _session_fk() -> Mapped[uuid.UUID | None]:
+    return mapped_column(sa.ForeignKey("sign_in_sessions.id", ondelete="SET NULL"), index=True)
+
+
+class SignInSession(UUIDPrimaryKey, TenantScoped, db.Model):
+    """A browser's sign-in to the tenant (the API's ``tessera_session`` cookie names it).
+
+    Live until ``expires_at`` unless ended (signed out, everywhere, password reset,
+    user deactivated); ``id`` is the ``sid`` claim of the ID tokens issued in it.
+    """
+
+    __tablename__ = "sign_in_sessions"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"),
+                                               index=True)
+    auth_time: Mapped[datetime]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    ended_at: Mapped[datetime | None]
+    user: Mapped[User] = relationship(lazy="joined", viewonly=True)
+
+    def is_live(self, now: datetime) -> bool:
+        return self.ended_at is None and self.expires_at > now
 
 
 class AuthorizationCode(UUIDPrimaryKey, TenantScoped, db.Model):
@@ -54,6 +84,8 @@ class AuthorizationCode(UUIDPrimaryKey, TenantScoped, db.Model):
         sa.ForeignKey("grants.id", ondelete="SET NULL"))
     #: RFC 8707: the resource the tokens are for (None: the tenant's REST API).
     resource: Mapped[str | None] = mapped_column(sa.String(2000))
+    #: The sign-in session the code was issued in (its ``sid``).
+    session_id: Mapped[uuid.UUID | None] = _session_fk()
 
     # Authlib AuthorizationCodeMixin (RFC 6749 §4.1.2, OIDC Core §3.1.2) --------
 
@@ -96,6 +128,9 @@ class Grant(UUIDPrimaryKey, TenantScoped, db.Model):
     #: Token exchange (RFC 8693): ``{"subject": sub, "act": {...}}``, the subject its tokens
     #: speak for and who acts for it (§4.1); None for every other grant.
     exchange: Mapped[dict | None]
+    #: The sign-in session the grant began in (authorization code grants): signing out of it
+    #: ends the grant unless it is for offline access (Back-Channel Logout 1.0 §2.7).
+    session_id: Mapped[uuid.UUID | None] = _session_fk()
     #: Loaded with the grant: every token check needs its client (one query, not two).
     client: Mapped[Client] = relationship(lazy="joined", viewonly=True)
     tokens: Mapped[list[Token]] = relationship(back_populates="grant",

@@ -3,7 +3,7 @@
 Run ``flask --app api purge`` from cron or a systemd timer (hourly is plenty).
 Expired codes, pending sign-in requests, unposted form-post responses, device
 authorizations, the ``jti`` of used client assertions, grants (with their tokens),
-account links and throttle windows go; the audit log keeps the history. It spans
+sign-in sessions, account links and throttle windows go; the audit log keeps the history. It spans
 tenants, so it runs on the admin role's session (DATABASE_ADMIN_URL; see :mod:`api.rls`).
 """
 from __future__ import annotations
@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 from api.accounts.models import AccountToken
 from api.db import unscoped, utcnow
 from api.oauth.models import (AuthorizationCode, AuthorizationRequest, ClientAssertion,
-                              DeviceAuthorization, FormPostResponse, Grant)
+                              DeviceAuthorization, FormPostResponse, Grant,
+                              SignInSession)
 from api.ratelimit.models import ThrottleCounter
 
 
@@ -28,7 +29,8 @@ def purge_expired(session: Session) -> dict[str, int]:
                             ("form_post_responses", FormPostResponse),
                             ("device_authorizations", DeviceAuthorization),
                             ("client_assertions", ClientAssertion),
-                            ("grants", Grant), ("account_tokens", AccountToken),
+                            ("grants", Grant), ("sign_in_sessions", SignInSession),
+                            ("account_tokens", AccountToken),
                             ("throttle_counters", ThrottleCounter)):
             counts[name] = session.execute(
                 delete(model).where(model.expires_at <= now)

@@ -13,6 +13,10 @@ client may have) is handed to it as the server metadata, so anything beyond it i
 a loopback IP for native apps (RFC 8252 §7.3; any port matches when they are
 used); public clients always use PKCE (S256, as for every public client); the
 rules every registration obeys (:func:`api.clients.services.check_registration`).
+The logout and CORS metadata (``post_logout_redirect_uris``,
+``backchannel_logout_uri``, ``backchannel_logout_session_required``,
+``allowed_cors_origins``) follow the same URI rules; a back-channel logout URI is
+also one the outbound rules let Tessera call (:mod:`api.outbound`).
 
 A registered client gets a registration access token (stored as a digest) for
 ``{issuer}/register/{client_id}``: read (GET), replace (PUT), delete (DELETE),
@@ -33,7 +37,7 @@ from sqlalchemy import select
 
 from api import audit, outbound
 from api.clients import services as clients
-from api.clients.models import AUTH_METHODS, LOOPBACK_IPS, PUBLIC_AUTH_METHOD, Client
+from api.clients.models import AUTH_METHODS, LOOPBACK_IPS, PUBLIC_AUTH_METHOD, Client, origin_of
 from api.errors import InvalidInput, field_messages
 from api.extensions import db
 from api.oauth.descriptions import plain
@@ -85,21 +89,40 @@ def _https_or_loopback(uri: str) -> bool:
     return bool(parts.scheme == "https" and parts.hostname or loopback)
 
 
+def _check_outbound(metadata: dict, name: str) -> None:
+    if metadata.get(name):
+        try:
+            outbound.check_url(metadata[name])
+        except outbound.OutboundError as error:
+            raise InvalidClientMetadataError(plain(f"{name}: {error}")) from error
+
+
+def _check_logout_and_cors(metadata: dict) -> None:
+    """Sign-out return URIs and a back-channel URI as redirect URIs are; CORS origins exact."""
+    _check_redirect_uris(metadata.get("post_logout_redirect_uris") or [])
+    if metadata.get("backchannel_logout_uri"):
+        _check_redirect_uris([metadata["backchannel_logout_uri"]])
+    for origin in metadata.get("allowed_cors_origins") or []:
+        if not _https_or_loopback(origin) or origin_of(origin) != origin:
+            raise InvalidClientMetadataError(plain(
+                f"allowed_cors_origins: {origin!r} is not an https origin (scheme, host and "
+                "a port other than the default, nothing more)"))
+
+
 def _checked(metadata: dict) -> dict:
     """The registration's values after the rules Authlib's claims do not know."""
     _check_redirect_uris(metadata.get("redirect_uris") or [])
-    if metadata.get("jwks_uri"):
-        try:
-            outbound.check_url(metadata["jwks_uri"])
-        except outbound.OutboundError as error:
-            raise InvalidClientMetadataError(plain(f"jwks_uri: {error}")) from error
+    _check_logout_and_cors(metadata)
+    _check_outbound(metadata, "jwks_uri")
+    _check_outbound(metadata, "backchannel_logout_uri")
     return {"client_name": metadata.get("client_name") or "Unnamed client",
             "grant_types": metadata.get("grant_types") or ["authorization_code"],
             "scope": metadata.get("scope") or current_tenant().registration_policy["scope"],
             "redirect_uris": metadata.get("redirect_uris") or [],
             "auth_method": metadata["token_endpoint_auth_method"],
             "require_pkce": metadata.get("require_pkce", True),
-            "jwks": metadata.get("jwks"), "jwks_uri": metadata.get("jwks_uri")}
+            "jwks": metadata.get("jwks"), "jwks_uri": metadata.get("jwks_uri"),
+            "metadata": clients.logout_and_cors(metadata)}
 
 
 def _metadata_error(error: InvalidInput):
@@ -136,9 +159,11 @@ def client_information(client: Client, secret: str | None = None) -> dict:
 
 
 class TesseraMetadataClaims(ClientMetadataClaims):
-    """RFC 7591 §2 metadata and Tessera's ``require_pkce`` (the contract's names)."""
+    """RFC 7591 §2 metadata, the logout metadata of RP-Initiated and Back-Channel Logout, and
+    Tessera's ``require_pkce`` and ``allowed_cors_origins`` (the contract's names)."""
 
-    REGISTERED_CLAIMS = [*ClientMetadataClaims.REGISTERED_CLAIMS, "require_pkce"]
+    REGISTERED_CLAIMS = [*ClientMetadataClaims.REGISTERED_CLAIMS, "require_pkce",
+                         *clients.LOGOUT_AND_CORS]
 
 
 class MetadataShape:
@@ -240,6 +265,8 @@ class TenantConfigurationEndpoint(MetadataShape, ClientConfigurationEndpoint):
         client.scope, client.redirect_uris = values["scope"], values["redirect_uris"]
         client.jwks, client.jwks_uri = values["jwks"], values["jwks_uri"]
         client.require_pkce = values["require_pkce"]
+        for name, value in values["metadata"].items():
+            setattr(client, name, value)
         client.response_types = clients.response_types_for(client.grant_types)
         audit.record("client.updated", audit.Actor.of_client(client), client,
                      changed=sorted(client_metadata), through="registration")

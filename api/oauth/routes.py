@@ -4,35 +4,37 @@ Discovery (RFC 8414 / OIDC Discovery), JWKS, the authorization endpoint with
 its sign-in hand-off to the frontend, token (RFC 6749), revocation (RFC 7009),
 introspection (RFC 7662), userinfo (OIDC Core §5.3), device authorization and
 verification (RFC 8628), dynamic registration (RFC 7591/7592), the REST API's
-protected resource metadata (RFC 9728), and what only the frontend may call: the
-sign-in challenge API and the redemption of form-post responses.
+protected resource metadata (RFC 9728), the end-session endpoint (RP-Initiated
+Logout 1.0), and what only the frontend may call: the sign-in challenge API, the
+redemption of form-post responses, and the confirmation of parked sign-outs.
 """
 from __future__ import annotations
 
 import re
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 from authlib.integrations.flask_oauth2 import current_token
 from authlib.oauth2 import OAuth2Error
-from authlib.oauth2.rfc6749.errors import InvalidClientError, InvalidRequestError
+from authlib.oauth2.rfc6749.errors import InvalidRequestError
 from authlib.oidc.core.errors import ConsentRequiredError, LoginRequiredError
 from flask import Blueprint, Response, current_app, g, redirect, request
-from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import BadRequest
 
-from api.clients.models import DEVICE_CODE_GRANT, TOKEN_EXCHANGE_GRANT, Client
+from api.clients.models import DEVICE_CODE_GRANT, TOKEN_EXCHANGE_GRANT
 from api.clients.services import console_client
 from api.edge import MalformedCredentials
 from api.errors import Forbidden, NotFound, problem
 from api.extensions import db
 from api.frontend_key import frontend_only
 from api.keys import services as keys
-from api.oauth import challenges, device, form_post, registration, session, targets
+from api.oauth import challenges, device, form_post, logout, registration, session, targets
 from api.oauth.client_auth import ClientSecretJWT, PrivateKeyJWT
-from api.oauth.schemas import ConsentSchema, LoginSchema
+from api.oauth.models import SignInSession
+from api.oauth.schemas import ConsentSchema, LoginSchema, LogoutConfirmationSchema
 from api.oauth.server import (ANY_CLIENT_AUTH, CONFIDENTIAL_AUTH, NO_STORE, NO_STORE_ENDPOINTS,
-                              authorization, require_any_audience, user_info)
+                              ClientAuthenticationFailed, authorization, require_userinfo_token,
+                              user_info)
 from api.rbac.permissions import ALL, SCOPES
 from api.resources import services as resources
 from api.rest import load_body
@@ -47,8 +49,10 @@ well_known_bp = Blueprint("well_known", __name__)
 _URI_CHARACTERS = re.compile(r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]*")
 #: RFC 6749 §3.1.1: response-name *( SP response-name ).
 _RESPONSE_TYPE = re.compile(r"[A-Za-z0-9_ ]*")
-#: Endpoints browsers may call cross-origin from a public client's origin.
-CORS_ENDPOINTS = {"get_discovery", "get_jwks", "issue_token", "revoke_token", "get_userinfo"}
+#: What ID tokens and userinfo may carry (OIDC Discovery §3: exactly what is emitted).
+CLAIMS = ["iss", "sub", "aud", "azp", "exp", "iat", "auth_time", "nonce", "at_hash", "amr",
+          "sid", "name", "given_name", "family_name", "updated_at", "email", "email_verified",
+          "tid", "tenant"]
 #: What ``prompt=none`` answers when the user would have to be asked (OIDC Core §3.1.2.6).
 INTERACTION_ERRORS = {challenges.LOGIN: LoginRequiredError,
                       challenges.CONSENT: ConsentRequiredError}
@@ -69,6 +73,8 @@ def metadata() -> dict:
         "introspection_endpoint": f"{issuer}/introspect",
         "userinfo_endpoint": f"{issuer}/userinfo",
         "end_session_endpoint": f"{issuer}/logout",
+        "backchannel_logout_supported": True,
+        "backchannel_logout_session_supported": True,
         "device_authorization_endpoint": f"{issuer}/device_authorization",
         "scopes_supported": list(dict.fromkeys(SCOPES + tuple(sorted(
             resources.accepted_scopes())))),
@@ -88,9 +94,7 @@ def metadata() -> dict:
         "code_challenge_methods_supported": ["S256"],
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": sorted(keys.ALGORITHMS),
-        "claims_supported": ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce",
-                             "name", "given_name", "family_name", "updated_at",
-                             "email", "email_verified", "tid", "tenant"],
+        "claims_supported": CLAIMS,
         "authorization_response_iss_parameter_supported": True,
     }
     if registration.enabled():
@@ -137,19 +141,20 @@ def get_rfc9728_metadata(slug: str):
 
 @bp.get("/jwks.json")
 def get_jwks():
-    """Cacheable for a minute only: after ``keys rotate`` new tokens carry the new kid."""
-    return _cacheable(keys.jwks(current_tenant().id), max_age=60)
+    """Cacheable for a minute only (:data:`keys.JWKS_MAX_AGE`): a pre-published key is in
+    every cached copy before it signs, and a revoked one leaves them within that time."""
+    return _cacheable(keys.jwks(current_tenant().id), max_age=keys.JWKS_MAX_AGE)
 
 
 @bp.get("/authorize")
 def authorize():
     """RFC 6749 §4.1.1: validate first; never redirect to an unverified client or URI."""
     tenant = current_tenant()
-    user, auth_time = session.signed_in_user(tenant)
+    signed_in = session.current(tenant)
     params = {k: v for k, v in request.args.items() if k != "verifier"}
     try:
         _refuse_malformed_parameters()
-        grant = authorization.get_consent_grant(end_user=user)
+        grant = authorization.get_consent_grant(end_user=signed_in and signed_in.user)
     except OAuth2Error as error:
         if not error.redirect_uri:  # unknown client or redirect URI: a page for people
             response = _frontend_error_page(tenant, error.error)
@@ -157,34 +162,38 @@ def authorize():
             response = authorization.handle_error_response(None, error)
     else:
         if "verifier" in request.args:
-            response = _resume(grant, tenant, params)
+            response = _resume(grant, tenant, params, signed_in)
         else:
-            response = _answer(grant, tenant, params, user, auth_time)
+            response = _answer(grant, tenant, params, signed_in)
     db.session.commit()
     return response
 
 
-def _resume(grant, tenant, params: dict) -> Response:
-    """The browser is back from the frontend with a settled request: answer the client."""
+def _resume(grant, tenant, params: dict, signed_in: SignInSession | None) -> Response:
+    """The browser is back from the frontend with a settled request: answer the client, in
+    the sign-in session the person just began (or, after consent alone, the one they had)."""
     pending, approved = challenges.redeem(request.args["verifier"], session.browser_id(), params)
     user = db.session.get(User, pending.user_id) if approved else None
     g.auth_time = pending.auth_time
+    signed_in = session.resume(tenant, user, pending.auth_time, signed_in) if user else None
+    g.sign_in_session_id = signed_in and signed_in.id
     response = authorization.create_authorization_response(grant=grant, grant_user=user)
     if user is not None:
-        session.start_session(response, tenant, user, pending.auth_time)
+        session.set_cookie(response, tenant, signed_in)
     return response
 
 
-def _answer(grant, tenant, params: dict, user: User | None, auth_time) -> Response:
+def _answer(grant, tenant, params: dict, signed_in: SignInSession | None) -> Response:
     """A code at once when nobody needs to be asked anything; with ``prompt=none`` the
     interaction the request would need, as an error to the client (OIDC Core §3.1.2.6);
     else park the request and send the browser to the frontend to sign in or consent
     (``temporarily_unavailable`` when its address or client has parked too many)."""
     client, scope = grant.request.client, grant.request.scope
+    user, auth_time = (signed_in.user, signed_in.auth_time) if signed_in else (None, None)
     prompts = set(params.get("prompt", "").split())
     step = challenges.required_interaction(user, client, scope, prompts)
     if step is None:
-        g.auth_time = auth_time
+        g.auth_time, g.sign_in_session_id = auth_time, signed_in.id
         return authorization.create_authorization_response(grant=grant, grant_user=user)
     if "none" in prompts:
         return _to_client(INTERACTION_ERRORS[step](), grant, params)
@@ -222,19 +231,35 @@ def _refuse_malformed_parameters() -> None:
 def _frontend_error_page(tenant, error: str) -> Response:
     """Errors that must not go to the client (RFC 6749 §4.1.2.1) are shown to people by the
     frontend; the browser carries only the error code there."""
-    return redirect(f"{current_app.config['PUBLIC_FRONTEND_URL']}/t/{tenant.slug}/error?"
-                    + urlencode({"error": error}), code=303)
+    return _to_frontend(tenant, "error", {"error": error}, code=303)
 
 
-@bp.get("/logout")
+@bp.route("/logout", methods=["GET", "POST"])
 def end_session():
-    """End the API's sign-in session (OIDC RP-Initiated Logout), back to the frontend."""
-    target = request.args.get("post_logout_redirect_uri", "")
-    frontend = f"{current_app.config['PUBLIC_FRONTEND_URL']}/t/{current_tenant().slug}/"
-    response = (redirect(target) if target.startswith(frontend)
-                else current_app.json.response({"signed_out": True}))
-    session.end_session(response, current_tenant())
+    """RP-Initiated Logout 1.0 (see :mod:`api.oauth.logout`): sign out at once for a valid
+    ``id_token_hint`` from this browser's session, else ask the person on the frontend."""
+    tenant = current_tenant()
+    try:
+        end_session_request = authorization.validate_endpoint_request("end_session")
+    except OAuth2Error as error:  # client_id and the hint disagree: never redirected (§4)
+        return _to_frontend(tenant, "logout", {"error": error.error})
+    signed_in = session.current(tenant)
+    if not logout.signs_out_at_once(end_session_request, signed_in):
+        response = _to_frontend(tenant, "logout",
+                                {"request": logout.park(end_session_request, signed_in)})
+    else:
+        response = (authorization.create_endpoint_response("end_session", end_session_request)
+                    or _to_frontend(tenant, "console/signed-out", {}))
+        session.clear_cookie(response, tenant)
+    db.session.commit()
     return response
+
+
+def _to_frontend(tenant, page: str, params: dict, code: int = 302) -> Response:
+    """A redirect to one of the frontend's pages for the tenant."""
+    query = f"?{urlencode(params)}" if params else ""
+    return redirect(f"{current_app.config['PUBLIC_FRONTEND_URL']}/t/{tenant.slug}/{page}{query}",
+                    code=code)
 
 
 @bp.post("/token")
@@ -277,7 +302,8 @@ def verify_device():
         result = ("approved" if approved else "denied") if decided else "expired"
         response = redirect(f"{page}/device?result={result}")
         if approved:
-            session.start_session(response, tenant, user, pending.auth_time)
+            session.set_cookie(response, tenant, session.resume(
+                tenant, user, pending.auth_time, session.current(tenant)))
     else:
         response = _device_challenge(tenant, page)
     db.session.commit()
@@ -324,7 +350,7 @@ def _committed(response: Response) -> Response:
 
 
 @bp.route("/userinfo", methods=["GET", "POST"])
-@require_any_audience("openid")
+@require_userinfo_token("openid")
 def get_userinfo():
     grant = current_token.grant
     user = load_with_permissions(grant.user_id) if grant.user_id else None
@@ -361,6 +387,20 @@ def redeem_form_post(reference: str):
     return form_post.redeem(reference)
 
 
+@bp.get("/sign-in/logout")
+@frontend_only
+def describe_logout():
+    """A parked sign-out, for the frontend's confirmation page."""
+    return logout.describe(request.args.get("request", ""))
+
+
+@bp.post("/sign-in/logout")
+@frontend_only
+def confirm_logout():
+    """The person confirmed a parked sign-out: end the session; where to go next."""
+    return logout.confirm(load_body(LogoutConfirmationSchema())["request"])
+
+
 @bp.post("/sign-in/challenges/<token:challenge>/login")
 @frontend_only
 def log_in(challenge: str):
@@ -379,33 +419,6 @@ def decide_consent(challenge: str):
                              data["remember"])
 
 
-@bp.after_request
-def allow_public_client_origins(response: Response) -> Response:
-    """CORS for single-page apps: only the origins of public clients' redirect URIs."""
-    origin = request.headers.get("Origin")
-    endpoint = (request.endpoint or "").rsplit(".", 1)[-1]
-    if not origin or endpoint not in CORS_ENDPOINTS or origin not in _public_client_origins():
-        return response
-    response.headers["Access-Control-Allow-Origin"] = origin
-    response.headers["Vary"] = "Origin"
-    if request.method == "OPTIONS":
-        response.headers["Access-Control-Allow-Methods"] = "GET, POST"
-        response.headers["Access-Control-Allow-Headers"] = "Authorization, Content-Type"
-        response.headers["Access-Control-Max-Age"] = "600"
-    return response
-
-
-def _public_client_origins() -> set[str]:
-    rows = db.session.scalars(select(Client.redirect_uris)
-                              .where(Client.token_endpoint_auth_method == "none"))
-    origins = set()
-    for uris in rows:
-        for uri in uris:
-            parts = urlsplit(uri)
-            origins.add(f"{parts.scheme}://{parts.netloc}")
-    return origins
-
-
 @bp.errorhandler(BadRequest)
 def malformed_request(error: BadRequest):
     """A request refused before Authlib saw it (:mod:`api.edge`: NUL characters): RFC 6749
@@ -415,7 +428,7 @@ def malformed_request(error: BadRequest):
         return problem(400, "Bad Request", error.description)
     if isinstance(error, MalformedCredentials):
         return authorization.handle_error_response(
-            None, InvalidClientError(description=error.description, status_code=401))
+            None, ClientAuthenticationFailed(issuer_url(current_tenant())))
     response = current_app.json.response({"error": "invalid_request",
                                           "error_description": error.description})
     response.status_code = 400

@@ -1,4 +1,5 @@
-"""Payloads of the sign-in challenge API: shape and format only."""
+"""Payloads of the sign-in challenge and sign-out confirmation API, and RFC 7591 client
+metadata: shape and format only."""
 from marshmallow import INCLUDE, Schema, fields, validate
 
 
@@ -42,3 +43,14 @@ class ClientMetadataSchema(Schema):
     software_id = fields.String(validate=validate.Length(max=200))
     software_version = fields.String(validate=validate.Length(max=200))
     require_pkce = fields.Boolean(truthy={True}, falsy={False})
+    post_logout_redirect_uris = fields.List(fields.String(validate=validate.Length(max=2000)),
+                                            validate=validate.Length(max=20))
+    backchannel_logout_uri = fields.String(validate=validate.Length(max=2000))
+    backchannel_logout_session_required = fields.Boolean(truthy={True}, falsy={False})
+    allowed_cors_origins = fields.List(fields.String(validate=validate.Length(max=2000)),
+                                       validate=validate.Length(max=20))
+
+
+class LogoutConfirmationSchema(Schema):
+    #: The parked sign-out the end-session endpoint sent the browser with.
+    request = fields.String(required=True, validate=validate.Length(min=1, max=2000))

@@ -7,7 +7,9 @@ how tokens are signed (the tenant's active key), and Tessera's policies
 and unknown response modes refused, form_post responses handed to the frontend,
 single-use codes with replay revocation, refresh rotation with reuse detection,
 scope narrowed to what the client and the user may have and to the resource the
-token is for, introspection for a token's own client and resource servers only).
+token is for, introspection for a token's own client and resource servers only,
+client authentication failures as one 401 whether or not the client exists, ID
+tokens naming their sign-in session). RP-Initiated Logout is in :mod:`.logout`.
 The device grant, token exchange, JWT client authentication and dynamic
 registration live in modules of their own (:mod:`.device`, :mod:`.exchange`,
 :mod:`.client_auth`, :mod:`.registration`) and are registered in
@@ -20,14 +22,15 @@ the ``client_id`` claim names the OAuth client in every token.
 """
 from __future__ import annotations
 
+import logging
 import time
 from datetime import timedelta
 
 from authlib.common.urls import add_params_to_uri
 from authlib.integrations.flask_oauth2 import AuthorizationServer, ResourceProtector
 from authlib.oauth2.rfc6749 import grants
-from authlib.oauth2.rfc6749.errors import (InvalidGrantError, InvalidRequestError,
-                                           InvalidScopeError)
+from authlib.oauth2.rfc6749.errors import (InvalidClientError, InvalidGrantError,
+                                           InvalidRequestError, InvalidScopeError)
 from authlib.oauth2.rfc6750 import BearerTokenValidator
 from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oauth2.rfc7636 import CodeChallenge
@@ -47,7 +50,7 @@ from api.db import utcnow
 from api.errors import problem
 from api.extensions import db
 from api.keys import services as keys
-from api.oauth import device, exchange, form_post, registration, targets, tokens
+from api.oauth import device, exchange, form_post, logout, registration, targets, tokens
 from api.oauth.client_auth import ClientSecretJWT, PrivateKeyJWT
 from api.oauth.descriptions import plain
 from api.oauth.models import AuthorizationCode, Grant
@@ -65,6 +68,7 @@ CODE_LIFETIME = timedelta(minutes=10)
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 CONFIDENTIAL_AUTH = list(CONFIDENTIAL_AUTH_METHODS)
 ANY_CLIENT_AUTH = list(AUTH_METHODS)
+log = logging.getLogger(__name__)
 
 
 class TenantTokenGenerator(JWTBearerTokenGenerator):
@@ -139,9 +143,20 @@ class TenantAuthorizationServer(AuthorizationServer):
         if unknown - resources.accepted_scopes():
             raise InvalidScopeError()
 
+    def authenticate_client(self, oauth_request, methods, endpoint="token"):
+        """RFC 6749 §2.3, §5.2: every failure is the same 401 with a ``Basic`` challenge
+        (the HTTP scheme clients may use, RFC 7617 with its realm), whether the client is
+        unknown, its secret wrong, or its method not the one it registered."""
+        try:
+            return super().authenticate_client(oauth_request, methods, endpoint)
+        except InvalidClientError as error:
+            log.info("client authentication failed at %s: %s", endpoint, error.description)
+            raise ClientAuthenticationFailed(issuer_url(current_tenant())) from None
+
     def handle_response(self, status_code, payload, headers):
         response = super().handle_response(status_code, payload, headers)
-        if status_code == 302:  # an authorization response, with iss (RFC 9207 §2)
+        if request.endpoint == AUTHORIZE_ENDPOINT and status_code == 302:
+            # an authorization response, with iss (RFC 9207 §2)
             response.headers["Location"] = self._deliver(add_params_to_uri(
                 response.headers["Location"], {"iss": issuer_url(current_tenant())}))
         elif request.endpoint in NO_STORE_ENDPOINTS:
@@ -162,6 +177,27 @@ class TenantAuthorizationServer(AuthorizationServer):
 NO_STORE_ENDPOINTS = {"tenant.oauth.issue_token", "tenant.oauth.revoke_token",
                       "tenant.oauth.introspect_token", "tenant.oauth.authorize_device",
                       "tenant.oauth.register_client", "tenant.oauth.manage_registration"}
+AUTHORIZE_ENDPOINT = "tenant.oauth.authorize"
+
+
+class ClientAuthenticationFailed(InvalidClientError):
+    """``invalid_client`` as RFC 6749 §5.2 and RFC 7617 §2 want it: 401, a challenge with
+    a realm, and a description that does not tell whether the client exists."""
+
+    status_code = 401
+    description = ("Client authentication failed: the client is unknown, its credentials "
+                   "are wrong, or it used an authentication method it is not registered for.")
+
+    def __init__(self, realm: str):
+        super().__init__()
+        self.realm = realm
+
+    def get_headers(self):
+        headers = [(name, value) for name, value in super().get_headers()
+                   if name != "WWW-Authenticate"]
+        headers.append(("WWW-Authenticate", f'Basic realm="{self.realm}", '
+                        f'error="{self.error}", error_description="{self.description}"'))
+        return headers
 
 
 class S256CodeChallenge(CodeChallenge):
@@ -237,7 +273,8 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
             nonce=payload.get("nonce"), code_challenge=payload.get("code_challenge"),
             code_challenge_method=payload.get("code_challenge_method"),
             auth_time=g.get("auth_time") or utcnow(), expires_at=utcnow() + CODE_LIFETIME,
-            resource=targets.from_request(oauth_request).stored)
+            resource=targets.from_request(oauth_request).stored,
+            session_id=g.get("sign_in_session_id"))
         db.session.add(row)
         return row
 
@@ -290,7 +327,8 @@ def _same_target(oauth_request, stored: str | None) -> targets.Target:
 
 
 class TenantOpenIDCode(OpenIDCode):
-    """ID tokens (OIDC Core §3.1.3.6) signed with the tenant's key, ``aud`` = the client."""
+    """ID tokens (OIDC Core §2, §3.1.3.6) signed with the tenant's key: ``aud`` and ``azp``
+    the client, ``auth_time``, and ``sid`` the sign-in session (Back-Channel Logout §2.1)."""
 
     def exists_nonce(self, nonce: str, oauth_request) -> bool:
         return db.session.scalar(select(AuthorizationCode.id).where(
@@ -305,8 +343,14 @@ class TenantOpenIDCode(OpenIDCode):
 
     def get_client_claims(self, client) -> dict:
         tenant = current_tenant()
-        return {"iss": issuer_url(tenant), "aud": [client.client_id],
+        return {"iss": issuer_url(tenant), "aud": [client.client_id], "azp": client.client_id,
                 "exp": int(time.time()) + tenant.access_token_lifetime}
+
+    def get_authorization_code_claims(self, authorization_code: AuthorizationCode) -> dict:
+        claims = super().get_authorization_code_claims(authorization_code)
+        if authorization_code.session_id:
+            claims["sid"] = str(authorization_code.session_id)
+        return claims
 
     def get_encode_header(self, client) -> dict:
         kid, alg, _ = keys.active_key(current_tenant().id)
@@ -498,7 +542,23 @@ def protected_resource_metadata_url() -> str:
 class TenantResourceProtector(ResourceProtector):
     """RFC 6750 §3 errors: a ``WWW-Authenticate: Bearer`` challenge naming the RFC 9728
     metadata (``resource_metadata``, §5.1), and a problem document whose ``error`` member
-    carries the RFC 6750 error code."""
+    carries the RFC 6750 error code.
+
+    The token comes in the ``Authorization`` header (§2.1) or, where ``form_body`` allows
+    it, as ``access_token`` in a form-encoded POST body (§2.2); never in the query (§2.3).
+    """
+
+    def __init__(self, form_body: bool = False):
+        super().__init__()
+        self.form_body = form_body
+
+    def parse_request_authorization(self, oauth_request):
+        token = _form_body_token() if self.form_body else None
+        if token is None:
+            return super().parse_request_authorization(oauth_request)
+        if "Authorization" in request.headers:  # §2: one method per request
+            raise InvalidRequestError("Send the access token in one way only.")
+        return self.get_token_validator("bearer"), token
 
     def raise_error_response(self, error):
         challenge = (f'Bearer realm="{issuer_url(current_tenant())}", '
@@ -511,6 +571,14 @@ class TenantResourceProtector(ResourceProtector):
             challenge += f', error="{error.error}", error_description="{error.description}"'
         response.headers["WWW-Authenticate"] = challenge
         abort(response)
+
+
+def _form_body_token() -> str | None:
+    """``access_token`` of a form-encoded, non-GET body (RFC 6750 §2.2), if there is one."""
+    if request.method == "GET" or \
+            request.mimetype != "application/x-www-form-urlencoded":
+        return None
+    return request.form.get("access_token")
 
 
 def build_server() -> TenantAuthorizationServer:
@@ -531,18 +599,20 @@ def build_server() -> TenantAuthorizationServer:
     server.register_endpoint(device.TenantDeviceAuthorizationEndpoint)
     server.register_endpoint(registration.TenantRegistrationEndpoint)
     server.register_endpoint(registration.TenantConfigurationEndpoint)
+    server.register_endpoint(logout.TenantEndSessionEndpoint)
     server.register_client_auth_method(PrivateKeyJWT.CLIENT_AUTH_METHOD, PrivateKeyJWT())
     server.register_client_auth_method(ClientSecretJWT.CLIENT_AUTH_METHOD, ClientSecretJWT())
     return server
 
 
-def build_protector(any_audience: bool = False) -> TenantResourceProtector:
-    """The RFC 6750 guard: for the tenant REST API, or (``any_audience``) for userinfo."""
-    protector = TenantResourceProtector()
-    protector.register_token_validator(TenantBearerTokenValidator(any_audience))
+def build_protector(userinfo: bool = False) -> TenantResourceProtector:
+    """The RFC 6750 guard: for the tenant REST API, or (``userinfo``) for userinfo, which
+    takes a token for any audience, in the header or a form body."""
+    protector = TenantResourceProtector(form_body=userinfo)
+    protector.register_token_validator(TenantBearerTokenValidator(any_audience=userinfo))
     return protector
 
 
 authorization = build_server()
 require_oauth = build_protector()
-require_any_audience = build_protector(any_audience=True)
+require_userinfo_token = build_protector(userinfo=True)

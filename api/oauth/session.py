@@ -1,25 +1,39 @@
-"""The API's own sign-in session: a signed cookie per tenant, so users sign in once.
+"""The API's own sign-in session: a row per browser sign-in, named by a signed cookie.
 
-The cookie is HttpOnly, SameSite=Lax, path-scoped to the tenant's issuer, and
-Secure outside development. It names the user, the time of sign-in and when
-the cookie was issued; the user must still be able to sign in when it is read,
-and a cookie issued before the user's ``sessions_valid_after`` (a password
-reset, or signing out everywhere) is void.
+The cookie (``tessera_session``) is HttpOnly, SameSite=Lax, path-scoped to the
+tenant's issuer, and Secure outside development; it carries only the session's
+id (signed, so it cannot be forged). The row (:class:`SignInSession`) says who
+signed in and when, and whether the session has ended. Its id is the ``sid`` of
+the ID tokens issued in it.
+
+A session ends (:func:`end`) when its user signs out (RP-Initiated Logout), is
+signed out everywhere, changes or resets their password (every session but the one
+it was changed from), is deactivated or deleted (:func:`end_user_sessions`), or
+when another user signs in on the same browser; on every API process at once.
+Ending it revokes the grants begun in it unless they are for offline access
+(Back-Channel Logout 1.0 §2.7; the console's, first-party, always end, which ends the
+frontend's console session too), and queues a logout token for each client with a
+back-channel logout URI that was issued tokens in it (:mod:`api.oauth.backchannel`).
 """
 from __future__ import annotations
 
-import time
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime, timedelta
 
 from flask import Response, current_app, request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy import select
 
+from api import audit
+from api.db import utcnow
 from api.extensions import db
+from api.oauth import backchannel, tokens
+from api.oauth.models import Grant, SignInSession
 from api.security import generate_secret
 from api.tenancy.models import Tenant
 from api.users.models import User
 
+OFFLINE_ACCESS = "offline_access"
 SESSION_COOKIE = "tessera_session"
 BROWSER_COOKIE = "tessera_browser"
 MAX_AGE = 12 * 3600
@@ -34,41 +48,86 @@ def _cookie_options(tenant: Tenant) -> dict:
             "secure": current_app.config["TESSERA_ENV"] == "production"}
 
 
+def _cookie_session_id(tenant: Tenant) -> uuid.UUID | None:
+    """The session id this browser's cookie names for ``tenant`` (None without a valid one)."""
+    try:
+        data = _serializer().loads(request.cookies.get(SESSION_COOKIE, ""), max_age=MAX_AGE)
+        session_id = uuid.UUID(data["sid"])
+    except (BadSignature, KeyError, ValueError, TypeError):
+        return None
+    return session_id if data.get("tid") == str(tenant.id) else None
+
+
+def current(tenant: Tenant) -> SignInSession | None:
+    """This browser's live sign-in session for ``tenant`` (its user still able to sign in)."""
+    session_id = _cookie_session_id(tenant)
+    signed_in = db.session.get(SignInSession, session_id) if session_id else None
+    if signed_in is None or not signed_in.is_live(utcnow()) or not signed_in.user.can_sign_in:
+        return None
+    return signed_in
+
+
 def signed_in_user(tenant: Tenant) -> tuple[User | None, datetime | None]:
     """The user of this browser's session for ``tenant``, and when they signed in."""
-    raw = request.cookies.get(SESSION_COOKIE)
-    if not raw:
-        return None, None
-    try:
-        data = _serializer().loads(raw, max_age=MAX_AGE)
-        user_id = uuid.UUID(data["uid"])
-    except (BadSignature, KeyError, ValueError, TypeError):
-        return None, None
-    if data.get("tid") != str(tenant.id):
-        return None, None
-    user = db.session.get(User, user_id)
-    if user is None or not user.can_sign_in or _revoked(user, data.get("iat")):
-        return None, None
-    return user, datetime.fromtimestamp(data["at"], timezone.utc)
+    signed_in = current(tenant)
+    return (signed_in.user, signed_in.auth_time) if signed_in else (None, None)
 
 
-def _revoked(user: User, issued_at) -> bool:
-    if user.sessions_valid_after is None:
-        return False
-    return not isinstance(issued_at, (int, float)) or \
-        issued_at < user.sessions_valid_after.timestamp()
+def begin(tenant: Tenant, user: User, auth_time: datetime) -> SignInSession:
+    """A new sign-in session for ``user`` (added to the session; the caller commits). A live
+    session this browser had before (someone else's) ends."""
+    now = utcnow()
+    replaced_id = _cookie_session_id(tenant)
+    replaced = db.session.get(SignInSession, replaced_id) if replaced_id else None
+    if replaced is not None and replaced.is_live(now):
+        end(replaced, audit.Actor.of_user(user), "another sign-in")
+    signed_in = SignInSession(id=uuid.uuid4(), user_id=user.id, auth_time=auth_time,
+                              created_at=now, expires_at=now + timedelta(seconds=MAX_AGE))
+    db.session.add(signed_in)
+    return signed_in
 
 
-def start_session(response: Response, tenant: Tenant, user: User, auth_time: datetime) -> None:
-    value = _serializer().dumps({"uid": str(user.id), "tid": str(tenant.id),
-                                 "at": int(auth_time.timestamp()), "iat": time.time()})
+def resume(tenant: Tenant, user: User, auth_time: datetime,
+           signed_in: SignInSession | None) -> SignInSession:
+    """The sign-in session of someone who just signed in or consented: ``signed_in`` (this
+    browser's) when it is theirs (signing in again moves its ``auth_time``), else a new one."""
+    if signed_in is None or signed_in.user_id != user.id:
+        return begin(tenant, user, auth_time)
+    signed_in.auth_time = auth_time
+    return signed_in
+
+
+def set_cookie(response: Response, tenant: Tenant, signed_in: SignInSession) -> None:
+    value = _serializer().dumps({"sid": str(signed_in.id), "tid": str(tenant.id)})
     response.set_cookie(SESSION_COOKIE, value, max_age=MAX_AGE, **_cookie_options(tenant))
 
 
-def end_session(response: Response, tenant: Tenant) -> None:
-    response.delete_cookie(SESSION_COOKIE, **{k: v for k, v in _cookie_options(tenant).items()
-                                              if k in ("path", "secure", "httponly",
-                                                       "samesite")})
+def clear_cookie(response: Response, tenant: Tenant) -> None:
+    response.delete_cookie(SESSION_COOKIE, **_cookie_options(tenant))
+
+
+def end(signed_in: SignInSession, actor: audit.Actor, reason: str) -> None:
+    """End a sign-in session, the grants begun in it and the clients' sessions (see the
+    module docstring); the caller commits."""
+    signed_in.ended_at = utcnow()
+    for grant in db.session.scalars(select(Grant).where(Grant.session_id == signed_in.id,
+                                                        Grant.revoked_at.is_(None))):
+        if grant.client.is_first_party or OFFLINE_ACCESS not in grant.scope.split():
+            tokens.revoke_grant(grant, actor, reason)
+    backchannel.announce(signed_in)
+    audit.record("session.ended", actor, signed_in, reason=reason)
+
+
+def end_user_sessions(user: User, actor: audit.Actor, reason: str,
+                      keep_grant: uuid.UUID | None = None) -> None:
+    """End every live sign-in session of ``user``, but the one ``keep_grant`` began in."""
+    kept = db.session.scalar(select(Grant.session_id).where(Grant.id == keep_grant)) \
+        if keep_grant else None
+    for signed_in in db.session.scalars(select(SignInSession).where(
+            SignInSession.user_id == user.id, SignInSession.ended_at.is_(None),
+            SignInSession.expires_at > utcnow())).all():
+        if signed_in.id != kept:
+            end(signed_in, actor, reason)
 
 
 def browser_id(response: Response | None = None, tenant: Tenant | None = None) -> str | None:

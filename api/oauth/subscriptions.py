@@ -1,5 +1,6 @@
 """What the OAuth server does when users or tenants change: revoke the tokens they no longer
-deserve."""
+deserve, and end the sign-in sessions of users who can no longer sign in, were signed out
+everywhere, or whose password changed (:func:`api.oauth.session.end_user_sessions`)."""
 from __future__ import annotations
 
 import uuid
@@ -9,7 +10,7 @@ from sqlalchemy import select, update
 from api import audit
 from api.db import utcnow
 from api.extensions import db
-from api.oauth import tokens
+from api.oauth import session, tokens
 from api.oauth.models import Grant, Token
 from api.rbac.permissions import ALL
 from api.tenancy.services import tenant_deleted
@@ -37,6 +38,20 @@ def revoke_all(user: User, actor: audit.Actor, keep: uuid.UUID | None = None, **
             tokens.revoke_grant(grant, actor, "access ended")
 
 
+def end_sessions_for_access(user: User, actor: audit.Actor, **_) -> None:
+    session.end_user_sessions(user, actor, "access ended")
+
+
+def end_sessions_for_sign_out(user: User, actor: audit.Actor, **_) -> None:
+    session.end_user_sessions(user, actor, "signed out everywhere")
+
+
+def end_sessions_for_password(user: User, actor: audit.Actor, keep: uuid.UUID | None = None,
+                              **_) -> None:
+    """Every sign-in session but the one the change was made from ends."""
+    session.end_user_sessions(user, actor, "password changed", keep_grant=keep)
+
+
 def revoke_tenant(tenant, actor: audit.Actor, **_) -> None:
     """Revoke every grant and token of a deleted tenant (the session is scoped to it)."""
     now = utcnow()
@@ -50,6 +65,9 @@ def connect() -> None:
     """Subscribe to the user and tenant signals (idempotent)."""
     signals.permissions_reduced.connect(revoke_excess)
     signals.access_ended.connect(revoke_all)
+    signals.access_ended.connect(end_sessions_for_access)
     signals.password_changed.connect(revoke_all)
+    signals.password_changed.connect(end_sessions_for_password)
     signals.signed_out.connect(revoke_all)
+    signals.signed_out.connect(end_sessions_for_sign_out)
     tenant_deleted.connect(revoke_tenant)

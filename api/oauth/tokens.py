@@ -5,8 +5,9 @@ accepted only when its signature verifies with one of *this* tenant's published
 keys, its ``iss`` and ``tid`` name this tenant, it has not expired, its ``aud``
 is the resource that checks it (the REST API checks for ``{issuer}/api/v1``), and
 its ``jti`` row exists in this tenant's scope with neither it nor its grant
-revoked. The row lookup happens on every use, so revocation takes effect at once
-on every process.
+revoked. The row lookup happens on every use and also says whether the signing key
+is still published (one query for both), so revoking a token or a key takes effect
+at once on every process.
 """
 from __future__ import annotations
 
@@ -37,6 +38,8 @@ TOKENS_ISSUED = observability.counter("tessera_tokens_issued_total", "Tokens iss
                                       ["grant_type", "tenant"])
 TOKENS_REVOKED = observability.counter("tessera_tokens_revoked_total",
                                        "Grants and access tokens revoked", ["tenant", "kind"])
+#: (tenant id, kid) -> the parsed public key; immutable, so kept per process. Whether the
+#: key is still published is read with each token's row (:func:`find_access_token`).
 _public_keys: dict[tuple[uuid.UUID, str], RSAKey | ECKey] = {}
 
 
@@ -62,12 +65,13 @@ def record_issued(token: dict, request, tenant: Tenant) -> Token:
         grant = previous.grant
         grant.expires_at = grant_expires_at
     else:
+        code = getattr(request, "authorization_code", None)
         target, exchange = targets.bound()
         grant = Grant(id=uuid.uuid4(), client_id=client.id, user_id=user.id if user else None,
                       grant_type=request.payload.grant_type, scope=token.get("scope", ""),
-                      expires_at=grant_expires_at, resource=target.stored, exchange=exchange)
+                      expires_at=grant_expires_at, resource=target.stored, exchange=exchange,
+                      session_id=code.session_id if code is not None else None)
         db.session.add(grant)
-        code = getattr(request, "authorization_code", None)
         if code is not None:  # so that a replay of the code can revoke this grant
             db.session.flush()  # the grant row first: nothing tells the ORM the code needs it
             code.grant_id = grant.id
@@ -84,35 +88,54 @@ def record_issued(token: dict, request, tenant: Tenant) -> Token:
 
 
 def _public_key(tenant: Tenant, kid: str) -> RSAKey | ECKey | None:
-    """This tenant's published verification key ``kid``, parsed once per process."""
+    """This tenant's verification key ``kid`` (published or not), parsed once per process."""
     cache_key = (tenant.id, kid)
     if cache_key not in _public_keys:
-        row = db.session.scalar(select(SigningKey).where(SigningKey.kid == kid))
-        if row is None or not row.is_published(utcnow()):
+        jwk = db.session.scalar(select(SigningKey.public_jwk).where(SigningKey.kid == kid))
+        if jwk is None:
             return None
-        key_type = RSAKey if row.public_jwk["kty"] == "RSA" else ECKey
-        _public_keys[cache_key] = key_type.import_key(row.public_jwk)
+        _public_keys[cache_key] = (RSAKey if jwk["kty"] == "RSA" else ECKey).import_key(jwk)
     return _public_keys[cache_key]
 
 
-def verify_access_token(token_string: str, tenant: Tenant, issuer: str,
-                        audience: str | None = None) -> dict | None:
-    """The claims of a valid, unexpired access token of this tenant (for ``audience``, when
-    given: RFC 9068 §4), or None."""
+def verify_jwt(token_string: str, tenant: Tenant, typ: str) -> tuple[str, dict] | None:
+    """``(kid, claims)`` of a JWT of type ``typ`` whose signature verifies with one of this
+    tenant's keys; None otherwise. Whether that key is still published is the caller's
+    to check (:func:`key_is_published`)."""
     try:
         header = _unverified_segment(token_string, 0)
-        key = _public_key(tenant, header.get("kid", ""))
-        if key is None or header.get("typ") != ACCESS_TOKEN_TYPE:
+        kid = header.get("kid", "")
+        key = _public_key(tenant, kid) if isinstance(kid, str) else None
+        if key is None or header.get("typ") != typ:
             return None
         claims = jwt.decode(token_string, KeySet([key]), algorithms=["RS256", "ES256"]).claims
     except (JoseError, ValueError, IndexError, KeyError, TypeError):
         return None
+    return kid, claims
+
+
+def key_is_published(kid: str):
+    """SQL: the signing key ``kid`` is still in the tenant's JWKS (not revoked, not expired
+    from it), for reading in the same query as what it signed."""
+    return select(SigningKey.id).where(SigningKey.kid == kid,
+                                       SigningKey.published_at(utcnow())).exists()
+
+
+def verify_access_token(token_string: str, tenant: Tenant, issuer: str,
+                        audience: str | None = None) -> tuple[str, dict] | None:
+    """``(kid, claims)`` of an unexpired access token of this tenant whose signature
+    verifies (for ``audience``, when given: RFC 9068 §4), or None (the key's publication
+    is checked by :func:`find_access_token`)."""
+    verified = verify_jwt(token_string, tenant, ACCESS_TOKEN_TYPE)
+    if verified is None:
+        return None
+    claims = verified[1]
     if (claims.get("iss") != issuer or claims.get("tid") != str(tenant.id)
             or not isinstance(claims.get("exp"), int) or claims["exp"] <= time.time()):
         return None
     if audience is not None and audience not in _audiences(claims.get("aud")):
         return None
-    return claims
+    return verified
 
 
 def _audiences(aud) -> list:
@@ -121,14 +144,18 @@ def _audiences(aud) -> list:
 
 def find_access_token(token_string: str, tenant: Tenant, issuer: str,
                       audience: str | None = None) -> Token | None:
-    """The recorded access token for ``token_string`` if it verifies (see module docstring)."""
-    claims = verify_access_token(token_string, tenant, issuer, audience)
-    if claims is None:
+    """The recorded access token for ``token_string`` if it verifies (see module docstring):
+    its row and whether its key is still published come back from one query."""
+    verified = verify_access_token(token_string, tenant, issuer, audience)
+    if verified is None:
         return None
-    token = db.session.scalar(select(Token).where(Token.jti == claims.get("jti")))
-    if token is not None:
-        g.access_token_claims = claims
-    return token
+    kid, claims = verified
+    row = db.session.execute(select(Token, key_is_published(kid))
+                             .where(Token.jti == claims.get("jti"))).first()
+    if row is None or not row[1]:
+        return None
+    g.access_token_claims = claims
+    return row[0]
 
 
 def verified_claims() -> dict:

@@ -1,4 +1,4 @@
-"""The durable outbox: messages (mails, later back-channel logout calls) that leave the server.
+"""The durable outbox: messages that leave the server (mails, back-channel logout calls).
 
 A use case enqueues a message in its own transaction; it is delivered after the
 commit, from the request once the response is sent, by the uWSGI mule every few

@@ -13,7 +13,8 @@ PENDING, SENT, FAILED = "pending", "sent", "failed"
 
 
 class OutboxMessage(UUIDPrimaryKey, TenantScoped, db.Model):
-    """A message of some ``kind`` (``mail``, ...), delivered by that kind's function.
+    """A message of some ``kind`` (``mail``, ``backchannel_logout``), delivered by that
+    kind's function.
 
     The payload may hold secrets (a reset link), so it is sealed at rest and
     wiped once the message is sent or given up; ``summary`` is what may be

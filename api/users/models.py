@@ -38,9 +38,6 @@ class User(UUIDPrimaryKey, Timestamped, TenantScoped, db.Model):
     family_name: Mapped[str] = mapped_column(sa.String(100), default="")
     #: When the claims above (or the email) last changed: OIDC's ``updated_at``.
     profile_updated_at: Mapped[datetime] = mapped_column(default=utcnow)
-    #: The API's sign-in sessions started before this are void (a password reset and "sign
-    #: out everywhere" set it).
-    sessions_valid_after: Mapped[datetime | None]
     last_sign_in_at: Mapped[datetime | None]
     deleted_at: Mapped[datetime | None]
     roles: Mapped[list[Role]] = relationship(secondary=user_roles, lazy="selectin")

@@ -90,12 +90,13 @@ def finish(slug: str):
 
 def _session_data(slug: str, client_id: str, tokens: dict) -> dict:
     return {"slug": slug, "client_id": client_id, "access_token": tokens["access_token"],
-            "refresh_token": tokens.get("refresh_token"),
+            "refresh_token": tokens.get("refresh_token"), "id_token": tokens.get("id_token"),
             "expires": time.time() + sessions.LIFETIME}
 
 
 def end(slug: str):
-    """Sign out: revoke the grant at the API and forget the session."""
+    """Sign out: revoke the grant, forget the session, and end the API's sign-in session
+    (RP-Initiated Logout with the console's ID token as the hint, so no confirmation)."""
     session_id = request.cookies.get(sessions.COOKIE)
     data = sessions.load(session_id)
     if data and data.get("refresh_token"):
@@ -107,7 +108,8 @@ def end(slug: str):
     signed_out = url_for("console.show_signed_out", slug=slug, _external=True)
     public = current_app.config["PUBLIC_FRONTEND_URL"]
     signed_out = public + signed_out[signed_out.index(f"/t/{slug}/"):]
+    hint = {"id_token_hint": data["id_token"]} if data and data.get("id_token") else {}
     response = redirect(api_client.browser_url(slug, "logout",
-                                               post_logout_redirect_uri=signed_out))
+                                               post_logout_redirect_uri=signed_out, **hint))
     clear_cookie(response, slug)
     return response

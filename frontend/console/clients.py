@@ -17,6 +17,8 @@ from frontend.signin.scopes import describe
 
 bp = Blueprint("clients", __name__)
 DISPLAY = ("logo_uri", "client_uri", "policy_uri", "tos_uri")
+#: Sign-out and CORS fields that are lists, edited one per line.
+LISTS = ("post_logout_redirect_uris", "allowed_cors_origins")
 
 
 def _scope_catalogue(slug: str) -> dict[str, str]:
@@ -33,6 +35,15 @@ def _common_body(form, public: bool) -> dict:
     return body
 
 
+def _sign_out(form) -> dict:
+    """The sign-out and browser access metadata (RP-Initiated and Back-Channel Logout, CORS);
+    an emptied field removes the value."""
+    return {**{name: (form[name].data or "").split() for name in LISTS},
+            "backchannel_logout_uri": (form.backchannel_logout_uri.data or "").strip() or None,
+            "backchannel_logout_session_required":
+                form.backchannel_logout_session_required.data}
+
+
 def _display(form, clear: bool) -> dict:
     """The display URIs; on an edit an emptied field removes the value (null)."""
     values = {name: (form[name].data or "").strip() or None for name in DISPLAY}
@@ -42,7 +53,7 @@ def _display(form, clear: bool) -> dict:
 def _create_body(form: ClientForm) -> dict:
     spec = APP_TYPES[form.app_type.data]
     public = spec["token_endpoint_auth_method"] == "none"
-    return {**_common_body(form, public), **_display(form, clear=False),
+    return {**_common_body(form, public), **_display(form, clear=False), **_sign_out(form),
             "grant_types": form.grant_types.data or spec["grant_types"],
             "token_endpoint_auth_method": spec["token_endpoint_auth_method"]}
 
@@ -91,14 +102,15 @@ def _show_secret(slug: str, client: dict, message: str):
 def show_client(slug: str, client_uuid):
     client = g.console.call("GET", "clients", client_uuid)
     catalogue = _scope_catalogue(slug)
-    form = ClientEditForm(data={**client, "redirect_uris": "\n".join(client["redirect_uris"]),
+    form = ClientEditForm(data={**client, **{name: "\n".join(client[name])
+                                             for name in ("redirect_uris", *LISTS)},
                                 "scope": client["scope"].split()})
     form.scope.choices = list(dict.fromkeys([*catalogue, *client["scope"].split()]))
     if form.validate_on_submit():
         _must_write()
         if flash_outcome(lambda: g.console.call("PATCH", "clients", client_uuid, json={
                 **_common_body(form, client["token_endpoint_auth_method"] == "none"),
-                **_display(form, clear=True),
+                **_display(form, clear=True), **_sign_out(form),
                 "grant_types": form.grant_types.data}), "Application saved.", form):
             return redirect(url_for(".show_client", slug=slug, client_uuid=client_uuid),
                             code=303)

@@ -106,7 +106,27 @@ class ClientDisplayForm(FlaskForm):
     tos_uri = https_field("Terms of service")
 
 
-class ClientForm(ClientDisplayForm):
+class ClientSignOutForm(ClientDisplayForm):
+    """What the consent page shows, and signing out (RP-Initiated and Back-Channel Logout)
+    and browser access (CORS)."""
+
+    post_logout_redirect_uris = TextAreaField(
+        "Sign-out return URIs (one per line)", validators=[Length(max=4000)],
+        description="Where the application may send people back to after signing out "
+                    "(post_logout_redirect_uri, matched exactly).")
+    backchannel_logout_uri = StringField(
+        "Back-channel logout URI", validators=[Length(max=2000)],
+        description="Where Tessera posts a logout token when someone signed in to this "
+                    "application signs out.")
+    backchannel_logout_session_required = BooleanField("Logout tokens must name the session")
+    allowed_cors_origins = TextAreaField(
+        "Browser origins (one per line)", validators=[Length(max=4000)],
+        description="Origins such as https://app.example.com whose scripts may call the API "
+                    "with this application's tokens. A public application's redirect URI "
+                    "origins are allowed already.")
+
+
+class ClientForm(ClientSignOutForm):
     """Register an application: its type sets the grants and how it authenticates."""
 
     app_type = RadioField("Application type", default="web",
@@ -120,7 +140,7 @@ class ClientForm(ClientDisplayForm):
     require_pkce = require_pkce_field()
 
 
-class ClientEditForm(ClientDisplayForm):
+class ClientEditForm(ClientSignOutForm):
     client_name = StringField("Name", validators=[DataRequired(), Length(max=200)])
     redirect_uris = TextAreaField("Redirect URIs (one per line)", validators=[Length(max=4000)])
     scope = MultiCheckboxField("Scopes")

@@ -1,4 +1,5 @@
-"""Sign-in, consent and account-recovery forms (Flask-WTF: every form carries a CSRF token)."""
+"""Sign-in, consent, account-recovery and sign-out forms (Flask-WTF: every form carries a
+CSRF token)."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField
@@ -37,3 +38,7 @@ class ResetPasswordForm(FlaskForm):
 
 class ConfirmLinkForm(FlaskForm):
     token = HiddenField(validators=[DataRequired(), Length(max=128)])
+
+
+class LogoutForm(FlaskForm):
+    request = HiddenField(validators=[DataRequired(), Length(max=2000)])

@@ -1,6 +1,7 @@
 """``/t/<slug>/login`` and ``/t/<slug>/consent``: settle a sign-in challenge with the API;
 ``/t/<slug>/form-post``: hand a form-post authorization response to the client;
-``/t/<slug>/device``: where people enter a device's code (RFC 8628 §3.3).
+``/t/<slug>/device``: where people enter a device's code (RFC 8628 §3.3);
+``/t/<slug>/logout``: confirm a sign-out the API could not take on trust.
 
 The pages wear the tenant's branding and speak the language the application asked for
 (``ui_locales``) or the browser prefers. Right after a tenant sign-up, the new owner's
@@ -24,7 +25,7 @@ from frontend import api_client, signup
 from frontend.api_client import ApiError
 from frontend.app import SECURITY_HEADERS
 from frontend.branding import brand, tenant_brand
-from frontend.signin.forms import ConsentForm, LoginForm
+from frontend.signin.forms import ConsentForm, LoginForm, LogoutForm
 from frontend.signin.scopes import describe
 
 bp = Blueprint("signin", __name__, url_prefix="/t/<slug:slug>")
@@ -166,3 +167,30 @@ def show_device(slug: str):
                            user_code=request.args.get("user_code", "")[:16],
                            error=DEVICE_ERRORS.get(request.args.get("error", "")),
                            result=DEVICE_RESULTS.get(request.args.get("result", "")))
+
+
+@bp.get("/logout")
+def show_logout(slug: str):
+    """Ask before signing out (RP-Initiated Logout 1.0 §6): the API sends browsers here when
+    a sign-out request has no valid ``id_token_hint`` of their session, so that a link or a
+    cross-site image alone never signs anyone out."""
+    if request.args.get("error"):
+        abort(400, "The application's sign-out request was not valid; you are still signed in.")
+    parked = request.args.get("request", "")
+    if not parked:
+        abort(400, "This sign-out link is incomplete; sign out again from the application.")
+    info = api_client.describe_logout(slug, parked)
+    return render_template("signin/logout.html", slug=slug, info=info,
+                           form=LogoutForm(request=parked))
+
+
+@bp.post("/logout")
+def log_out(slug: str):
+    """Signed out at the API; back to the application's registered address, or a page
+    saying so."""
+    form = LogoutForm()
+    if not form.validate_on_submit():
+        abort(400, "This sign-out form is incomplete; sign out again from the application.")
+    result = api_client.confirm_logout(slug, form.request.data)
+    return redirect(result.get("redirect_to")
+                    or url_for("console.show_signed_out", slug=slug), code=303)

@@ -149,7 +149,10 @@ NAMED_SAMPLES = {"password": PASSWORD, "redirect_uris": ["https://app.example/el
                                                 "scope": "openid"},
                  "max_uses": 1, "branding": {"display_name": "Acme Shop"},
                  **dict.fromkeys(("logo_uri", "client_uri", "policy_uri", "tos_uri"),
-                                 "https://app.example/about")}
+                                 "https://app.example/about"),
+                 "post_logout_redirect_uris": ["https://app.example/signed-out"],
+                 "backchannel_logout_uri": "https://app.example/backchannel-logout",
+                 "allowed_cors_origins": ["https://app.example"]}
 
 
 @dataclass(frozen=True)

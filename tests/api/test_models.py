@@ -71,7 +71,7 @@ def test_signing_keys_are_encrypted_at_rest(db, factories):
     tenant, _ = factories.tenant()
     with tenant_scope(db.session, tenant.id):
         key = db.session.scalars(select(SigningKey)).one()
-    assert key.algorithm == "RS256" and key.is_active
+    assert key.algorithm == "RS256" and key.retired_at is None and key.revoked_at is None
     assert "PRIVATE KEY" not in key.private_key_encrypted
     assert set(key.public_jwk) >= {"kty", "n", "e", "kid"} and "d" not in key.public_jwk
 

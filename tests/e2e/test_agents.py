@@ -2,12 +2,8 @@
 (Authlib's client, Chromium approving on the frontend's page), private_key_jwt (Authlib's
 PrivateKeyJWT, RS256 and ES256), a jwks_uri on a private address, dynamic registration +
 PKCE + a resource indicator as an MCP client does it, RFC 7592, token exchange."""
-import http.server
-import json
-import threading
 import time
 import uuid
-from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 
 import jwt as pyjwt
@@ -20,9 +16,9 @@ from authlib.integrations.requests_client import OAuth2Session
 from authlib.oauth2.rfc7523 import PrivateKeyJWT, private_key_jwt_sign
 from joserfc.jwk import ECKey, RSAKey
 
-from tests.helpers import (browser_sign_in, discover, pkce_pair, query, shot,
+from tests.helpers import (browser_sign_in, discover, owner_api, pkce_pair, query, shot,
                            sign_in_through_frontend)
-from tests.live import uwsgi
+from tests.live import recording_server, uwsgi
 
 DEVICE = "urn:ietf:params:oauth:grant-type:device_code"
 EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange"
@@ -30,16 +26,6 @@ ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 #: The live servers' TENANT_CACHE_SECONDS (the default): how stale a setting may be.
 TENANT_CACHE_SECONDS = 5
 MCP_RESOURCE = "https://mcp.live.example/mcp"
-
-
-def owner_api(live):
-    """A requests session carrying an owner's token for the live tenant's REST API."""
-    client_id, secret = live.clients["admin-cli"]
-    token = requests.post(f"{live.issuer}/token", auth=(client_id, secret), timeout=10, data={
-        "grant_type": "password", "username": live.owner, "password": live.password})
-    session = requests.Session()
-    session.headers["Authorization"] = f"Bearer {token.json()['access_token']}"
-    return session
 
 
 def create_client(live, **metadata):
@@ -174,35 +160,11 @@ def test_private_key_jwt_with_authlib(live, signing_key):
     assert wrong_aud.json()["error"] == "invalid_client"
 
 
-@contextmanager
-def jwks_server(document: dict):
-    """A JWKS document served on a loopback port (a client's own jwks_uri)."""
-    body = json.dumps(document).encode()
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}/jwks.json"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
 def test_a_jwks_uri_on_a_private_address(live, live_database):
     key = RSAKey.generate_key(2048)
     key.ensure_kid()
-    with jwks_server({"keys": [key.as_dict(private=False)]}) as jwks_uri:
+    with recording_server(document={"keys": [key.as_dict(private=False)]}) as (url, fetched):
+        jwks_uri = f"{url}/jwks.json"  # the client's own, on loopback
         created = create_client(live, grant_types=["client_credentials"], scope="projects:read",
                                 token_endpoint_auth_method="private_key_jwt", jwks_uri=jwks_uri)
 
@@ -214,11 +176,12 @@ def test_a_jwks_uri_on_a_private_address(live, live_database):
 
         with pytest.raises(OAuthError) as refused:  # OUTBOUND_ALLOW_PRIVATE is off
             fetch(live.base_url)
-        assert refused.value.error == "invalid_client"
-        assert "private" in refused.value.description
+        assert refused.value.error == "invalid_client"  # the uniform 401: the log says why
+        assert fetched == []
         with uwsgi("api", {**live_database.env, "OUTBOUND_ALLOW_PRIVATE": "true",
                            "PUBLIC_API_URL": live.base_url}) as allowed_url:
             assert fetch(allowed_url)["scope"] == "projects:read"
+        assert [request["path"] for request in fetched] == ["/jwks.json"]
 
 
 # -- Dynamic registration + PKCE + resource indicator, as an MCP client ---------------------

@@ -1,6 +1,6 @@
 """Third-party OAuth client libraries against the live API under uWSGI.
 
-requests-oauthlib and Authlib's requests client speak the protocol; PyJWT (not
+requests-oauthlib, Authlib's requests client and pyoidc speak the protocol; PyJWT (not
 joserfc, which signs) verifies every JWT against the published JWKS.
 """
 import pytest
@@ -9,7 +9,7 @@ from authlib.integrations.requests_client import OAuth2Session
 from oauthlib.oauth2 import BackendApplicationClient, LegacyApplicationClient
 from requests_oauthlib import OAuth2Session as RequestsOAuth2Session
 
-from tests.helpers import discover, get_me, sign_in_through_frontend, verify_jwt
+from tests.helpers import discover, get_me, pkce_pair, sign_in_through_frontend, verify_jwt
 from tests.live import CALLBACK
 
 
@@ -101,3 +101,36 @@ def test_introspection_with_authlib_client(live):
     inactive = session.introspect_token(metadata["introspection_endpoint"],
                                         token["access_token"]).json()
     assert inactive == {"active": False}
+
+
+def test_pyoidc_code_flow_and_its_default_userinfo_call(live):
+    """pyoidc (``oic``) validates the ID token itself, and by default POSTs the access token
+    to userinfo in the form body (RFC 6750 §2.2)."""
+    from oic.oic import Client
+    from oic.oic.message import AuthorizationResponse, RegistrationResponse
+    from oic.utils.authn.client import CLIENT_AUTHN_METHOD
+
+    client_id, secret = live.clients["web"]
+    client = Client(client_authn_method=CLIENT_AUTHN_METHOD)
+    client.provider_config(live.issuer)
+    client.store_registration_info(RegistrationResponse(
+        client_id=client_id, client_secret=secret, redirect_uris=[CALLBACK]))
+    verifier, challenge = pkce_pair()
+    request = client.construct_AuthorizationRequest(request_args={
+        "client_id": client_id, "response_type": "code", "scope": ["openid", "email"],
+        "redirect_uri": CALLBACK, "state": "pyoidc-state", "nonce": "pyoidc-nonce",
+        "code_challenge": challenge, "code_challenge_method": "S256"})
+    callback = sign_in_through_frontend(live, requests.Session(),
+                                        request.request(client.authorization_endpoint),
+                                        "user1@live.example")
+    answer = client.parse_response(AuthorizationResponse, info=callback.split("?", 1)[1],
+                                   sformat="urlencoded")
+    tokens = client.do_access_token_request(
+        state=answer["state"], authn_method="client_secret_basic",
+        request_args={"code": answer["code"], "code_verifier": verifier})
+    assert tokens["id_token"]["nonce"] == "pyoidc-nonce"
+    assert tokens["id_token"]["sid"] and tokens["id_token"]["azp"] == client_id
+    userinfo = client.do_user_info_request(state=answer["state"])
+    assert "error" not in userinfo, userinfo.to_dict()
+    assert userinfo["email"] == "user1@live.example"
+    assert userinfo["sub"] == tokens["id_token"]["sub"]

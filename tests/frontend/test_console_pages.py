@@ -173,6 +173,34 @@ def test_client_edit_and_secret_rotation(frontend, live):
     assert "shown only this once" not in frontend.get(edit_path).get_data(as_text=True)
 
 
+def test_client_sign_out_and_browser_fields(frontend, live):
+    sign_in(frontend, live, live.owner)
+    page = frontend.get("/t/live/console/clients/new")
+    fields = {"csrf_token": csrf_token(page), "client_name": "Browser app", "app_type": "web",
+              "scope": ["openid"], "redirect_uris": "https://c.example/cb",
+              "post_logout_redirect_uris": "https://c.example/bye\nhttps://c.example/again",
+              "backchannel_logout_uri": "https://c.example/backchannel",
+              "backchannel_logout_session_required": "y"}
+    refused = frontend.post("/t/live/console/clients/new",
+                            data={**fields, "allowed_cors_origins": "https://c.example/path"})
+    assert refused.status_code == 422 and "must be an origin" in refused.get_data(as_text=True)
+    created = frontend.post("/t/live/console/clients/new",
+                            data={**fields, "allowed_cors_origins": "https://c.example"})
+    edit = frontend.get(created.headers["Location"]).get_data(as_text=True)
+    assert "https://c.example/bye\nhttps://c.example/again</textarea>" in edit
+    assert 'value="https://c.example/backchannel"' in edit
+    assert "https://c.example</textarea>" in edit
+    saved = frontend.post(created.headers["Location"], data={
+        "csrf_token": csrf_token(frontend.get(created.headers["Location"])),
+        "client_name": "Browser app", "grant_types": ["authorization_code"],
+        "scope": ["openid"], "redirect_uris": "https://c.example/cb",
+        "post_logout_redirect_uris": "", "backchannel_logout_uri": "",
+        "allowed_cors_origins": ""}, follow_redirects=True)
+    html = saved.get_data(as_text=True)
+    assert "Application saved." in html and "https://c.example/backchannel" not in html
+    assert "https://c.example/bye" not in html  # emptied fields are cleared
+
+
 def test_role_edit_user_delete_and_password_change(frontend, live):
     sign_in(frontend, live, live.owner)
     roles = frontend.get("/t/live/console/roles")

@@ -442,21 +442,6 @@ def test_wrong_password_on_the_challenge_is_a_clear_error(oauth, web_app):
     assert unknown.status_code == 401 and unknown.json == response.json
 
 
-def test_logout_ends_the_api_session_and_returns_only_to_the_frontend(oauth, web_app):
-    app_client, _ = web_app
-    pkce = {"code_challenge": pkce_pair()[1], "code_challenge_method": "S256"}
-    oauth.code_flow(app_client, "owner@acme.io", **pkce)
-    target = "http://localhost:8000/t/acme/console/signed-out"
-    out = oauth.http.get("/t/acme/logout", query_string={"post_logout_redirect_uri": target})
-    assert out.status_code == 302 and out.headers["Location"] == target
-    assert "tessera_session=;" in out.headers["Set-Cookie"]
-    elsewhere = oauth.http.get("/t/acme/logout",
-                               query_string={"post_logout_redirect_uri": "https://evil.example/"})
-    assert elsewhere.status_code == 200 and "Location" not in elsewhere.headers
-    again = oauth.authorize(app_client, **pkce)
-    assert "/login?challenge=" in again.headers["Location"]  # asked to sign in again
-
-
 def test_signing_out_everywhere_ends_the_api_session(oauth, web_app, factories, tenant):
     app_client, _ = web_app
     pkce = {"code_challenge": pkce_pair()[1], "code_challenge_method": "S256"}

@@ -122,13 +122,17 @@ def test_client_secret_jwt(oauth, factories, tenant):
     assert refused.json["error"] == "invalid_client"
 
 
-def test_a_jwks_uri_on_a_loopback_address_is_never_fetched(oauth, factories, tenant, key):
+def test_a_jwks_uri_on_a_loopback_address_is_never_fetched(oauth, factories, tenant, key,
+                                                           caplog):
+    """The client hears only the uniform 401 (test_client_authentication); the operator's
+    log says why."""
     alg, private = key
     app_client, _ = factories.client(tenant, auth_method="private_key_jwt",
                                      jwks_uri="http://127.0.0.1:9/jwks.json")
     response = token_with(oauth, assertion(app_client.client_id, private, alg))
-    assert response.json["error"] == "invalid_client"
-    assert "loopback, private or link-local" in response.json["error_description"]
+    assert response.status_code == 401 and response.json["error"] == "invalid_client"
+    assert response.headers["WWW-Authenticate"].startswith('Basic realm="')
+    assert "loopback, private or link-local" in caplog.text
 
 
 def test_another_tenants_client_cannot_authenticate_here(oauth, factories, key):

@@ -35,7 +35,9 @@ def test_metadata_is_served_at_both_locations(client, tenant):
         metadata["token_endpoint_auth_signing_alg_values_supported"])
     assert "none" not in metadata["token_endpoint_auth_signing_alg_values_supported"]
     assert "registration_endpoint" not in metadata  # dynamic registration is off by default
-    assert "backchannel_logout_supported" not in metadata  # not built yet
+    assert metadata["end_session_endpoint"] == metadata["issuer"] + "/logout"
+    assert metadata["backchannel_logout_supported"] is True
+    assert metadata["backchannel_logout_session_supported"] is True  # sid in logout tokens
     assert all(metadata[k].startswith(metadata["issuer"] + "/")
                for k in REQUIRED if k.endswith("_endpoint") or k == "jwks_uri")
 
@@ -86,9 +88,10 @@ def test_retired_key_leaves_the_jwks_when_its_tokens_have_expired(cli, db, oauth
     old_token = oauth.client_credentials(app_client, secret)["access_token"]
     cli.invoke(args=["keys", "rotate", "acme"])
     with tenant_scope(db.session, tenant.id):
-        db.session.execute(update(SigningKey).where(~SigningKey.is_active)
+        db.session.execute(update(SigningKey).where(SigningKey.retired_at.is_not(None))
                            .values(publish_until=utcnow()))
         db.session.commit()
-        active = db.session.scalars(select(SigningKey.kid).where(SigningKey.is_active)).all()
+        active = db.session.scalars(select(SigningKey.kid)
+                                    .where(SigningKey.retired_at.is_(None))).all()
     assert [k["kid"] for k in client.get("/t/acme/jwks.json").json["keys"]] == active
     assert oauth.me(old_token).status_code == 401

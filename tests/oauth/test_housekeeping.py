@@ -1,4 +1,4 @@
-"""CORS for single-page apps, the purge command, and database trouble."""
+"""The purge command, and database trouble."""
 import json
 from datetime import timedelta
 
@@ -10,27 +10,6 @@ from api.extensions import db
 from api.oauth.models import AuthorizationCode, Grant, Token
 from tests import factories
 from tests.helpers import basic_auth, each_tenant
-
-SPA_ORIGIN = "http://localhost:3000"
-
-
-def test_cors_only_for_public_client_origins_and_never_on_authorize(oauth, factories,
-                                                                    tenant, web_app):
-    factories.client(tenant, grant_types=("authorization_code",), scope="openid",
-                     redirect_uris=(f"{SPA_ORIGIN}/callback",), public=True)
-    for path in ("/.well-known/openid-configuration", "/jwks.json"):
-        allowed = oauth.http.get(f"/t/acme{path}", headers={"Origin": SPA_ORIGIN})
-        assert allowed.headers["Access-Control-Allow-Origin"] == SPA_ORIGIN
-        other = oauth.http.get(f"/t/acme{path}", headers={"Origin": "https://evil.example"})
-        assert "Access-Control-Allow-Origin" not in other.headers
-    preflight = oauth.http.options("/t/acme/token", headers={
-        "Origin": SPA_ORIGIN, "Access-Control-Request-Method": "POST"})
-    assert preflight.headers["Access-Control-Allow-Origin"] == SPA_ORIGIN
-    assert "POST" in preflight.headers["Access-Control-Allow-Methods"]
-    authorize = oauth.http.get(
-        "/t/acme/authorize", headers={"Origin": SPA_ORIGIN},
-        query_string={"client_id": web_app[0].client_id, "response_type": "code"})
-    assert "Access-Control-Allow-Origin" not in authorize.headers
 
 
 def test_purge_deletes_only_expired_state_in_every_tenant(committed_app):

@@ -161,3 +161,44 @@ def test_initial_access_tokens_within_the_callers_permissions(client, factories,
     created = owner.post("/initial-access-tokens", json={}).json
     assert admin.delete(f"/initial-access-tokens/{created['id']}").status_code == 403
     assert owner.delete(f"/initial-access-tokens/{created['id']}").status_code == 204
+
+
+LOGOUT_AND_CORS = {"post_logout_redirect_uris": ["https://app.example/signed-out"],
+                   "backchannel_logout_uri": "https://app.example/backchannel-logout",
+                   "backchannel_logout_session_required": True,
+                   "allowed_cors_origins": ["https://app.example"]}
+
+
+def test_registration_takes_the_logout_and_cors_metadata(client, owner, db, tenant):
+    set_mode(owner, "open")
+    response = register(client, {**NATIVE, **LOGOUT_AND_CORS})
+    assert response.status_code == 201, response.json
+    assert {name: response.json[name] for name in LOGOUT_AND_CORS} == LOGOUT_AND_CORS
+    with tenant_scope(db.session, tenant.id):
+        row = db.session.scalar(select(Client)
+                                .where(Client.client_id == response.json["client_id"]))
+        assert row.backchannel_logout_uri == LOGOUT_AND_CORS["backchannel_logout_uri"]
+        assert row.allowed_cors_origins == ["https://app.example"]
+    uri = response.json["registration_client_uri"].removeprefix("http://localhost:8080")
+    auth = {"Authorization": f"Bearer {response.json['registration_access_token']}"}
+    replaced = client.put(uri, headers=auth, json={**NATIVE, "client_id":
+                                                   response.json["client_id"]})
+    assert replaced.status_code == 200, replaced.json
+    assert replaced.json["post_logout_redirect_uris"] == []
+    assert "backchannel_logout_uri" not in replaced.json  # RFC 7592 §2.2: replaced whole
+
+
+@pytest.mark.parametrize("metadata", [
+    {"post_logout_redirect_uris": ["http://app.example/signed-out"]},
+    {"backchannel_logout_uri": "http://app.example/logout"},
+    {"backchannel_logout_uri": "https://user:pass@app.example/logout"},
+    {"backchannel_logout_uri": ["https://app.example/logout"]},
+    {"allowed_cors_origins": ["https://app.example/path"]},
+    {"allowed_cors_origins": ["*"]},
+    {"backchannel_logout_session_required": "yes"},
+])
+def test_logout_and_cors_metadata_follow_the_uri_rules(client, owner, metadata):
+    set_mode(owner, "open")
+    response = register(client, {**NATIVE, **metadata})
+    assert response.status_code == 400
+    assert response.json["error"] in ("invalid_client_metadata", "invalid_redirect_uri")

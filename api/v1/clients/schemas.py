@@ -3,7 +3,7 @@ from urllib.parse import urlsplit
 
 from marshmallow import Schema, ValidationError, fields, validate
 
-from api.clients.models import AUTH_METHODS, GRANT_TYPES
+from api.clients.models import AUTH_METHODS, GRANT_TYPES, origin_of
 from api.rest import PageArgs
 
 LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
@@ -59,7 +59,45 @@ class DisplayMetadata(Schema):
     tos_uri = web_uri()
 
 
-class ClientCreateSchema(DisplayMetadata):
+def validate_origin(value: str) -> None:
+    """A web origin exactly as browsers send it: ``scheme://host[:port]``, https (or http on
+    loopback), nothing else."""
+    try:
+        exact = origin_of(value) == value
+    except ValueError:
+        exact = False
+    if not exact or "*" in value or "@" in value:
+        raise ValidationError("must be an origin such as https://app.example.com: scheme, "
+                              "host and a port other than the default, nothing more")
+    validate_redirect_uri(value)
+
+
+POST_LOGOUT = ("Where a post_logout_redirect_uri may send the browser after signing out "
+               "(RP-Initiated Logout 1.0; exact match).")
+BACKCHANNEL = ("Where logout tokens are POSTed when a user of this client signs out "
+               "(Back-Channel Logout 1.0).")
+SESSION_REQUIRED = "Whether logout tokens must carry sid (Back-Channel Logout 1.0 §2.2)."
+CORS = ("Origins of browser apps that may call the tenant REST API and the token endpoints "
+        "(CORS); a public client's redirect URI origins are allowed without listing them.")
+
+
+class LogoutAndCorsFields(Schema):
+    """Registration metadata of RP-Initiated and Back-Channel Logout, and Tessera's CORS."""
+
+    post_logout_redirect_uris = fields.List(
+        fields.String(validate=[validate.Length(max=2000), validate_redirect_uri]),
+        validate=validate.Length(max=20), metadata={"description": POST_LOGOUT})
+    backchannel_logout_uri = fields.String(
+        allow_none=True, validate=[validate.Length(max=2000), validate_redirect_uri],
+        metadata={"description": BACKCHANNEL})
+    backchannel_logout_session_required = fields.Boolean(
+        metadata={"description": SESSION_REQUIRED})
+    allowed_cors_origins = fields.List(
+        fields.String(validate=[validate.Length(max=2000), validate_origin]),
+        validate=validate.Length(max=20), metadata={"description": CORS})
+
+
+class ClientCreateSchema(DisplayMetadata, LogoutAndCorsFields):
     client_name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     grant_types = fields.List(fields.String(validate=validate.OneOf(GRANT_TYPES)),
                               required=True, validate=validate.Length(min=1, max=6))
@@ -75,7 +113,7 @@ class ClientCreateSchema(DisplayMetadata):
                              validate=[validate.Length(max=2000), validate_jwks_uri])
 
 
-class ClientUpdateSchema(DisplayMetadata):
+class ClientUpdateSchema(DisplayMetadata, LogoutAndCorsFields):
     client_name = fields.String(validate=validate.Length(min=1, max=200))
     grant_types = fields.List(fields.String(validate=validate.OneOf(GRANT_TYPES)),
                               validate=validate.Length(min=1, max=6))
@@ -101,6 +139,11 @@ class ClientSchema(DisplayMetadata):
     require_pkce = fields.Boolean(metadata={"description": PKCE})
     jwks = fields.Dict(allow_none=True)
     jwks_uri = fields.String(allow_none=True)
+    post_logout_redirect_uris = fields.List(fields.String(), metadata={"description": POST_LOGOUT})
+    backchannel_logout_uri = fields.String(allow_none=True, metadata={"description": BACKCHANNEL})
+    backchannel_logout_session_required = fields.Boolean(
+        metadata={"description": SESSION_REQUIRED})
+    allowed_cors_origins = fields.List(fields.String(), metadata={"description": CORS})
     is_first_party = fields.Boolean()
     dynamically_registered = fields.Boolean()
     created_at = fields.AwareDateTime()

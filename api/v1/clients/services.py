@@ -27,17 +27,20 @@ def _check_scope_ceiling(caller: Caller, scope: str) -> None:
 
 def create_client(caller: Caller, client_name: str, grant_types: list[str], scope: str,
                   redirect_uris: list[str], auth_method: str, require_pkce: bool = True,
-                  jwks: dict | None = None, jwks_uri: str | None = None, **display
+                  jwks: dict | None = None, jwks_uri: str | None = None, **metadata
                   ) -> tuple[Client, str | None]:
     """Register a client whose scopes the caller holds; returns it and its secret.
-    ``display`` is the metadata people see (``logo_uri``, ``client_uri``, ...)."""
+    ``metadata``: what people see (:data:`clients.DISPLAY_METADATA`: ``logo_uri``, ...) and
+    the logout and CORS fields (:data:`clients.LOGOUT_AND_CORS`)."""
     _check_scope_ceiling(caller, scope)
     client, secret = clients.add_client(client_name, grant_types, scope, redirect_uris,
                                         public=auth_method == PUBLIC_AUTH_METHOD,
                                         actor=caller.actor, auth_method=auth_method,
-                                        require_pkce=require_pkce, jwks=jwks, jwks_uri=jwks_uri)
-    for name, value in display.items():
-        setattr(client, name, value)
+                                        require_pkce=require_pkce, jwks=jwks, jwks_uri=jwks_uri,
+                                        metadata=metadata)
+    for name in clients.DISPLAY_METADATA:
+        if name in metadata:
+            setattr(client, name, metadata[name])
     db.session.commit()
     return client, secret
 
@@ -66,8 +69,8 @@ def writable_client(caller: Caller, client_uuid: uuid.UUID) -> Client:
 
 
 def update_client(caller: Caller, client_uuid: uuid.UUID, changes: dict) -> Client:
-    """Edit any of name, redirect URIs, grants, scope, PKCE, keys or display metadata
-    (RFC 7592 semantics, partial)."""
+    """Edit any of name, redirect URIs, grants, scope, PKCE, keys, display, logout and CORS
+    metadata (RFC 7592 semantics, partial)."""
     client = writable_client(caller, client_uuid)
     grant_types = list(dict.fromkeys(changes.get("grant_types", client.grant_types)))
     scope = changes.get("scope", client.scope)
@@ -86,6 +89,9 @@ def update_client(caller: Caller, client_uuid: uuid.UUID, changes: dict) -> Clie
     for name in clients.DISPLAY_METADATA:
         if name in changes:
             setattr(client, name, changes[name])
+    for field, value in clients.logout_and_cors(
+            {**{f: getattr(client, f) for f in clients.LOGOUT_AND_CORS}, **changes}).items():
+        setattr(client, field, value)
     audit.record("client.updated", caller.actor, client, changed=sorted(changes))
     db.session.commit()
     return client

@@ -162,7 +162,6 @@ def sign_out_everywhere(caller: Caller, user_id: uuid.UUID) -> User:
     if not (caller.can(permissions.USERS_WRITE)
             or (_is_self(caller, user.id) and caller.can(permissions.PROFILE_WRITE))):
         raise deny(caller, "Requires the users:write permission.", user)
-    user.sessions_valid_after = utcnow()
     audit.record("user.signed_out_everywhere", caller.actor, user)
     signals.signed_out.send(user, actor=caller.actor)
     db.session.commit()
