@@ -194,7 +194,7 @@ def _key_json(key) -> dict:
             "activates_at": key.activates_at.isoformat()}
 
 
-@keys_cli.command("revoke")
+@keys_cli.command("revoke", context_settings={"ignore_unknown_options": True})
 @click.argument("slug")
 @click.argument("kid")
 @json_option
@@ -202,7 +202,8 @@ def _key_json(key) -> dict:
 def revoke_key_command(slug, kid, as_json):
     """Revoke SLUG's key KID (compromised): out of the JWKS now, its tokens invalid now.
 
-    Give them after ``--`` (``keys revoke -- SLUG KID``): a kid may begin with ``-``."""
+    A kid (an RFC 7638 thumbprint) may begin with ``-``: it is taken as KID, not as an
+    option."""
     tenant = tenancy.get_tenant(slug)
     with tenant_scope(db.session, tenant.id):
         key, replacement = keys.revoke(tenant.id, kid, tenant.access_token_lifetime)

@@ -46,6 +46,10 @@ def origin_of(uri: str) -> str:
     return f"{parts.scheme.lower()}://{host}{port}"
 
 
+#: Client metadata people see on the consent page (RFC 7591 §2), all optional.
+DISPLAY_METADATA = ("logo_uri", "client_uri", "policy_uri", "tos_uri")
+
+
 class Client(UUIDPrimaryKey, Timestamped, TenantScoped, db.Model):
     """An application registered with a tenant."""
 
@@ -120,6 +124,9 @@ class Client(UUIDPrimaryKey, Timestamped, TenantScoped, db.Model):
             metadata["jwks"] = self.jwks
         if self.jwks_uri:
             metadata["jwks_uri"] = self.jwks_uri
+        for name in DISPLAY_METADATA:
+            if getattr(self, name):
+                metadata[name] = getattr(self, name)
         return metadata
 
     # RFC 6749 §2 / Authlib ClientMixin ------------------------------------

@@ -13,9 +13,9 @@ from joserfc.jwk import KeySet
 from sqlalchemy import Select, or_, select, update
 
 from api import audit
-from api.clients.models import (CLIENT_SECRET_JWT, PRIVATE_KEY_JWT, PUBLIC_AUTH_METHOD,
-                                TOKEN_EXCHANGE_GRANT, Client, InitialAccessToken,
-                                origin_of)
+from api.clients.models import (CLIENT_SECRET_JWT, DISPLAY_METADATA, PRIVATE_KEY_JWT,
+                                PUBLIC_AUTH_METHOD, TOKEN_EXCHANGE_GRANT, Client,
+                                InitialAccessToken, origin_of)
 from api.db import utcnow
 from api.errors import InvalidInput, NotFound
 from api.extensions import client_secret_sealer, db
@@ -26,8 +26,6 @@ from api.security import digest, generate_secret
 #: Grants that need the client to authenticate, so a public client cannot have them.
 CONFIDENTIAL_ONLY_GRANTS = frozenset({"client_credentials", "password", TOKEN_EXCHANGE_GRANT})
 CONSOLE_NAME = "Tessera console"
-#: Client metadata people see on the consent page (RFC 7591 §2), all optional.
-DISPLAY_METADATA = ("logo_uri", "client_uri", "policy_uri", "tos_uri")
 #: Registration metadata beyond the core (RP-Initiated and Back-Channel Logout, CORS), with
 #: what a client has when it registers none.
 LOGOUT_AND_CORS = {"post_logout_redirect_uris": list, "backchannel_logout_uri": lambda: None,
@@ -87,7 +85,8 @@ def add_client(client_name: str, grant_types: list[str], scope: str,
                ) -> tuple[Client, str | None]:
     """Register a client in the current tenant's session (the caller commits); returns it
     and its secret (shown once; private_key_jwt clients have none). ``metadata`` holds the
-    optional logout and CORS fields (:data:`LOGOUT_AND_CORS`)."""
+    optional display fields (:data:`DISPLAY_METADATA`) and logout and CORS fields
+    (:data:`LOGOUT_AND_CORS`)."""
     grant_types = list(dict.fromkeys(grant_types))
     auth_method = PUBLIC_AUTH_METHOD if public else auth_method
     check_registration(grant_types, scope, redirect_uris, public, require_pkce, auth_method,
@@ -99,7 +98,8 @@ def add_client(client_name: str, grant_types: list[str], scope: str,
         response_types=response_types_for(grant_types), token_endpoint_auth_method=auth_method,
         is_first_party=first_party, require_pkce=require_pkce, jwks=jwks or None,
         jwks_uri=jwks_uri or None, dynamically_registered=dynamically_registered,
-        **logout_and_cors(metadata or {}))
+        **logout_and_cors(metadata or {}),
+        **{name: (metadata or {}).get(name) for name in DISPLAY_METADATA})
     secret = set_new_secret(client)
     db.session.add(client)
     db.session.flush()

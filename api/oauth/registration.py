@@ -13,7 +13,10 @@ client may have) is handed to it as the server metadata, so anything beyond it i
 a loopback IP for native apps (RFC 8252 §7.3; any port matches when they are
 used); public clients always use PKCE (S256, as for every public client); the
 rules every registration obeys (:func:`api.clients.services.check_registration`).
-The logout and CORS metadata (``post_logout_redirect_uris``,
+Display metadata (``logo_uri``, ``client_uri``, ``policy_uri``, ``tos_uri``) must be
+https (http on a loopback IP); the consent page shows them with the client's name, never
+as a claim that Tessera vouches for them. The logout and CORS metadata
+(``post_logout_redirect_uris``,
 ``backchannel_logout_uri``, ``backchannel_logout_session_required``,
 ``allowed_cors_origins``) follow the same URI rules; a back-channel logout URI is
 also one the outbound rules let Tessera call (:mod:`api.outbound`).
@@ -97,6 +100,14 @@ def _check_outbound(metadata: dict, name: str) -> None:
             raise InvalidClientMetadataError(plain(f"{name}: {error}")) from error
 
 
+def _check_web_uris(metadata: dict) -> None:
+    """The pages and logo people's browsers open: https, or http on a loopback IP."""
+    for name in clients.DISPLAY_METADATA:
+        if metadata.get(name) and not _https_or_loopback(metadata[name]):
+            raise InvalidClientMetadataError(plain(f"{name}: {metadata[name]!r} must use "
+                                                   "https, or http on 127.0.0.1 or [::1]"))
+
+
 def _check_logout_and_cors(metadata: dict) -> None:
     """Sign-out return URIs and a back-channel URI as redirect URIs are; CORS origins exact."""
     _check_redirect_uris(metadata.get("post_logout_redirect_uris") or [])
@@ -112,6 +123,7 @@ def _check_logout_and_cors(metadata: dict) -> None:
 def _checked(metadata: dict) -> dict:
     """The registration's values after the rules Authlib's claims do not know."""
     _check_redirect_uris(metadata.get("redirect_uris") or [])
+    _check_web_uris(metadata)
     _check_logout_and_cors(metadata)
     _check_outbound(metadata, "jwks_uri")
     _check_outbound(metadata, "backchannel_logout_uri")
@@ -122,7 +134,8 @@ def _checked(metadata: dict) -> dict:
             "auth_method": metadata["token_endpoint_auth_method"],
             "require_pkce": metadata.get("require_pkce", True),
             "jwks": metadata.get("jwks"), "jwks_uri": metadata.get("jwks_uri"),
-            "metadata": clients.logout_and_cors(metadata)}
+            "metadata": {**clients.logout_and_cors(metadata),
+                         **{name: metadata.get(name) for name in clients.DISPLAY_METADATA}}}
 
 
 def _metadata_error(error: InvalidInput):

@@ -17,9 +17,9 @@ ROUNDS = 6
 
 
 def keys_cli(live, *args) -> dict:
-    command, *arguments = args  # after --: a kid may begin with "-"
-    result = subprocess.run([str(FLASK), "--app", "api", "keys", command, "--json", "--",
-                             *arguments], cwd=ROOT,
+    command, *arguments = args
+    result = subprocess.run([str(FLASK), "--app", "api", "keys", command, *arguments, "--json"],
+                            cwd=ROOT,
                             env={**os.environ, "TESSERA_ENV": "testing", **live.database_env},
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr

@@ -28,9 +28,8 @@ def rotate(cli, *args) -> dict:
 
 
 def revoke(cli, slug: str, kid: str, *options: str):
-    """``keys revoke``; the kid (an RFC 7638 thumbprint, which may begin with ``-``) after
-    ``--``, as an operator would give it."""
-    return cli.invoke(args=["keys", "revoke", *options, "--", slug, kid])
+    """``keys revoke SLUG KID``, as the contract writes it."""
+    return cli.invoke(args=["keys", "revoke", slug, kid, *options])
 
 
 def actions(db, tenant) -> list[str]:
@@ -87,6 +86,20 @@ def test_revoking_a_retired_key_kills_its_tokens_and_nothing_else(cli, oauth, se
     assert result["replacement"] is None and jwks_kids(client) == [new]
     assert oauth.me(old_token).status_code == 401
     assert oauth.me(oauth.client_credentials(*service)["access_token"]).status_code == 200
+
+
+def test_a_kid_that_begins_with_a_dash_is_a_kid(cli, db, oauth, service, client, tenant):
+    """An RFC 7638 thumbprint may begin with ``-``; ``keys revoke SLUG KID`` still reads it."""
+    old_token = oauth.client_credentials(*service)["access_token"]
+    rotate(cli, "rotate", "acme")
+    dashed = "-" + kid_of(old_token)[1:]
+    with tenant_scope(db.session, tenant.id):
+        row = db.session.scalar(select(SigningKey).where(SigningKey.kid == kid_of(old_token)))
+        row.kid, row.public_jwk = dashed, {**row.public_jwk, "kid": dashed}
+        db.session.commit()
+    result = revoke(cli, "acme", dashed, "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["revoked"] == dashed and dashed not in jwks_kids(client)
 
 
 def test_revoking_an_unknown_or_revoked_key_changes_nothing(cli, oauth, service, factories):

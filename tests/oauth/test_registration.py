@@ -188,7 +188,28 @@ def test_registration_takes_the_logout_and_cors_metadata(client, owner, db, tena
     assert "backchannel_logout_uri" not in replaced.json  # RFC 7592 §2.2: replaced whole
 
 
+def test_registration_takes_the_display_metadata(client, owner, db, tenant):
+    """What the consent page shows (RFC 7591 §2), stored, returned, and replaced whole."""
+    set_mode(owner, "open")
+    display = {"logo_uri": "https://app.example/logo.png", "client_uri": "https://app.example",
+               "policy_uri": "https://app.example/privacy", "tos_uri": "https://app.example/tos"}
+    response = register(client, {**NATIVE, **display})
+    assert response.status_code == 201, response.json
+    assert {name: response.json[name] for name in display} == display
+    with tenant_scope(db.session, tenant.id):
+        row = db.session.scalar(select(Client)
+                                .where(Client.client_id == response.json["client_id"]))
+        assert row.logo_uri == display["logo_uri"] and row.tos_uri == display["tos_uri"]
+    uri = response.json["registration_client_uri"].removeprefix("http://localhost:8080")
+    auth = {"Authorization": f"Bearer {response.json['registration_access_token']}"}
+    replaced = client.put(uri, headers=auth, json={**NATIVE, "client_id":
+                                                   response.json["client_id"]})
+    assert replaced.status_code == 200 and "logo_uri" not in replaced.json
+
+
 @pytest.mark.parametrize("metadata", [
+    {"logo_uri": "http://evil.example/logo.png"},
+    {"client_uri": "javascript:alert(1)"},
     {"post_logout_redirect_uris": ["http://app.example/signed-out"]},
     {"backchannel_logout_uri": "http://app.example/logout"},
     {"backchannel_logout_uri": "https://user:pass@app.example/logout"},

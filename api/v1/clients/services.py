@@ -38,9 +38,6 @@ def create_client(caller: Caller, client_name: str, grant_types: list[str], scop
                                         actor=caller.actor, auth_method=auth_method,
                                         require_pkce=require_pkce, jwks=jwks, jwks_uri=jwks_uri,
                                         metadata=metadata)
-    for name in clients.DISPLAY_METADATA:
-        if name in metadata:
-            setattr(client, name, metadata[name])
     db.session.commit()
     return client, secret
 
