@@ -66,7 +66,8 @@ def activity(tenant, expires_at: datetime | None = None) -> None:
     with tenant_scope(db.session, tenant.id):
         owner = db.session.scalars(select(User)).first()
         client = db.session.scalars(select(Client)).first()
-        signed_in = SignInSession(user_id=owner.id, auth_time=utcnow(), expires_at=expires_at)
+        signed_in = SignInSession(user_id=owner.id, auth_time=utcnow(), amr=["pwd"],
+                                  expires_at=expires_at)
         db.session.add(signed_in)
         db.session.flush()
         grant = Grant(client_id=client.id, user_id=owner.id, grant_type="authorization_code",
@@ -77,7 +78,7 @@ def activity(tenant, expires_at: datetime | None = None) -> None:
             Token(grant_id=grant.id, jti=secrets.token_hex(16), access_expires_at=expires_at),
             AuthorizationCode(code_hash=secrets.token_hex(32), client_id=client.id,
                               user_id=owner.id, redirect_uri="https://app.example/cb",
-                              auth_time=utcnow(), expires_at=expires_at),
+                              auth_time=utcnow(), amr=["pwd"], expires_at=expires_at),
             AuthorizationRequest(challenge_hash=secrets.token_hex(32),
                                  browser_hash=secrets.token_hex(32), client_id=client.id,
                                  params={}, expires_at=expires_at),

@@ -23,7 +23,7 @@ consent, and the verifier returns the browser to ``{issuer}/device/verify``.
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from urllib.parse import urlencode
 
 from sqlalchemy import func, select, update
@@ -35,7 +35,7 @@ from api.clients.services import DISPLAY_METADATA
 from api.db import utcnow
 from api.errors import Conflict, DomainError, NotFound
 from api.extensions import db
-from api.oauth.models import AuthorizationRequest, Consent
+from api.oauth.models import AuthorizationRequest, Consent, SignInSession
 from api.ratelimit import services as ratelimit
 from api.rbac.permissions import narrow_scope
 from api.security import digest, generate_secret
@@ -98,14 +98,18 @@ def refusal(client: Client, ip: str | None) -> str | None:
 
 
 def start(client: Client, params: dict, scope: str, browser_id: str,
-          user: User | None, auth_time: datetime | None, device_id=None) -> str:
-    """Park an authorization request (or a device verification); returns its challenge."""
+          signed_in: SignInSession | None, device_id=None) -> str:
+    """Park an authorization request (or a device verification); returns its challenge.
+    With ``signed_in``, its user is already authenticated (when and how it says), so only
+    consent is left; without, the user must sign in."""
     challenge = generate_secret()
+    user = signed_in and signed_in.user
     db.session.add(AuthorizationRequest(
         challenge_hash=digest(challenge), browser_hash=digest(browser_id), client_id=client.id,
         params=params, scope=narrow_scope(scope, user.permissions if user else None),
-        user_id=user.id if user else None,
-        auth_time=auth_time, status=AUTHENTICATED if user else PENDING,
+        user_id=user.id if user else None, auth_time=signed_in and signed_in.auth_time,
+        amr=list(signed_in.amr) if signed_in else [],
+        status=AUTHENTICATED if user else PENDING,
         expires_at=utcnow() + LIFETIME, device_id=device_id))
     return challenge
 
@@ -157,7 +161,7 @@ def log_in(challenge: str, tenant: Tenant, issuer: str, email: str, password: st
     except authentication.EmailNotVerified as refused:
         accounts.resend_after_refused_sign_in(tenant, refused.user, ip)
         raise
-    pending.user_id, pending.auth_time = user.id, utcnow()
+    pending.user_id, pending.auth_time, pending.amr = user.id, utcnow(), ["pwd"]
     pending.scope = narrow_scope(pending.scope, user.permissions)
     pending.status = AUTHENTICATED
     result = describe(pending, tenant)

@@ -47,6 +47,8 @@ class SignInSession(UUIDPrimaryKey, TenantScoped, db.Model):
 
     Live until ``expires_at`` unless ended (signed out, everywhere, password reset,
     user deactivated); ``id`` is the ``sid`` claim of the ID tokens issued in it.
+    ``auth_time`` is when its user last authenticated, ``amr`` the methods they used
+    then (RFC 8176; their ``acr`` is :func:`api.oauth.acr.acr_for`).
     """
 
     __tablename__ = "sign_in_sessions"
@@ -54,6 +56,7 @@ class SignInSession(UUIDPrimaryKey, TenantScoped, db.Model):
     user_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"),
                                                index=True)
     auth_time: Mapped[datetime]
+    amr: Mapped[list]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(index=True)
     ended_at: Mapped[datetime | None]
@@ -77,6 +80,8 @@ class AuthorizationCode(UUIDPrimaryKey, TenantScoped, db.Model):
     code_challenge: Mapped[str | None] = mapped_column(sa.String(128))
     code_challenge_method: Mapped[str | None] = mapped_column(sa.String(10))
     auth_time: Mapped[datetime]
+    #: The methods of the sign-in the code was issued in (RFC 8176), for the ID token.
+    amr: Mapped[list]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(index=True)
     used_at: Mapped[datetime | None]
@@ -198,6 +203,8 @@ class AuthorizationRequest(UUIDPrimaryKey, TenantScoped, db.Model):
     scope: Mapped[str] = mapped_column(sa.Text, default="")
     user_id: Mapped[uuid.UUID | None] = _user_fk()
     auth_time: Mapped[datetime | None]
+    #: The authentication methods completed for this request so far (RFC 8176).
+    amr: Mapped[list] = mapped_column(default=list)
     status: Mapped[str] = mapped_column(sa.String(16), default="pending")
     remember_consent: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

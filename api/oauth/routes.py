@@ -174,8 +174,8 @@ def _resume(grant, tenant, params: dict, signed_in: SignInSession | None) -> Res
     the sign-in session the person just began (or, after consent alone, the one they had)."""
     pending, approved = challenges.redeem(request.args["verifier"], session.browser_id(), params)
     user = db.session.get(User, pending.user_id) if approved else None
-    g.auth_time = pending.auth_time
-    signed_in = session.resume(tenant, user, pending.auth_time, signed_in) if user else None
+    signed_in = session.resume(tenant, user, pending.auth_time, signed_in,
+                               pending.amr) if user else None
     g.sign_in_session_id = signed_in and signed_in.id
     response = authorization.create_authorization_response(grant=grant, grant_user=user)
     if user is not None:
@@ -189,23 +189,21 @@ def _answer(grant, tenant, params: dict, signed_in: SignInSession | None) -> Res
     else park the request and send the browser to the frontend to sign in or consent
     (``temporarily_unavailable`` when its address or client has parked too many)."""
     client, scope = grant.request.client, grant.request.scope
-    user, auth_time = (signed_in.user, signed_in.auth_time) if signed_in else (None, None)
+    user = signed_in and signed_in.user
     prompts = set(params.get("prompt", "").split())
     step = challenges.required_interaction(user, client, scope, prompts)
     if step is None:
-        g.auth_time, g.sign_in_session_id = auth_time, signed_in.id
+        g.sign_in_session_id = signed_in.id
         return authorization.create_authorization_response(grant=grant, grant_user=user)
     if "none" in prompts:
         return _to_client(INTERACTION_ERRORS[step](), grant, params)
     refusal = challenges.refusal(client, request.remote_addr)
     if refusal:  # RFC 6749 §4.1.2.1
         return _to_client(OAuth2Error(refusal, error="temporarily_unavailable"), grant, params)
-    if step == challenges.LOGIN:
-        user = None
     response = redirect(f"{current_app.config['PUBLIC_FRONTEND_URL']}/t/{tenant.slug}/"
                         f"{step}?challenge=", code=302)
     challenge = challenges.start(client, params, scope, session.browser_id(response, tenant),
-                                 user, auth_time)
+                                 None if step == challenges.LOGIN else signed_in)
     response.headers["Location"] += challenge
     return response
 
@@ -303,7 +301,7 @@ def verify_device():
         response = redirect(f"{page}/device?result={result}")
         if approved:
             session.set_cookie(response, tenant, session.resume(
-                tenant, user, pending.auth_time, session.current(tenant)))
+                tenant, user, pending.auth_time, session.current(tenant), pending.amr))
     else:
         response = _device_challenge(tenant, page)
     db.session.commit()
@@ -317,10 +315,10 @@ def _device_challenge(tenant, page: str):
         return redirect(f"{page}/device?error=throttled")
     if row is None:
         return redirect(f"{page}/device?error=invalid_code")
-    user, auth_time = session.signed_in_user(tenant)
-    response = redirect(f"{page}/{'consent' if user else 'login'}?challenge=")
+    signed_in = session.current(tenant)
+    response = redirect(f"{page}/{'consent' if signed_in else 'login'}?challenge=")
     response.headers["Location"] += challenges.start(
-        row.client, {}, row.scope, session.browser_id(response, tenant), user, auth_time,
+        row.client, {}, row.scope, session.browser_id(response, tenant), signed_in,
         device_id=row.id)
     return response
 

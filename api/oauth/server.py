@@ -53,7 +53,7 @@ from api.keys import services as keys
 from api.oauth import device, exchange, form_post, logout, registration, targets, tokens
 from api.oauth.client_auth import ClientSecretJWT, PrivateKeyJWT
 from api.oauth.descriptions import plain
-from api.oauth.models import AuthorizationCode, Grant
+from api.oauth.models import AuthorizationCode, Grant, SignInSession
 from api.rbac.permissions import SCOPES, TOKENS_INTROSPECT, narrow_scope
 from api.resources import services as resources
 from api.security import digest, generate_secret
@@ -265,16 +265,19 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
         return redirect_uri
 
     def save_authorization_code(self, code: str, oauth_request) -> AuthorizationCode:
+        """The code remembers the sign-in it was issued in: its session (``sid``), when
+        (``auth_time``) and how (``amr``) its user authenticated, for the ID token."""
         payload = oauth_request.payload.data
+        signed_in = db.session.get(SignInSession, g.sign_in_session_id)
         row = AuthorizationCode(
             code_hash=digest(code), client_id=oauth_request.client.id,
             user_id=oauth_request.user.id, redirect_uri=oauth_request.payload.redirect_uri,
             scope=oauth_request.scope or "",
             nonce=payload.get("nonce"), code_challenge=payload.get("code_challenge"),
             code_challenge_method=payload.get("code_challenge_method"),
-            auth_time=g.get("auth_time") or utcnow(), expires_at=utcnow() + CODE_LIFETIME,
-            resource=targets.from_request(oauth_request).stored,
-            session_id=g.get("sign_in_session_id"))
+            auth_time=signed_in.auth_time, amr=list(signed_in.amr),
+            expires_at=utcnow() + CODE_LIFETIME,
+            resource=targets.from_request(oauth_request).stored, session_id=signed_in.id)
         db.session.add(row)
         return row
 

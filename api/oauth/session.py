@@ -3,8 +3,9 @@
 The cookie (``tessera_session``) is HttpOnly, SameSite=Lax, path-scoped to the
 tenant's issuer, and Secure outside development; it carries only the session's
 id (signed, so it cannot be forged). The row (:class:`SignInSession`) says who
-signed in and when, and whether the session has ended. Its id is the ``sid`` of
-the ID tokens issued in it.
+signed in, when (``auth_time``) and how (``amr``, RFC 8176 methods; :mod:`api.oauth.acr`
+names the ``acr`` they make), and whether the session has ended. Its id is the ``sid``
+of the ID tokens issued in it.
 
 A session ends (:func:`end`) when its user signs out (RP-Initiated Logout), is
 signed out everywhere, changes or resets their password (every session but the one
@@ -18,6 +19,7 @@ back-channel logout URI that was issued tokens in it (:mod:`api.oauth.backchanne
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from flask import Response, current_app, request
@@ -67,33 +69,31 @@ def current(tenant: Tenant) -> SignInSession | None:
     return signed_in
 
 
-def signed_in_user(tenant: Tenant) -> tuple[User | None, datetime | None]:
-    """The user of this browser's session for ``tenant``, and when they signed in."""
-    signed_in = current(tenant)
-    return (signed_in.user, signed_in.auth_time) if signed_in else (None, None)
-
-
-def begin(tenant: Tenant, user: User, auth_time: datetime) -> SignInSession:
-    """A new sign-in session for ``user`` (added to the session; the caller commits). A live
-    session this browser had before (someone else's) ends."""
+def begin(tenant: Tenant, user: User, auth_time: datetime,
+          amr: Iterable[str] = ("pwd",)) -> SignInSession:
+    """A new sign-in session for ``user``, who authenticated at ``auth_time`` with the
+    methods ``amr`` (added to the session; the caller commits). A live session this
+    browser had before (someone else's) ends."""
     now = utcnow()
     replaced_id = _cookie_session_id(tenant)
     replaced = db.session.get(SignInSession, replaced_id) if replaced_id else None
     if replaced is not None and replaced.is_live(now):
         end(replaced, audit.Actor.of_user(user), "another sign-in")
     signed_in = SignInSession(id=uuid.uuid4(), user_id=user.id, auth_time=auth_time,
-                              created_at=now, expires_at=now + timedelta(seconds=MAX_AGE))
+                              amr=list(amr), created_at=now,
+                              expires_at=now + timedelta(seconds=MAX_AGE))
     db.session.add(signed_in)
     return signed_in
 
 
 def resume(tenant: Tenant, user: User, auth_time: datetime,
-           signed_in: SignInSession | None) -> SignInSession:
+           signed_in: SignInSession | None, amr: Iterable[str] = ("pwd",)) -> SignInSession:
     """The sign-in session of someone who just signed in or consented: ``signed_in`` (this
-    browser's) when it is theirs (signing in again moves its ``auth_time``), else a new one."""
+    browser's) when it is theirs (signing in again moves its ``auth_time`` and ``amr`` to
+    this authentication's), else a new one."""
     if signed_in is None or signed_in.user_id != user.id:
-        return begin(tenant, user, auth_time)
-    signed_in.auth_time = auth_time
+        return begin(tenant, user, auth_time, amr)
+    signed_in.auth_time, signed_in.amr = auth_time, list(amr)
     return signed_in
 
 
