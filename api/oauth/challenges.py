@@ -26,6 +26,7 @@ from __future__ import annotations
 from datetime import timedelta
 from urllib.parse import urlencode
 
+from authlib.oauth2.rfc6749.errors import InvalidRequestError
 from sqlalchemy import func, select, update
 
 from api import audit
@@ -35,6 +36,7 @@ from api.clients.services import DISPLAY_METADATA
 from api.db import utcnow
 from api.errors import Conflict, DomainError, NotFound
 from api.extensions import db
+from api.oauth import acr
 from api.oauth.models import AuthorizationRequest, Consent, SignInSession
 from api.ratelimit import services as ratelimit
 from api.rbac.permissions import narrow_scope
@@ -50,8 +52,9 @@ LIFETIME = timedelta(minutes=10)
 #: floods from many addresses; past it new requests are refused, parked ones live on).
 IP_LIMIT = 100
 CLIENT_LIMIT = 5000
-#: The interactions a request may need, named like the ``prompt`` values that ask for them.
-LOGIN, CONSENT = "login", "consent"
+#: The interactions a request may need, named like the ``prompt`` values that ask for them,
+#: and a stronger sign-in than the live one (:mod:`api.oauth.acr`), which is a login too.
+LOGIN, CONSENT, SELECT_ACCOUNT, STEP_UP = "login", "consent", "select_account", "step_up"
 PENDING, AUTHENTICATED, APPROVED, DENIED, REDEEMED = (
     "pending", "authenticated", "approved", "denied", "redeemed")
 
@@ -61,15 +64,35 @@ class ChallengeExpired(DomainError):
     title = "Gone"
 
 
-def required_interaction(user: User | None, client: Client, scope: str,
-                         prompts: set[str]) -> str | None:
-    """What the user must still do before the request can be answered (OIDC Core §3.1.2.3):
-    ``"login"``, ``"consent"``, or None when a code can be issued at once."""
-    if user is None or LOGIN in prompts:
+def required_interaction(signed_in: SignInSession | None, client: Client, scope: str,
+                         prompts: set[str], max_age: int | None,
+                         requirement: acr.Requirement) -> str | None:
+    """What the user must still do before the request can be answered (OIDC Core §3.1.2.3),
+    or None when a code can be issued at once: :data:`LOGIN` without a sign-in session,
+    for ``prompt=login`` or ``select_account`` (the sign-in page is where another account
+    is chosen) and when the sign-in is older than ``max_age`` seconds (§3.1.2.1; 0 is
+    always older); :data:`STEP_UP` when its methods fall short of the ``acr`` asked for;
+    :data:`CONSENT` for ``prompt=consent`` or when the client needs consent."""
+    if (signed_in is None or prompts & {LOGIN, SELECT_ACCOUNT}
+            or (max_age is not None and signed_in.auth_time + timedelta(seconds=max_age)
+                <= utcnow())):
         return LOGIN
-    if CONSENT in prompts or needs_consent(user, client, scope):
+    if not requirement.met_by(signed_in.amr):
+        return STEP_UP
+    if CONSENT in prompts or needs_consent(signed_in.user, client, scope):
         return CONSENT
     return None
+
+
+def max_age(params: dict) -> int | None:
+    """The ``max_age`` of an authorization request (OIDC Core §3.1.2.1): seconds, a
+    non-negative integer; ``invalid_request`` otherwise."""
+    value = params.get("max_age")
+    if value is None:
+        return None
+    if not value.isascii() or not value.isdigit() or len(value) > 10:
+        raise InvalidRequestError("max_age must be a non-negative integer (seconds).")
+    return int(value)
 
 
 def needs_consent(user: User, client: Client, scope: str, device: bool = False) -> bool:
@@ -142,11 +165,21 @@ def describe(pending: AuthorizationRequest, tenant: Tenant) -> dict:
         "user": {"id": str(user.id), "email": user.email} if user else None,
         "status": pending.status,
         "ui_locales": pending.params.get("ui_locales"),
-        "consent_required": bool(user) and needs_consent(user, client, pending.scope,
-                                                         pending.device_id is not None),
+        "consent_required": bool(user) and (
+            needs_consent(user, client, pending.scope, pending.device_id is not None)
+            or CONSENT in pending.params.get("prompt", "").split()),
+        **_acr_requirement(pending),
         "kind": "device" if pending.device_id else "authorization",
         "expires_at": pending.expires_at.isoformat(),
     }
+
+
+def _acr_requirement(pending: AuthorizationRequest) -> dict:
+    """``required_acr``: the ``acr`` the client asked for (``acr_values`` or an essential
+    ``claims`` request; None for none), which the sign-in should reach; ``acr_essential``:
+    whether falling short fails the request (``unmet_authentication_requirements``)."""
+    requirement = acr.requested(pending.params)
+    return {"required_acr": requirement.value, "acr_essential": requirement.essential}
 
 
 def log_in(challenge: str, tenant: Tenant, issuer: str, email: str, password: str,

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from api.clients.models import Client
 from api.db import TenantScoped, UUIDPrimaryKey, utcnow
 from api.extensions import db
+from api.oauth.acr import acr_for
 from api.users.models import User
 
 
@@ -106,11 +107,11 @@ class AuthorizationCode(UUIDPrimaryKey, TenantScoped, db.Model):
     def get_auth_time(self) -> int:
         return int(self.auth_time.timestamp())
 
-    def get_acr(self) -> None:
-        return None
+    def get_acr(self) -> str:
+        return acr_for(self.amr)
 
     def get_amr(self) -> list[str]:
-        return ["pwd"]
+        return list(self.amr)
 
     def is_expired(self) -> bool:
         return self.expires_at <= utcnow()

@@ -16,7 +16,8 @@ from urllib.parse import urlencode
 from authlib.integrations.flask_oauth2 import current_token
 from authlib.oauth2 import OAuth2Error
 from authlib.oauth2.rfc6749.errors import InvalidRequestError
-from authlib.oidc.core.errors import ConsentRequiredError, LoginRequiredError
+from authlib.oidc.core.errors import (ConsentRequiredError, InteractionRequiredError,
+                                      LoginRequiredError)
 from flask import Blueprint, Response, current_app, g, redirect, request
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import BadRequest
@@ -28,7 +29,8 @@ from api.errors import Forbidden, NotFound, problem
 from api.extensions import db
 from api.frontend_key import frontend_only
 from api.keys import services as keys
-from api.oauth import challenges, device, form_post, logout, registration, session, targets
+from api.oauth import (acr, challenges, device, form_post, logout, registration, session,
+                       targets)
 from api.oauth.client_auth import ClientSecretJWT, PrivateKeyJWT
 from api.oauth.models import SignInSession
 from api.oauth.schemas import ConsentSchema, LoginSchema, LogoutConfirmationSchema
@@ -51,11 +53,14 @@ _URI_CHARACTERS = re.compile(r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]*")
 _RESPONSE_TYPE = re.compile(r"[A-Za-z0-9_ ]*")
 #: What ID tokens and userinfo may carry (OIDC Discovery §3: exactly what is emitted).
 CLAIMS = ["iss", "sub", "aud", "azp", "exp", "iat", "auth_time", "nonce", "at_hash", "amr",
-          "sid", "name", "given_name", "family_name", "updated_at", "email", "email_verified",
-          "tid", "tenant"]
+          "acr", "sid", "name", "given_name", "family_name", "updated_at", "email",
+          "email_verified", "tid", "tenant"]
 #: What ``prompt=none`` answers when the user would have to be asked (OIDC Core §3.1.2.6).
 INTERACTION_ERRORS = {challenges.LOGIN: LoginRequiredError,
+                      challenges.STEP_UP: InteractionRequiredError,
                       challenges.CONSENT: ConsentRequiredError}
+#: The ``prompt`` values the authorization endpoint honours (OIDC Core §3.1.2.1).
+PROMPTS = ["none", challenges.LOGIN, challenges.CONSENT, challenges.SELECT_ACCOUNT]
 #: RFC 8414 §2: the algorithms client assertions may use (RFC 7523, OIDC Core §9).
 ASSERTION_ALGS = sorted(PrivateKeyJWT.ALGORITHMS + ClientSecretJWT.ALGORITHMS)
 
@@ -95,6 +100,8 @@ def metadata() -> dict:
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": sorted(keys.ALGORITHMS),
         "claims_supported": CLAIMS,
+        "acr_values_supported": list(acr.SUPPORTED),
+        "prompt_values_supported": PROMPTS,
         "authorization_response_iss_parameter_supported": True,
     }
     if registration.enabled():
@@ -171,8 +178,13 @@ def authorize():
 
 def _resume(grant, tenant, params: dict, signed_in: SignInSession | None) -> Response:
     """The browser is back from the frontend with a settled request: answer the client, in
-    the sign-in session the person just began (or, after consent alone, the one they had)."""
+    the sign-in session the person just began (or, after consent alone, the one they had).
+    A sign-in that falls short of an essential ``acr`` is a failed one (OIDC Core
+    §5.5.1.1): ``unmet_authentication_requirements``, and no session."""
     pending, approved = challenges.redeem(request.args["verifier"], session.browser_id(), params)
+    requirement = grant.acr_requirement
+    if approved and requirement.essential and not requirement.met_by(pending.amr):
+        return _to_client(acr.UnmetAuthenticationRequirementsError(), grant, params)
     user = db.session.get(User, pending.user_id) if approved else None
     signed_in = session.resume(tenant, user, pending.auth_time, signed_in,
                                pending.amr) if user else None
@@ -184,26 +196,32 @@ def _resume(grant, tenant, params: dict, signed_in: SignInSession | None) -> Res
 
 
 def _answer(grant, tenant, params: dict, signed_in: SignInSession | None) -> Response:
-    """A code at once when nobody needs to be asked anything; with ``prompt=none`` the
-    interaction the request would need, as an error to the client (OIDC Core §3.1.2.6);
-    else park the request and send the browser to the frontend to sign in or consent
-    (``temporarily_unavailable`` when its address or client has parked too many)."""
+    """A code at once when nobody needs to be asked anything (:func:`challenges.
+    required_interaction`: ``prompt``, ``max_age``, the ``acr`` asked for, consent); with
+    ``prompt=none`` the interaction the request would need, as an error to the client
+    (OIDC Core §3.1.2.6: ``login_required``, ``interaction_required`` for a stronger
+    sign-in, ``consent_required``); else park the request and send the browser to the
+    frontend to sign in (again) or consent (``temporarily_unavailable`` when its address
+    or client has parked too many)."""
     client, scope = grant.request.client, grant.request.scope
-    user = signed_in and signed_in.user
     prompts = set(params.get("prompt", "").split())
-    step = challenges.required_interaction(user, client, scope, prompts)
+    step = challenges.required_interaction(signed_in, client, scope, prompts, grant.max_age,
+                                           grant.acr_requirement)
     if step is None:
         g.sign_in_session_id = signed_in.id
-        return authorization.create_authorization_response(grant=grant, grant_user=user)
+        return authorization.create_authorization_response(grant=grant,
+                                                           grant_user=signed_in.user)
     if "none" in prompts:
         return _to_client(INTERACTION_ERRORS[step](), grant, params)
     refusal = challenges.refusal(client, request.remote_addr)
     if refusal:  # RFC 6749 §4.1.2.1
         return _to_client(OAuth2Error(refusal, error="temporarily_unavailable"), grant, params)
+    consent_only = step == challenges.CONSENT
+    page = challenges.CONSENT if consent_only else challenges.LOGIN
     response = redirect(f"{current_app.config['PUBLIC_FRONTEND_URL']}/t/{tenant.slug}/"
-                        f"{step}?challenge=", code=302)
+                        f"{page}?challenge=", code=302)
     challenge = challenges.start(client, params, scope, session.browser_id(response, tenant),
-                                 None if step == challenges.LOGIN else signed_in)
+                                 signed_in if consent_only else None)
     response.headers["Location"] += challenge
     return response
 

@@ -28,6 +28,7 @@ from datetime import timedelta
 
 from authlib.common.urls import add_params_to_uri
 from authlib.integrations.flask_oauth2 import AuthorizationServer, ResourceProtector
+from authlib.oauth2 import OAuth2Error
 from authlib.oauth2.rfc6749 import grants
 from authlib.oauth2.rfc6749.errors import (InvalidClientError, InvalidGrantError,
                                            InvalidRequestError, InvalidScopeError)
@@ -50,7 +51,8 @@ from api.db import utcnow
 from api.errors import problem
 from api.extensions import db
 from api.keys import services as keys
-from api.oauth import device, exchange, form_post, logout, registration, targets, tokens
+from api.oauth import (acr, challenges, device, exchange, form_post, logout, registration,
+                       targets, tokens)
 from api.oauth.client_auth import ClientSecretJWT, PrivateKeyJWT
 from api.oauth.descriptions import plain
 from api.oauth.models import AuthorizationCode, Grant, SignInSession
@@ -254,11 +256,17 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
         return super().create_authorization_response(redirect_uri, grant_user)
 
     def validate_authorization_request(self):
-        """RFC 8707 §2: an unknown ``resource`` is ``invalid_target``, sent to the client."""
+        """RFC 8707 §2: an unknown ``resource`` is ``invalid_target``; OIDC Core §3.1.2.1: a
+        malformed ``max_age`` or ``claims`` is ``invalid_request``, an essential ``acr``
+        none of whose values Tessera knows ``unmet_authentication_requirements``; all sent
+        to the client. Keeps ``max_age`` and the ``acr`` requirement for the endpoint."""
         redirect_uri = super().validate_authorization_request()
+        payload = self.request.payload.data
         try:
             targets.from_request(self.request)
-        except targets.InvalidTargetError as error:
+            self.max_age = challenges.max_age(payload)
+            self.acr_requirement = acr.requested(payload)
+        except OAuth2Error as error:
             error.redirect_uri, error.redirect_fragment = redirect_uri, False
             error.state = self.request.payload.state
             raise
@@ -331,7 +339,8 @@ def _same_target(oauth_request, stored: str | None) -> targets.Target:
 
 class TenantOpenIDCode(OpenIDCode):
     """ID tokens (OIDC Core §2, §3.1.3.6) signed with the tenant's key: ``aud`` and ``azp``
-    the client, ``auth_time``, and ``sid`` the sign-in session (Back-Channel Logout §2.1)."""
+    the client; ``auth_time``, ``amr`` (RFC 8176) and ``acr`` (:mod:`.acr`) of the sign-in
+    the code was issued in, always; and ``sid`` its session (Back-Channel Logout §2.1)."""
 
     def exists_nonce(self, nonce: str, oauth_request) -> bool:
         return db.session.scalar(select(AuthorizationCode.id).where(
