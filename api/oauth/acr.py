@@ -86,6 +86,6 @@ def _essential_acr(claims: str | None) -> list[str] | None:
         if not isinstance(values, list) or not all(isinstance(value, str) for value in values):
             raise TypeError("acr values are strings")
         return list(values)
-    except (ValueError, AttributeError, TypeError) as malformed:
-        raise InvalidRequestError("claims is not a valid claims request (OIDC Core §5.5).") \
+    except (ValueError, AttributeError, TypeError, RecursionError) as malformed:
+        raise InvalidRequestError("claims is not a valid claims request (OIDC Core 5.5).") \
             from malformed
