@@ -80,7 +80,7 @@ def _essential_acr(claims: str | None) -> list[str] | None:
     try:
         document = json.loads(claims)
         acr = (document.get("id_token") or {}).get("acr") or {}
-        if not acr.get("essential"):
+        if acr.get("essential") is not True:
             return None
         values = acr.get("values", [acr["value"]] if "value" in acr else [])
         if not isinstance(values, list) or not all(isinstance(value, str) for value in values):

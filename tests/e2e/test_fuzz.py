@@ -266,8 +266,9 @@ def test_authorization_endpoint(stack, http, data, signed_in):
              "redirect_uri": CALLBACK, "scope": "openid email", "state": "s",
              "code_challenge": "a" * 43, "code_challenge_method": "S256"}
     params = data.draw(mutated(valid, fuzz(*valid, "nonce", "prompt", "max_age",
-                                           "response_mode", "verifier", "login_hint",
-                                           "request", "request_uri")))
+                                           "acr_values", "claims", "response_mode",
+                                           "verifier", "login_hint", "request",
+                                           "request_uri")))
     browser = stack.console if signed_in else http  # the console's browser has an API session
     cookie = data.draw(st.none() | HEADER_VALUES)
     headers = {"Cookie": b"tessera_session=" + cookie + b"; tessera_browser=" + cookie} \

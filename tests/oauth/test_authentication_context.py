@@ -5,6 +5,9 @@ import json
 from datetime import timedelta
 
 import pytest
+from authlib.oauth2 import OAuth2Error
+from hypothesis import given
+from hypothesis import strategies as st
 from joserfc import jwt
 from joserfc.jwk import KeySet
 from sqlalchemy import select
@@ -18,6 +21,11 @@ ISSUER = "http://localhost:8080/t/acme"
 LOGIN_PAGE = "http://localhost:8000/t/acme/login?challenge="
 CONSENT_PAGE = "http://localhost:8000/t/acme/consent?challenge="
 ESSENTIAL_MFA = json.dumps({"id_token": {"acr": {"essential": True, "values": [acr.MFA]}}})
+JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.text() | st.sampled_from(
+    acr.SUPPORTED), lambda inner: st.lists(inner) | st.dictionaries(st.text(), inner),
+    max_leaves=12)
+ACR_REQUESTS = st.fixed_dictionaries({}, optional={"essential": JSON, "value": JSON,
+                                                   "values": JSON})
 
 
 class Browser:
@@ -239,3 +247,15 @@ def test_a_claims_request_without_an_essential_acr_changes_nothing(browser):
     challenge = browser.authorize(claims=voluntary)
     assert challenge.headers["Location"].startswith(LOGIN_PAGE)
     assert browser.id_token(browser.sign_in(claims=voluntary))["acr"] == acr.PWD
+
+
+@given(document=JSON | st.fixed_dictionaries({"id_token": st.fixed_dictionaries(
+    {"acr": ACR_REQUESTS | JSON})}))
+def test_any_claims_document_is_a_requirement_or_an_oauth_error(document):
+    """Never another exception (which would be a 500 at the authorization endpoint)."""
+    try:
+        requirement = acr.requested({"claims": json.dumps(document)})
+    except OAuth2Error as error:
+        assert error.error in ("invalid_request", "unmet_authentication_requirements")
+    else:
+        assert requirement.value in (None, *acr.SUPPORTED)
