@@ -1,8 +1,10 @@
 """Sign-in challenges: pending authorization requests settled by the frontend.
 
 The authorization endpoint parks a request it cannot answer yet (nobody signed
-in, or consent needed) and sends the browser to the frontend with a
-*challenge*. The frontend, authenticated with its own key, reads the challenge,
+in; a sign-in that ``prompt``, ``max_age`` or the ``acr`` asked for wants renewed,
+:func:`required_interaction`; or consent needed) and sends the browser to the
+frontend with a *challenge*. The frontend, authenticated with its own key, reads the
+challenge (with the ``acr`` the client asked for, ``required_acr``),
 submits the user's credentials and consent, and receives a URL back to the
 authorization endpoint carrying a single-use *verifier*. Only the browser that
 started the request (its ``tessera_browser`` cookie) can redeem the verifier,
