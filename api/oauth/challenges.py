@@ -86,7 +86,7 @@ def required_interaction(signed_in: SignInSession | None, client: Client, scope:
     return None
 
 
-def max_age(params: dict) -> int | None:
+def max_age_of(params: dict) -> int | None:
     """The ``max_age`` of an authorization request (OIDC Core §3.1.2.1): seconds, a
     non-negative integer; ``invalid_request`` otherwise."""
     value = params.get("max_age")
@@ -249,6 +249,18 @@ def _resume_url(pending: AuthorizationRequest, issuer: str) -> str:
     pending.verifier_hash = digest(verifier)
     endpoint = "device/verify" if pending.device_id else "authorize"
     return f"{issuer}/{endpoint}?{urlencode({**pending.params, 'verifier': verifier})}"
+
+
+def meets_essential_acr(pending: AuthorizationRequest, requirement: acr.Requirement) -> bool:
+    """Whether the sign-in of a settled request meets an essential ``acr`` the client asked
+    for; one that falls short is a failed sign-in (OIDC Core §5.5.1.1), audited."""
+    if not requirement.essential or requirement.met_by(pending.amr):
+        return True
+    audit.record("sign_in.refused", audit.Actor.of_user(db.session.get(User, pending.user_id)),
+                 db.session.get(Client, pending.client_id), outcome=audit.FAILURE,
+                 reason="unmet_authentication_requirements", required_acr=requirement.value,
+                 amr=pending.amr)
+    return False
 
 
 def _remember(user: User, client: Client, scope: str) -> None:

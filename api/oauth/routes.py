@@ -182,8 +182,7 @@ def _resume(grant, tenant, params: dict, signed_in: SignInSession | None) -> Res
     A sign-in that falls short of an essential ``acr`` is a failed one (OIDC Core
     §5.5.1.1): ``unmet_authentication_requirements``, and no session."""
     pending, approved = challenges.redeem(request.args["verifier"], session.browser_id(), params)
-    requirement = grant.acr_requirement
-    if approved and requirement.essential and not requirement.met_by(pending.amr):
+    if approved and not challenges.meets_essential_acr(pending, grant.acr_requirement):
         return _to_client(acr.UnmetAuthenticationRequirementsError(), grant, params)
     user = db.session.get(User, pending.user_id) if approved else None
     signed_in = session.resume(tenant, user, pending.auth_time, signed_in,

@@ -264,7 +264,7 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
         payload = self.request.payload.data
         try:
             targets.from_request(self.request)
-            self.max_age = challenges.max_age(payload)
+            self.max_age = challenges.max_age_of(payload)
             self.acr_requirement = acr.requested(payload)
         except OAuth2Error as error:
             error.redirect_uri, error.redirect_fragment = redirect_uri, False

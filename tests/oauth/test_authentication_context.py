@@ -12,6 +12,7 @@ from joserfc import jwt
 from joserfc.jwk import KeySet
 from sqlalchemy import select
 
+from api.audit.models import AuditEvent
 from api.db import tenant_scope, utcnow
 from api.oauth import acr
 from api.oauth.models import SignInSession
@@ -216,6 +217,10 @@ def test_an_essential_acr_the_sign_in_cannot_meet_fails(browser, oauth, db, tena
     assert params["state"] == "xyz" and params["iss"] == ISSUER
     with tenant_scope(db.session, tenant.id):
         assert db.session.scalars(select(SignInSession)).all() == []  # nobody signed in
+        refused = db.session.scalars(select(AuditEvent).where(
+            AuditEvent.action == "sign_in.refused")).one()
+    assert refused.outcome == "failure" and refused.details["required_acr"] == acr.MFA
+    assert refused.details["reason"] == "unmet_authentication_requirements"
 
 
 def test_an_essential_acr_the_session_meets_is_answered(browser, db, tenant):
