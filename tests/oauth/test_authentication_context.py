@@ -17,6 +17,7 @@ from api.db import tenant_scope, utcnow
 from api.oauth import acr
 from api.oauth.models import SignInSession
 from tests.helpers import REDIRECT_URI, pkce_pair, query
+from tests.oauth.conftest import OAuthHelper
 
 ISSUER = "http://localhost:8080/t/acme"
 LOGIN_PAGE = "http://localhost:8000/t/acme/login?challenge="
@@ -184,6 +185,20 @@ def test_prompt_none_answers_consent_required_when_consent_is_missing(browser, o
     browser.sign_in()
     params = to_client(oauth.authorize(browser.client, "openid email", prompt="none"))
     assert params["error"] == "consent_required" and "code" not in params
+
+
+def test_another_tenants_session_is_no_sign_in_here(browser, oauth, factories):
+    """The session's methods and age count only under its own issuer."""
+    browser.sign_in()
+    essential_pwd = {"id_token": {"acr": {"essential": True, "values": [acr.PWD]}}}
+    other, _ = factories.tenant("globex", owner_email="owner@acme.io")
+    there, _ = factories.client(other, grant_types=("authorization_code",), scope="openid",
+                                redirect_uris=(REDIRECT_URI,))
+    elsewhere = OAuthHelper(oauth.http, oauth.app, other)
+    for params in ({}, {"max_age": "7200"}, {"claims": json.dumps(essential_pwd)}):
+        answer = to_client(elsewhere.authorize(there, prompt="none", **params))
+        assert answer["error"] == "login_required"
+        assert answer["iss"] == "http://localhost:8080/t/globex"
 
 
 def test_prompt_none_with_another_prompt_is_invalid_request(browser):
