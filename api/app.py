@@ -11,7 +11,7 @@ import observability
 from api import edge
 from api.config import load_config
 from api.extensions import (client_secret_sealer, db, migrate, outbox_sealer, response_sealer,
-                            signing_key_sealer)
+                            signing_key_sealer, totp_sealer)
 from identifiers import CONVERTERS
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
@@ -50,6 +50,7 @@ def register_extensions(app: Flask) -> None:
     response_sealer.init_app(app)
     client_secret_sealer.init_app(app)
     outbox_sealer.init_app(app)
+    totp_sealer.init_app(app)
     outbox.init_app(app)
     mail.init_app(app)
     backchannel.init_app(app)

@@ -15,3 +15,5 @@ response_sealer = Sealer("tessera form-post responses")
 client_secret_sealer = Sealer("tessera client secrets")
 #: Encrypts outbox payloads at rest (they may carry single-use links).
 outbox_sealer = Sealer("tessera outbox")
+#: Encrypts users' TOTP secrets (codes are computed from them, so they must be read back).
+totp_sealer = Sealer("tessera totp secrets")

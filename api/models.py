@@ -3,6 +3,7 @@ from api.accounts.models import AccountToken
 from api.audit.models import AuditEvent
 from api.clients.models import Client, InitialAccessToken
 from api.keys.models import SigningKey
+from api.mfa.models import RecoveryCode, TotpFactor
 from api.oauth.models import (AuthorizationCode, AuthorizationRequest, ClientAssertion, Consent,
                               DeviceAuthorization, FormPostResponse, Grant, Token)
 from api.outbox.models import OutboxMessage
@@ -15,5 +16,6 @@ from api.v1.projects.models import Project
 
 __all__ = ["AccountToken", "AuditEvent", "AuthorizationCode", "AuthorizationRequest", "Client",
            "ClientAssertion", "Consent", "DeviceAuthorization", "FormPostResponse", "Grant",
-           "InitialAccessToken", "OutboxMessage", "Permission", "Project", "Resource", "Role",
-           "SigningKey", "Tenant", "ThrottleCounter", "Token", "User"]
+           "InitialAccessToken", "OutboxMessage", "Permission", "Project", "RecoveryCode",
+           "Resource", "Role", "SigningKey", "Tenant", "ThrottleCounter", "Token", "TotpFactor",
+           "User"]

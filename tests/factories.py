@@ -14,6 +14,7 @@ from api.clients.models import Client, InitialAccessToken
 from api.clients.services import LOGOUT_AND_CORS, add_client
 from api.db import tenant_scope, utcnow
 from api.extensions import db
+from api.mfa.models import RecoveryCode, TotpFactor
 from api.oauth.models import (AuthorizationCode, AuthorizationRequest, ClientAssertion, Consent,
                               DeviceAuthorization, FormPostResponse, Grant, SignInSession,
                               Token)
@@ -61,7 +62,8 @@ def activity(tenant, expires_at: datetime | None = None) -> None:
     hour by default): a sign-in session of its owner's, a grant begun in it to its console
     client with a token, an authorization code, a pending sign-in, a form-post response, a
     consent, a project, a registered API, an initial access token, a device authorization,
-    a used client assertion, an account link and an outbox message. Committed."""
+    a used client assertion, an account link, an outbox message, a TOTP factor and a
+    recovery code. Committed."""
     expires_at = expires_at or utcnow() + timedelta(hours=1)
     with tenant_scope(db.session, tenant.id):
         owner = db.session.scalars(select(User)).first()
@@ -99,5 +101,7 @@ def activity(tenant, expires_at: datetime | None = None) -> None:
             AccountToken(user_id=owner.id, purpose="reset_password",
                          token_hash=secrets.token_hex(32), email=owner.email,
                          expires_at=expires_at),
-            OutboxMessage(kind="mail", summary={"to": owner.email}, status="sent")])
+            OutboxMessage(kind="mail", summary={"to": owner.email}, status="sent"),
+            TotpFactor(user_id=owner.id, sealed_secret="sealed"),
+            RecoveryCode(user_id=owner.id, code_hash=secrets.token_hex(32))])
         db.session.commit()

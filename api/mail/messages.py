@@ -21,6 +21,8 @@ SUBJECTS = {
     "password_changed": "Your {tenant} password was changed",
     "confirm_email_change": "Confirm your new email address for {tenant}",
     "email_changed": "Your {tenant} email address was changed",
+    "recovery_code_used": "A recovery code was used to sign in to {tenant}",
+    "factors_reset": "Your {tenant} second factors were removed",
 }
 
 

@@ -19,6 +19,13 @@ A challenge is :func:`api.security.generate_secret`'s default: 43 URL-safe
 characters, the ``token`` format of :mod:`identifiers`. The challenge API routes
 only that format, so anything else is a 404 that never reaches the database.
 
+A user who has a second factor is asked for it after the password: the request waits in
+``second_factor`` until :func:`second_factor` accepts a code (:mod:`api.mfa`). A user who
+must have one (the tenant's policy, or a client asking ``acr_values=urn:tessera:acr:mfa``)
+and has none waits in ``enrol`` until they add an authenticator app (:func:`begin_enrolment`,
+:func:`confirm_enrolment`); no code is issued before. The request remembers which
+methods the sign-in used (``amr``, RFC 8176), for the sign-in session it begins.
+
 A device authorization (RFC 8628) is verified the same way: its challenge names
 the device authorization instead of authorization parameters, always asks for
 consent, and the verifier returns the browser to ``{issuer}/device/verify``.
@@ -38,6 +45,8 @@ from api.clients.services import DISPLAY_METADATA
 from api.db import utcnow
 from api.errors import Conflict, DomainError, NotFound
 from api.extensions import db
+from api.mfa import factors, policy
+from api.mfa import services as mfa
 from api.oauth import acr
 from api.oauth.models import AuthorizationRequest, Consent, SignInSession
 from api.ratelimit import services as ratelimit
@@ -59,6 +68,8 @@ CLIENT_LIMIT = 5000
 LOGIN, CONSENT, SELECT_ACCOUNT, STEP_UP = "login", "consent", "select_account", "step_up"
 PENDING, AUTHENTICATED, APPROVED, DENIED, REDEEMED = (
     "pending", "authenticated", "approved", "denied", "redeemed")
+#: Password accepted; waiting for a second factor, or for the user to enrol one.
+SECOND_FACTOR, ENROL = "second_factor", "enrol"
 
 
 class ChallengeExpired(DomainError):
@@ -173,6 +184,8 @@ def describe(pending: AuthorizationRequest, tenant: Tenant) -> dict:
         **_acr_requirement(pending),
         "kind": "device" if pending.device_id else "authorization",
         "expires_at": pending.expires_at.isoformat(),
+        "factors": factors.usable(user) if pending.status == SECOND_FACTOR else [],
+        "factor_options": factors.options(user) if pending.status == SECOND_FACTOR else {},
     }
 
 
@@ -188,7 +201,7 @@ def log_in(challenge: str, tenant: Tenant, issuer: str, email: str, password: st
            ip: str | None) -> dict:
     """Check the user's credentials for the challenge; say what comes next."""
     pending = find(challenge)
-    if pending.status not in (PENDING, AUTHENTICATED):
+    if pending.status not in (PENDING, AUTHENTICATED, SECOND_FACTOR, ENROL):
         raise Conflict("This sign-in request is already settled.")
     try:
         user = authentication.authenticate(tenant.id, email, password, ip,
@@ -198,12 +211,73 @@ def log_in(challenge: str, tenant: Tenant, issuer: str, email: str, password: st
         raise
     pending.user_id, pending.auth_time, pending.amr = user.id, utcnow(), ["pwd"]
     pending.scope = narrow_scope(pending.scope, user.permissions)
-    pending.status = AUTHENTICATED
+    if factors.enrolled(user):
+        pending.status = SECOND_FACTOR
+        result = describe(pending, tenant)
+    elif policy.required_of(tenant, user) or policy.asked_for(pending.params):
+        result = _must_enrol(pending, tenant, issuer)
+    else:
+        result = _authenticated(pending, tenant, issuer, [factors.PASSWORD_AMR])
+    db.session.commit()
+    return result
+
+
+def second_factor(challenge: str, tenant: Tenant, issuer: str, response: dict,
+                  ip: str | None) -> dict:
+    """Check the second step (``response["factor"]`` and its answer); say what comes next."""
+    pending = _waiting(challenge, SECOND_FACTOR)
+    user = db.session.get(User, pending.user_id)
+    amr = mfa.second_step(tenant, user, response["factor"], response, ip)
+    pending.auth_time = utcnow()
+    result = _authenticated(pending, tenant, issuer, amr)
+    db.session.commit()
+    return result
+
+
+def begin_enrolment(challenge: str, tenant: Tenant) -> dict:
+    """The authenticator app enrolment of a user who must have a second factor."""
+    pending = _waiting(challenge, ENROL)
+    return mfa.begin_totp(tenant, db.session.get(User, pending.user_id))
+
+
+def confirm_enrolment(challenge: str, tenant: Tenant, issuer: str, code: str) -> dict:
+    """The enrolment's first code is the sign-in's second step: what comes next, and the
+    new recovery codes (shown once)."""
+    pending = _waiting(challenge, ENROL)
+    user = db.session.get(User, pending.user_id)
+    codes = mfa.confirm_totp(tenant, user, code, audit.Actor.of_user(user))
+    pending.auth_time = utcnow()
+    result = _authenticated(pending, tenant, issuer, factors.amr(factors.get(factors.TOTP)))
+    db.session.commit()
+    return {**result, "recovery_codes": codes}
+
+
+def _waiting(challenge: str, status: str) -> AuthorizationRequest:
+    pending = find(challenge)
+    if pending.status != status:
+        raise Conflict("This sign-in request is not waiting for that step.")
+    return pending
+
+
+def _must_enrol(pending: AuthorizationRequest, tenant: Tenant, issuer: str) -> dict:
+    """A user without a second factor who needs one enrols, where the policy lets anyone;
+    else (a client asked for one, the policy is ``off``) the request is denied."""
+    if policy.may_enrol(tenant):
+        pending.status = ENROL
+        return describe(pending, tenant)
+    pending.status = DENIED
+    return {**describe(pending, tenant), "redirect_to": _resume_url(pending, issuer)}
+
+
+def _authenticated(pending: AuthorizationRequest, tenant: Tenant, issuer: str,
+                   amr: list[str]) -> dict:
+    """The user is signed in by ``amr``: on to consent, or back to the client when none is
+    needed."""
+    pending.status, pending.amr = AUTHENTICATED, amr
     result = describe(pending, tenant)
     if not result["consent_required"]:
         pending.status = APPROVED
         result["redirect_to"] = _resume_url(pending, issuer)
-    db.session.commit()
     return result
 
 

@@ -33,7 +33,8 @@ from api.oauth import (acr, challenges, device, form_post, logout, registration,
                        targets)
 from api.oauth.client_auth import ClientSecretJWT, PrivateKeyJWT
 from api.oauth.models import SignInSession
-from api.oauth.schemas import ConsentSchema, LoginSchema, LogoutConfirmationSchema
+from api.oauth.schemas import (ConsentSchema, EnrolmentCodeSchema, LoginSchema,
+                               LogoutConfirmationSchema, SecondFactorSchema)
 from api.oauth.server import (ANY_CLIENT_AUTH, CONFIDENTIAL_AUTH, NO_STORE, NO_STORE_ENDPOINTS,
                               ClientAuthenticationFailed, authorization, require_userinfo_token,
                               user_info)
@@ -423,6 +424,29 @@ def log_in(challenge: str):
     tenant = current_tenant()
     return challenges.log_in(challenge, tenant, issuer_url(tenant), data["email"],
                              data["password"], str(data["ip"] or request.remote_addr))
+
+
+@bp.post("/sign-in/challenges/<token:challenge>/second-factor")
+@frontend_only
+def check_second_factor(challenge: str):
+    data = load_body(SecondFactorSchema())
+    tenant = current_tenant()
+    return challenges.second_factor(challenge, tenant, issuer_url(tenant), data,
+                                    str(data["ip"] or request.remote_addr))
+
+
+@bp.post("/sign-in/challenges/<token:challenge>/enrolment/totp")
+@frontend_only
+def begin_enrolment(challenge: str):
+    return challenges.begin_enrolment(challenge, current_tenant())
+
+
+@bp.post("/sign-in/challenges/<token:challenge>/enrolment/totp/confirm")
+@frontend_only
+def confirm_enrolment(challenge: str):
+    data = load_body(EnrolmentCodeSchema())
+    tenant = current_tenant()
+    return challenges.confirm_enrolment(challenge, tenant, issuer_url(tenant), data["code"])
 
 
 @bp.post("/sign-in/challenges/<token:challenge>/consent")

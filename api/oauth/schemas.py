@@ -10,6 +10,17 @@ class LoginSchema(Schema):
     ip = fields.IP(load_default=None)
 
 
+class SecondFactorSchema(Schema):
+    #: A factor of :mod:`api.mfa.factors` (``totp``, ``recovery_code``) and its answer.
+    factor = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    code = fields.String(load_default="", validate=validate.Length(max=64))
+    ip = fields.IP(load_default=None)
+
+
+class EnrolmentCodeSchema(Schema):
+    code = fields.String(required=True, validate=validate.Length(min=1, max=64))
+
+
 class ConsentSchema(Schema):
     approve = fields.Boolean(required=True)
     remember = fields.Boolean(load_default=False)

@@ -22,6 +22,11 @@ DCR_MODES = (DCR_OFF, DCR_OPEN, DCR_INITIAL_ACCESS_TOKEN)
 #: What a dynamically registered client may ask for unless the tenant says otherwise.
 DEFAULT_REGISTRATION_POLICY = {"grant_types": ["authorization_code", "refresh_token"],
                                "scope": "openid profile email offline_access"}
+#: ``mfa_policy``: second factors not offered, offered, required of owners and admins, or
+#: required of everyone (see :mod:`api.mfa.policy`).
+MFA_OFF, MFA_OPTIONAL, MFA_REQUIRED_FOR_ADMINS, MFA_REQUIRED = (
+    "off", "optional", "required_for_admins", "required")
+MFA_POLICIES = (MFA_OFF, MFA_OPTIONAL, MFA_REQUIRED_FOR_ADMINS, MFA_REQUIRED)
 #: NIST SP 800-63B §5.1.1.2 asks for at least 8; 12 is OWASP's and our default.
 DEFAULT_PASSWORD_MIN_LENGTH = 12
 
@@ -44,6 +49,7 @@ class Tenant(UUIDPrimaryKey, Timestamped, db.Model):
     #: Users whose address is not verified cannot sign in.
     require_verified_email: Mapped[bool] = mapped_column(default=False)
     password_min_length: Mapped[int] = mapped_column(default=DEFAULT_PASSWORD_MIN_LENGTH)
+    mfa_policy: Mapped[str] = mapped_column(sa.String(32), default=MFA_OPTIONAL)
     #: What end users see on the tenant's pages: ``display_name``, ``logo_uri`` (https),
     #: ``primary_color`` (``#rrggbb``); each optional.
     branding: Mapped[dict] = mapped_column(default=dict)

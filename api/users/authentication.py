@@ -15,7 +15,13 @@ cannot exceed a limit:
   refuses everyone until the window ends.
 
 Nobody can lock an account by hammering it from one address, and windows
-expire, so no lockout is permanent. A success clears its account-and-address
+expire, so no lockout is permanent.
+
+The second step of a sign-in (a TOTP or recovery code, :mod:`api.mfa`) is throttled the
+same way with counters of its own (:func:`take_second_factor_attempt`), except that the
+account refuses everyone after :data:`SECOND_FACTOR_CEILING` failures in a window: six
+digits are guessed faster than a password, and only someone who knows the password can
+get that far. A success clears its account-and-address
 count and gives back its other slots. Unknown users and wrong passwords get the
 same error after the same work.
 """
@@ -41,6 +47,7 @@ SLOWDOWN_AFTER = 20
 SLOWDOWN_STEP_SECONDS = 0.1
 SLOWDOWN_MAX_SECONDS = 2.0
 ACCOUNT_CEILING = 500
+SECOND_FACTOR_CEILING = 20
 
 
 class InvalidCredentials(DomainError):
@@ -83,11 +90,11 @@ def authenticate(tenant_id: uuid.UUID, email: str, password: str, ip: str | None
         User.email == email, User.deleted_at.is_(None))).unique().scalar_one_or_none()
     verified = verify_password(user.password_hash if user else None, password)
     if not (verified and user.can_sign_in):
-        _fail(tenant_id, "sign_in.failed", email)
+        record_failure(tenant_id, "sign_in.failed", email)
         raise InvalidCredentials()
-    ratelimit.settle(WINDOW_SECONDS, clear=clear, release=release)
+    settle(clear, release)
     if require_verified and not user.email_verified:
-        _fail(tenant_id, "sign_in.unverified", email)
+        record_failure(tenant_id, "sign_in.unverified", email)
         raise EmailNotVerified(user)
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
@@ -101,21 +108,36 @@ def confirm_password(tenant_id: uuid.UUID, user: User, password: str, ip: str | 
     recorded like a sign-in; InvalidCredentials when it is wrong."""
     clear, release = _take_attempt(tenant_id, user.email, ip)
     if not verify_password(user.password_hash, password):
-        _fail(tenant_id, "password_confirmation.failed", user.email)
+        record_failure(tenant_id, "password_confirmation.failed", user.email)
         raise InvalidCredentials()
+    settle(clear, release)
+
+
+def take_second_factor_attempt(tenant_id: uuid.UUID, email: str,
+                               ip: str | None) -> tuple[list[str], list[str]]:
+    """Count a second-step attempt of the account ``email`` (see the module docstring);
+    SignInThrottled past a limit. Returns what :func:`settle` takes after a success."""
+    return _take_attempt(tenant_id, email, ip, "second-factor", SECOND_FACTOR_CEILING,
+                         "second_factor.throttled")
+
+
+def settle(clear: list[str], release: list[str]) -> None:
+    """After a success: forget the account-and-address failures, give back the other slots."""
     ratelimit.settle(WINDOW_SECONDS, clear=clear, release=release)
 
 
-def _take_attempt(tenant_id: uuid.UUID, email: str, ip: str | None) -> tuple[list[str], list[str]]:
+def _take_attempt(tenant_id: uuid.UUID, email: str, ip: str | None, kind: str = "signin",
+                  ceiling: int = ACCOUNT_CEILING,
+                  refused: str = "sign_in.throttled") -> tuple[list[str], list[str]]:
     """Count an attempt against the limits first, slowing it down past SLOWDOWN_AFTER;
     SignInThrottled past a limit. Returns the keys a success clears and gives back."""
-    account = f"signin:{tenant_id}:{email}"
+    account = f"{kind}:{tenant_id}:{email}"
     account_ip, ip_key = f"{account}:{ip}", f"signin-ip:{ip}"
     hits = ratelimit.hit_all([account_ip, ip_key], WINDOW_SECONDS)
     throttled = hits[account_ip] > ACCOUNT_AND_IP_LIMIT or hits[ip_key] > IP_LIMIT
     failures = 0 if throttled else ratelimit.hit(account, WINDOW_SECONDS)
-    if throttled or failures > ACCOUNT_CEILING:
-        _fail(tenant_id, "sign_in.throttled", email)
+    if throttled or failures > ceiling:
+        record_failure(tenant_id, refused, email)
         raise SignInThrottled()
     time.sleep(slowdown(failures))
     return [account_ip], [ip_key, account]
@@ -127,6 +149,6 @@ def slowdown(failures: int) -> float:
     return min(SLOWDOWN_MAX_SECONDS, SLOWDOWN_STEP_SECONDS * beyond) if beyond > 0 else 0.0
 
 
-def _fail(tenant_id: uuid.UUID, action: str, email: str) -> None:
+def record_failure(tenant_id: uuid.UUID, action: str, email: str) -> None:
     audit.record_now(action, audit.Actor.anonymous(email), tenant_id=tenant_id,
                      outcome=audit.FAILURE, email=email)
