@@ -17,6 +17,7 @@ from api.openapi import bp as openapi_bp
 from api.tenancy.context import bp as tenant_bp
 from api.v1.audit_events.routes import bp as audit_bp
 from api.v1.clients.routes import bp as clients_bp
+from api.v1.factors.routes import bp as factors_bp
 from api.v1.initial_access_tokens.routes import bp as initial_access_tokens_bp
 from api.v1.me.routes import bp as me_bp
 from api.v1.projects.routes import bp as projects_bp
@@ -30,7 +31,7 @@ from api.v1.users.routes import bp as users_bp
 
 #: The tenant REST API, one blueprint per resource.
 RESOURCES = (me_bp, tenant_settings_bp, users_bp, roles_bp, clients_bp, tokens_bp, audit_bp,
-             projects_bp, resources_bp, initial_access_tokens_bp, user_signup_bp)
+             projects_bp, resources_bp, initial_access_tokens_bp, user_signup_bp, factors_bp)
 
 api_v1 = Blueprint("api_v1", __name__, url_prefix="/api/v1")
 for resource in RESOURCES:

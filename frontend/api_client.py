@@ -120,6 +120,24 @@ def log_in(slug: str, challenge: str, email: str, password: str, ip: str | None)
                  json={"email": email, "password": password, "ip": ip})
 
 
+def second_factor(slug: str, challenge: str, factor: str, code: str, ip: str | None) -> dict:
+    """The sign-in's second step: ``factor`` (``totp``, ``recovery_code``) and its code."""
+    return _call("POST", _challenge_path(slug, challenge, "second-factor"),
+                 json={"factor": factor, "code": code, "ip": ip})
+
+
+def begin_enrolment(slug: str, challenge: str) -> dict:
+    """The authenticator app a user who must have one adds during sign-in: ``secret``,
+    ``otpauth_uri``, ``qr_svg``."""
+    return _call("POST", _challenge_path(slug, challenge, "enrolment", "totp"))
+
+
+def confirm_enrolment(slug: str, challenge: str, code: str) -> dict:
+    """The enrolment's first code: what comes next, and the recovery codes (shown once)."""
+    return _call("POST", _challenge_path(slug, challenge, "enrolment", "totp", "confirm"),
+                 json={"code": code})
+
+
 def decide(slug: str, challenge: str, approve: bool, remember: bool) -> dict:
     return _call("POST", _challenge_path(slug, challenge, "consent"),
                  json={"approve": approve, "remember": remember})

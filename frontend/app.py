@@ -51,6 +51,7 @@ def register_blueprints(app: Flask) -> None:
     from frontend.branding import bp as branding_bp
     from frontend.console.routes import bp as console_bp
     from frontend.signin.accounts import bp as accounts_bp
+    from frontend.signin.factors import bp as factors_bp
     from frontend.signin.routes import bp as signin_bp
     from frontend.signup import bp as signup_bp
 
@@ -79,6 +80,7 @@ def register_blueprints(app: Flask) -> None:
         return redirect(url_for("console.show_dashboard", slug=slug))
 
     app.register_blueprint(signin_bp)
+    app.register_blueprint(factors_bp)
     app.register_blueprint(signup_bp)
     app.register_blueprint(branding_bp)
     app.register_blueprint(console_bp)

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import itertools
 import secrets
+import time
 from datetime import datetime, timedelta
 
+import pyotp
 from flask import current_app
 from sqlalchemy import select
 
@@ -14,6 +16,7 @@ from api.clients.models import Client, InitialAccessToken
 from api.clients.services import LOGOUT_AND_CORS, add_client
 from api.db import tenant_scope, utcnow
 from api.extensions import db
+from api.mfa import services as mfa
 from api.mfa.models import RecoveryCode, TotpFactor
 from api.oauth.models import (AuthorizationCode, AuthorizationRequest, ClientAssertion, Consent,
                               DeviceAuthorization, FormPostResponse, Grant, SignInSession,
@@ -105,3 +108,23 @@ def activity(tenant, expires_at: datetime | None = None) -> None:
             TotpFactor(user_id=owner.id, sealed_secret="sealed"),
             RecoveryCode(user_id=owner.id, code_hash=secrets.token_hex(32))])
         db.session.commit()
+
+
+class Authenticator:
+    """An authenticator app holding a user's TOTP secret (RFC 6238)."""
+
+    def __init__(self, secret: str):
+        self.totp = pyotp.TOTP(secret)
+
+    def code(self, steps: int = 0) -> str:
+        """The code of the current time step, or of the one ``steps`` away."""
+        return self.totp.at(time.time() + self.totp.interval * steps)
+
+
+def second_factor(tenant, user) -> tuple[Authenticator, list[str]]:
+    """Enrol ``user``'s authenticator app as the account page does (confirmed with the
+    previous step's code, so the current one is still unused); returns the app and the
+    recovery codes."""
+    with tenant_scope(db.session, tenant.id):
+        app = Authenticator(mfa.begin_totp(tenant, user)["secret"])
+        return app, mfa.confirm_totp(tenant, user, app.code(-1), audit.Actor.of_user(user))

@@ -8,17 +8,17 @@
 
 A user who must use one and has none is taken through enrolment right after the password,
 before any code is issued; so is anyone a client asks a second factor of
-(``acr_values=urn:tessera:acr:mfa``) unless the policy is ``off``, where such a request is
-denied instead. Removing one's last factor is refused while the policy requires it.
+(``acr_values=urn:tessera:acr:mfa``, :mod:`api.oauth.challenges`) unless the policy is
+``off``, where the wish goes unmet (an essential ``acr`` fails the request). A sign-in
+session without a second factor does not satisfy either: the user signs in again
+(step-up). Removing one's last
+factor is refused while the policy requires it.
 """
 from __future__ import annotations
 
 from api.rbac.permissions import ADMIN, OWNER
 from api.tenancy.models import MFA_OFF, MFA_REQUIRED, MFA_REQUIRED_FOR_ADMINS, Tenant
 from api.users.models import User
-
-#: The ``acr`` of a sign-in with a second factor, which a client asks for in ``acr_values``.
-ACR_MFA = "urn:tessera:acr:mfa"
 
 
 def required_of(tenant: Tenant, user: User) -> bool:
@@ -27,12 +27,6 @@ def required_of(tenant: Tenant, user: User) -> bool:
         return True
     return tenant.mfa_policy == MFA_REQUIRED_FOR_ADMINS and \
         any(role.name in (OWNER, ADMIN) for role in user.roles)
-
-
-def asked_for(params: dict) -> bool:
-    """Whether an authorization request asks for a second factor (OIDC Core §3.1.2.1
-    ``acr_values``)."""
-    return ACR_MFA in str(params.get("acr_values") or "").split()
 
 
 def may_enrol(tenant: Tenant) -> bool:

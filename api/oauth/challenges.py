@@ -21,10 +21,13 @@ only that format, so anything else is a 404 that never reaches the database.
 
 A user who has a second factor is asked for it after the password: the request waits in
 ``second_factor`` until :func:`second_factor` accepts a code (:mod:`api.mfa`). A user who
-must have one (the tenant's policy, or a client asking ``acr_values=urn:tessera:acr:mfa``)
-and has none waits in ``enrol`` until they add an authenticator app (:func:`begin_enrolment`,
-:func:`confirm_enrolment`); no code is issued before. The request remembers which
-methods the sign-in used (``amr``, RFC 8176), for the sign-in session it begins.
+must have one (the tenant's policy, or a client asking for ``urn:tessera:acr:mfa``) and
+has none waits in ``enrol`` until they add an authenticator app (:func:`begin_enrolment`,
+:func:`confirm_enrolment`); no code is issued before. Where the policy is ``off`` nobody
+enrols: a client's wish is then not met (the ``acr`` says so; an essential one fails the
+request). The request remembers which methods the sign-in used (``amr``, RFC 8176), for
+the sign-in session it begins; a live session without a second factor the policy asks
+for steps up (:func:`policy_requires_second_factor`).
 
 A device authorization (RFC 8628) is verified the same way: its challenge names
 the device authorization instead of authorization parameters, always asks for
@@ -106,6 +109,19 @@ def max_age_of(params: dict) -> int | None:
     if not value.isascii() or not value.isdigit() or len(value) > 10:
         raise InvalidRequestError("max_age must be a non-negative integer (seconds).")
     return int(value)
+
+
+def policy_requires_second_factor(tenant: Tenant, signed_in: SignInSession) -> bool:
+    """Whether a live sign-in session falls short of the tenant's policy (it began before
+    the policy asked this user for a second factor): then the user signs in again, second
+    factor included (step-up), whatever the client asked for."""
+    return acr.acr_for(signed_in.amr) != acr.MFA and policy.required_of(tenant, signed_in.user)
+
+
+def needs_second_factor(tenant: Tenant, user: User, params: dict) -> bool:
+    """Whether this sign-in should use a second factor: the tenant's policy requires one of
+    the user, or the client asks for one (:func:`api.oauth.acr.requested`)."""
+    return policy.required_of(tenant, user) or acr.requested(params).value == acr.MFA
 
 
 def needs_consent(user: User, client: Client, scope: str, device: bool = False) -> bool:
@@ -214,8 +230,9 @@ def log_in(challenge: str, tenant: Tenant, issuer: str, email: str, password: st
     if factors.enrolled(user):
         pending.status = SECOND_FACTOR
         result = describe(pending, tenant)
-    elif policy.required_of(tenant, user) or policy.asked_for(pending.params):
-        result = _must_enrol(pending, tenant, issuer)
+    elif needs_second_factor(tenant, user, pending.params) and policy.may_enrol(tenant):
+        pending.status = ENROL
+        result = describe(pending, tenant)
     else:
         result = _authenticated(pending, tenant, issuer, [factors.PASSWORD_AMR])
     db.session.commit()
@@ -226,7 +243,7 @@ def second_factor(challenge: str, tenant: Tenant, issuer: str, response: dict,
                   ip: str | None) -> dict:
     """Check the second step (``response["factor"]`` and its answer); say what comes next."""
     pending = _waiting(challenge, SECOND_FACTOR)
-    user = db.session.get(User, pending.user_id)
+    user = _signing_in(pending)
     amr = mfa.second_step(tenant, user, response["factor"], response, ip)
     pending.auth_time = utcnow()
     result = _authenticated(pending, tenant, issuer, amr)
@@ -236,15 +253,16 @@ def second_factor(challenge: str, tenant: Tenant, issuer: str, response: dict,
 
 def begin_enrolment(challenge: str, tenant: Tenant) -> dict:
     """The authenticator app enrolment of a user who must have a second factor."""
-    pending = _waiting(challenge, ENROL)
-    return mfa.begin_totp(tenant, db.session.get(User, pending.user_id))
+    started = mfa.begin_totp(tenant, _signing_in(_waiting(challenge, ENROL)))
+    db.session.commit()
+    return started
 
 
 def confirm_enrolment(challenge: str, tenant: Tenant, issuer: str, code: str) -> dict:
     """The enrolment's first code is the sign-in's second step: what comes next, and the
     new recovery codes (shown once)."""
     pending = _waiting(challenge, ENROL)
-    user = db.session.get(User, pending.user_id)
+    user = _signing_in(pending)
     codes = mfa.confirm_totp(tenant, user, code, audit.Actor.of_user(user))
     pending.auth_time = utcnow()
     result = _authenticated(pending, tenant, issuer, factors.amr(factors.get(factors.TOTP)))
@@ -259,14 +277,12 @@ def _waiting(challenge: str, status: str) -> AuthorizationRequest:
     return pending
 
 
-def _must_enrol(pending: AuthorizationRequest, tenant: Tenant, issuer: str) -> dict:
-    """A user without a second factor who needs one enrols, where the policy lets anyone;
-    else (a client asked for one, the policy is ``off``) the request is denied."""
-    if policy.may_enrol(tenant):
-        pending.status = ENROL
-        return describe(pending, tenant)
-    pending.status = DENIED
-    return {**describe(pending, tenant), "redirect_to": _resume_url(pending, issuer)}
+def _signing_in(pending: AuthorizationRequest) -> User:
+    """The user whose password the request accepted, while they may still sign in."""
+    user = db.session.get(User, pending.user_id)
+    if user is None or not user.can_sign_in:
+        raise Conflict("This account can no longer sign in.")
+    return user
 
 
 def _authenticated(pending: AuthorizationRequest, tenant: Tenant, issuer: str,

@@ -202,11 +202,15 @@ def _answer(grant, tenant, params: dict, signed_in: SignInSession | None) -> Res
     (OIDC Core §3.1.2.6: ``login_required``, ``interaction_required`` for a stronger
     sign-in, ``consent_required``); else park the request and send the browser to the
     frontend to sign in (again) or consent (``temporarily_unavailable`` when its address
-    or client has parked too many)."""
+    or client has parked too many). A session without the second factor the tenant's
+    policy asks of its user steps up too."""
     client, scope = grant.request.client, grant.request.scope
     prompts = set(params.get("prompt", "").split())
     step = challenges.required_interaction(signed_in, client, scope, prompts, grant.max_age,
                                            grant.acr_requirement)
+    if step in (None, challenges.CONSENT) and \
+            challenges.policy_requires_second_factor(tenant, signed_in):
+        step = challenges.STEP_UP
     if step is None:
         g.sign_in_session_id = signed_in.id
         return authorization.create_authorization_response(grant=grant,

@@ -51,6 +51,8 @@ from api.db import utcnow
 from api.errors import problem
 from api.extensions import db
 from api.keys import services as keys
+from api.mfa import factors
+from api.mfa import policy as mfa_policy
 from api.oauth import (acr, challenges, device, exchange, form_post, logout, registration,
                        targets, tokens)
 from api.oauth.client_auth import ClientSecretJWT, PrivateKeyJWT
@@ -423,10 +425,21 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
         tokens.revoke_grant(token.grant, actor, "refresh token reused")
 
     def authenticate_user(self, refresh_token):
-        if refresh_token.grant.user_id is None:
+        """The grant's user while they may sign in. The console's grants (first-party
+        clients) end once the tenant's policy asks the user for a second factor their
+        sign-in did not have: the console signs in again, second factor included."""
+        grant = refresh_token.grant
+        if grant.user_id is None:
             return None
-        user = load_with_permissions(refresh_token.grant.user_id)
-        return user if user is not None and user.can_sign_in else None
+        user = load_with_permissions(grant.user_id)
+        if user is None or not user.can_sign_in:
+            return None
+        if grant.client.is_first_party and mfa_policy.required_of(current_tenant(), user):
+            signed_in = db.session.get(SignInSession, grant.session_id) \
+                if grant.session_id else None
+            if acr.acr_for(signed_in.amr if signed_in else ()) != acr.MFA:
+                raise InvalidGrantError("A second factor is now required; sign in again.")
+        return user
 
     def revoke_old_credential(self, refresh_token) -> None:
         """The old refresh token was marked used when it was claimed."""
@@ -453,9 +466,11 @@ class PasswordGrant(grants.ResourceOwnerPasswordCredentialsGrant):
         targets.bind(targets.from_request(self.request))
 
     def authenticate_user(self, username: str, password: str) -> User | None:
+        """The user, unless they have or must have a second factor: the grant has no room
+        for one, so it would be a way around it."""
         try:
             tenant = current_tenant()
-            return authentication.authenticate(tenant.id, username, password,
+            user = authentication.authenticate(tenant.id, username, password,
                                                request.remote_addr, tenant.require_verified_email)
         except authentication.EmailNotVerified:
             raise InvalidGrantError("The user's email address is not verified.")
@@ -463,6 +478,15 @@ class PasswordGrant(grants.ResourceOwnerPasswordCredentialsGrant):
             raise InvalidGrantError("Too many failed sign-in attempts; try again later.")
         except authentication.InvalidCredentials:  # RFC 6749 §5.2: credentials are the grant
             raise InvalidGrantError("The username or password is incorrect.")
+        if factors.enrolled(user) or mfa_policy.required_of(tenant, user):
+            actor = audit.Actor.of_user(user)
+            db.session.rollback()  # not signed in after all
+            audit.record_now("sign_in.refused", actor, outcome=audit.FAILURE,
+                             reason="second factor required")
+            raise InvalidGrantError("This user signs in with a second factor, which the "
+                                    "password grant cannot ask for; use the authorization "
+                                    "code flow.")
+        return user
 
 
 class TokenLookup:

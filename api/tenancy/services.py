@@ -105,7 +105,7 @@ def list_tenants() -> list[Tenant]:
 
 def update_tenant(tenant: Tenant, changes: dict, actor: audit.Actor) -> Tenant:
     """Change the tenant's name, token lifetimes, account settings (sign-up, verified
-    addresses, password length) or branding (whose keys merge, RFC 7396: a null removes
+    addresses, password length, MFA policy) or branding (whose keys merge, RFC 7396: a null removes
     one)."""
     for field, value in changes.items():
         if field == "branding":

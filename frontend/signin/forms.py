@@ -12,6 +12,21 @@ class LoginForm(FlaskForm):
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=256)])
 
 
+class SecondFactorForm(FlaskForm):
+    """A code from the authenticator app, or (``recovery_code``) a recovery code."""
+
+    challenge = HiddenField(validators=[DataRequired()])
+    code = StringField(_l("Code from your authenticator app"),
+                       validators=[Optional(), Length(max=64)])
+    recovery_code = StringField(_l("Recovery code"), validators=[Optional(), Length(max=64)])
+
+
+class EnrolmentForm(FlaskForm):
+    challenge = HiddenField(validators=[DataRequired()])
+    code = StringField(_l("Code from your authenticator app"),
+                       validators=[DataRequired(), Length(max=64)])
+
+
 class ConsentForm(FlaskForm):
     challenge = HiddenField(validators=[DataRequired()])
     remember = BooleanField(_l("Remember this decision"))

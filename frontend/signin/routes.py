@@ -1,4 +1,5 @@
-"""``/t/<slug>/login`` and ``/t/<slug>/consent``: settle a sign-in challenge with the API;
+"""``/t/<slug>/login`` and ``/t/<slug>/consent``: settle a sign-in challenge with the API
+(the second factor's pages, between the two, are :mod:`frontend.signin.factors`);
 ``/t/<slug>/form-post``: hand a form-post authorization response to the client;
 ``/t/<slug>/device``: where people enter a device's code (RFC 8628 §3.3);
 ``/t/<slug>/logout``: confirm a sign-out the API could not take on trust.
@@ -32,6 +33,8 @@ bp = Blueprint("signin", __name__, url_prefix="/t/<slug:slug>")
 #: API refusals shown on the sign-in form itself (wrong password, address not verified,
 #: throttled).
 FORM_ERRORS = (401, 403, 429)
+#: The page of each step that can follow the password (consent otherwise).
+NEXT_STEPS = {"second_factor": "factors.show_second_factor", "enrol": "factors.show_enrolment"}
 DEVICE_ERRORS = {
     "invalid_code": _l("That code is not valid, or it has expired or been used. Check the "
                        "code your device shows."),
@@ -60,12 +63,12 @@ def _challenge(slug: str, challenge: str) -> dict:
 
 
 def _page(template: str, slug: str, info: dict, form, error: str | None = None,
-          status: int = 200):
+          status: int = 200, **context):
     scopes = [describe(scope) for scope in info["scopes"]]
     return_to = urlsplit(info["client"].get("redirect_uri") or "")
     return render_template(template, slug=slug, info=info, form=form, scopes=scopes,
                            error=error, brand=brand(info["tenant"]),
-                           return_host=return_to.hostname), status
+                           return_host=return_to.hostname, **context), status
 
 
 def to_api(url: str):
@@ -107,8 +110,8 @@ def log_in(slug: str):
         return _page("signin/login.html", slug, info, form, error.message, error.status)
     if result.get("redirect_to"):
         return to_api(result["redirect_to"])
-    return redirect(url_for(".show_consent", slug=slug, challenge=form.challenge.data),
-                    code=303)
+    step = NEXT_STEPS.get(result.get("status"), ".show_consent")
+    return redirect(url_for(step, slug=slug, challenge=form.challenge.data), code=303)
 
 
 @bp.get("/consent")

@@ -2,7 +2,7 @@
 from marshmallow import Schema, fields, validate
 
 from api.clients.models import GRANT_TYPES
-from api.tenancy.models import DCR_MODES, SLUG_PATTERN
+from api.tenancy.models import DCR_MODES, MFA_POLICIES, SLUG_PATTERN
 from api.v1.clients.schemas import validate_web_uri
 from api.v1.users.schemas import email_field
 
@@ -52,6 +52,7 @@ class TenantSchema(Schema):
                                                attribute="registration_policy")
     require_verified_email = fields.Boolean()
     password_min_length = fields.Integer()
+    mfa_policy = fields.String(metadata={"enum": list(MFA_POLICIES)})
     branding = fields.Nested(BrandingSchema)
     created_at = fields.AwareDateTime()
 
@@ -67,6 +68,8 @@ class TenantUpdateSchema(Schema):
     require_verified_email = fields.Boolean()
     #: NIST SP 800-63B §5.1.1.2: at least 8; passwords up to 256 characters are accepted.
     password_min_length = fields.Integer(validate=validate.Range(min=8, max=64))
+    #: Second factors: not offered, optional, required of owners and admins, or of everyone.
+    mfa_policy = fields.String(validate=validate.OneOf(MFA_POLICIES))
     branding = fields.Nested(BrandingSchema)
 
 
