@@ -21,6 +21,8 @@ from api.tenancy.models import SLUG_PATTERN
 from api.v1.audit_events.schemas import AuditEventListArgs, AuditEventSchema
 from api.v1.clients.schemas import (ClientCreateSchema, ClientListArgs, ClientSchema,
                                     ClientUpdateSchema, ClientWithSecretSchema)
+from api.v1.factors.schemas import (CodeSchema, FactorsSchema, RecoveryCodesSchema,
+                                    TotpEnrolmentSchema)
 from api.v1.initial_access_tokens.schemas import (InitialAccessTokenCreatedSchema,
                                                   InitialAccessTokenCreateSchema,
                                                   InitialAccessTokenSchema)
@@ -81,6 +83,22 @@ OPERATIONS: dict[str, Op] = {
     "me.resend_verification": Op("Mail yourself a new email verification link",
                                  "profile:write", response=AcceptedSchema, status=202,
                                  errors=(401, 403, 404, 409, 429)),
+    "factors.list_factors": Op("Your second factors and what the tenant's MFA policy asks",
+                               "profile:read", response=FactorsSchema, errors=(401, 403, 404)),
+    "factors.begin_totp": Op("Start adding an authenticator app (TOTP): key, otpauth URI, QR "
+                             "code", "profile:write", response=TotpEnrolmentSchema,
+                             errors=(401, 403, 404, 409)),
+    "factors.confirm_totp": Op("Turn the authenticator app on with its first code; new "
+                               "recovery codes (shown once) when you had none",
+                               "profile:write", body=CodeSchema, response=RecoveryCodesSchema,
+                               errors=(400, 401, 403, 404, 409, 422)),
+    "factors.remove_totp": Op("Remove your authenticator app (not the last factor the policy "
+                              "requires)", "profile:write", status=204,
+                              errors=(401, 403, 404, 409)),
+    "factors.regenerate_recovery_codes": Op("Ten new recovery codes, shown once (the old "
+                                            "ones stop working)", "profile:write",
+                                            response=RecoveryCodesSchema, status=201,
+                                            errors=(401, 403, 404, 409)),
     "user_signup.sign_up": Op("Sign up as a user (404 unless the tenant allows it)",
                               body=SignUpSchema, response=SignedUpSchema, status=201,
                               errors=(400, 404, 409, 422, 429), public=True),
@@ -102,6 +120,9 @@ OPERATIONS: dict[str, Op] = {
     "users.sign_out_user": Op("Sign out everywhere: revoke every grant and end every "
                               "sign-in session (yourself with profile:write)", "users:write",
                               response=UserSchema, errors=CONFLICT),
+    "users.reset_factors": Op("Remove a user's second factors (mailed to them; an owner's "
+                              "last factor only by that owner)", "users:write",
+                              response=AcceptedSchema, errors=CONFLICT),
     "users.delete_user": Op("Delete a user (soft)", "users:write", status=204,
                             errors=CONFLICT),
     "roles.list_roles": Op("List system and custom roles", "roles:read", args=PageArgs,

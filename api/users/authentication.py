@@ -127,10 +127,12 @@ def settle(clear: list[str], release: list[str]) -> None:
 
 
 def _take_attempt(tenant_id: uuid.UUID, email: str, ip: str | None, kind: str = "signin",
-                  ceiling: int = ACCOUNT_CEILING,
+                  ceiling: int | None = None,
                   refused: str = "sign_in.throttled") -> tuple[list[str], list[str]]:
     """Count an attempt against the limits first, slowing it down past SLOWDOWN_AFTER;
-    SignInThrottled past a limit. Returns the keys a success clears and gives back."""
+    SignInThrottled past a limit (the account's: ``ceiling``, else ACCOUNT_CEILING). Returns
+    the keys a success clears and gives back."""
+    ceiling = ACCOUNT_CEILING if ceiling is None else ceiling
     account = f"{kind}:{tenant_id}:{email}"
     account_ip, ip_key = f"{account}:{ip}", f"signin-ip:{ip}"
     hits = ratelimit.hit_all([account_ip, ip_key], WINDOW_SECONDS)

@@ -119,6 +119,7 @@ OUTSIDE_THE_POLICY = {
 #: the policy on the caller (``writable_user``), which tests/api/test_accounts.py checks.
 ON_THE_CALLER = {
     "me": "the caller's own profile, address and verification",
+    "factors": "the caller's own second factors",
     "user_signup": "a new user with the default role, made by nobody in particular",
 }
 

@@ -54,6 +54,7 @@ def requests_on(objects):
                 "resources": {"name": "pwned"}}[resource]
         yield "DELETE", f"/{resource}/{object_id}", None
     yield "POST", f"/clients/{objects['clients']}/secret", None
+    yield "POST", f"/users/{objects['users']}/factors/reset", None
 
 
 def test_another_tenants_token_is_401_on_every_endpoint(db, other, callers, victim_objects):
@@ -62,8 +63,9 @@ def test_another_tenants_token_is_401_on_every_endpoint(db, other, callers, vict
     before = snapshot(db)
     paths = [("GET", p, None) for p in ("/me", "/tenant", "/users", "/roles", "/clients",
                                         "/tokens", "/audit-events", "/projects", "/resources",
-                                        "/initial-access-tokens")]
+                                        "/initial-access-tokens", "/me/factors")]
     paths += [("POST", "/projects", {"name": "x"}), ("PATCH", "/tenant", {"name": "x"}),
+              ("POST", "/me/factors/totp", None), ("POST", "/me/recovery-codes", None),
               ("DELETE", "/tenant", None)]
     for method, path, body in [*paths, *requests_on(victim_objects)]:
         response = intruder.call(method, path, json=body)

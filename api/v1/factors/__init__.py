@@ -1,2 +1,2 @@
-"""``/me/factors``, ``/me/recovery-codes``: a user's own second factors; and
-``/users/{id}/factors/reset``: an admin removes someone's."""
+"""``/me/factors``, ``/me/recovery-codes``: a user's own second factors; the services also
+hold an admin's reset of someone's (``POST /users/{id}/factors/reset``)."""

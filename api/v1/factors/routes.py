@@ -1,10 +1,8 @@
-"""``/me/factors``, ``/me/recovery-codes`` and ``/users/{id}/factors/reset``."""
-import uuid
-
+"""``/me/factors`` and ``/me/recovery-codes``: the caller's own second factors."""
 from flask import Blueprint
 
 from api.access.guard import current_caller, require_permission
-from api.rbac.permissions import PROFILE_READ, PROFILE_WRITE, USERS_WRITE
+from api.rbac.permissions import PROFILE_READ, PROFILE_WRITE
 from api.rest import load_body
 from api.tenancy.context import current_tenant
 from api.v1.factors import services
@@ -12,6 +10,7 @@ from api.v1.factors.schemas import (CodeSchema, FactorsSchema, RecoveryCodesSche
                                     TotpEnrolmentSchema)
 
 bp = Blueprint("factors", __name__)
+recovery_codes_schema = RecoveryCodesSchema()
 
 
 @bp.get("/me/factors")
@@ -34,7 +33,7 @@ def confirm_totp():
     when there were none."""
     codes = services.confirm_totp(current_caller(), current_tenant(),
                                   load_body(CodeSchema())["code"])
-    return RecoveryCodesSchema().dump({"recovery_codes": codes})
+    return recovery_codes_schema.dump({"recovery_codes": codes})
 
 
 @bp.delete("/me/factors/totp")
@@ -48,13 +47,5 @@ def remove_totp():
 @require_permission(PROFILE_WRITE)
 def regenerate_recovery_codes():
     """Ten new recovery codes, shown once; the old ones stop working."""
-    return RecoveryCodesSchema().dump(
+    return recovery_codes_schema.dump(
         {"recovery_codes": services.regenerate_recovery_codes(current_caller())}), 201
-
-
-@bp.post("/users/<uuid:user_id>/factors/reset")
-@require_permission(USERS_WRITE)
-def reset_factors(user_id: uuid.UUID):
-    """Remove every second factor of a user (audited, mailed to them)."""
-    services.reset(current_caller(), current_tenant(), user_id)
-    return {"detail": "The user's second factors were removed; we mailed them."}, 200
