@@ -51,6 +51,10 @@ REGISTRABLE_GRANTS = [choice for choice in GRANTS if choice.value != "password"]
 DCR_MODES = [SelectChoice("off", "Off"),
              SelectChoice("open", "Open: anyone may register a client"),
              SelectChoice("initial_access_token", "Only with an initial access token")]
+MFA_POLICIES = [SelectChoice("off", "Off: nobody adds a second factor"),
+                SelectChoice("optional", "Optional: each person decides"),
+                SelectChoice("required_for_admins", "Required for owners and admins"),
+                SelectChoice("required", "Required for everyone")]
 UNITS = [SelectChoice("60", "minutes"), SelectChoice("3600", "hours"),
          SelectChoice("86400", "days")]
 HTTPS = Regexp(r"^https://[^\s]+$", message="Must be an https:// address.")
@@ -174,6 +178,7 @@ class SettingsForm(FlaskForm):
                                           "they sign in")
     password_min_length = IntegerField("Passwords have at least",
                                        validators=[DataRequired(), NumberRange(8, 64)])
+    mfa_policy = SelectField("Second factor (authenticator app)", choices=MFA_POLICIES)
     display_name = StringField("Name shown to your users", validators=[Length(max=100)])
     logo_uri = https_field("Logo URL")
     primary_color = StringField("Primary colour", validators=[Optional(), Regexp(
@@ -186,6 +191,11 @@ class SettingsForm(FlaskForm):
 
     def seconds(self, name: str) -> int:
         return getattr(self, name).data * int(getattr(self, name.replace("lifetime", "unit")).data)
+
+
+class TotpConfirmForm(FlaskForm):
+    code = StringField("Code from your authenticator app",
+                       validators=[DataRequired(), Length(max=64)])
 
 
 class ResourceForm(FlaskForm):

@@ -1,6 +1,6 @@
 """Console: the tenant's users, listed, created, and managed on a page of their own (profile,
 role, status, their grants and audit trail, a password-reset mail, sign out everywhere,
-delete)."""
+resetting their second factors, delete)."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
@@ -93,6 +93,15 @@ def change_activity(slug: str, user_id):
 def sign_out_everywhere(slug: str, user_id):
     return _change(slug, user_id, lambda: g.console.call("POST", "users", user_id, "sign-out"),
                    "Signed out everywhere: every session and token of this user ended.")
+
+
+@bp.post("/users/<uuid:user_id>/factors-reset")
+@console_page
+def reset_factors(slug: str, user_id):
+    """Remove the user's second factors (someone who lost their phone and their codes)."""
+    return _change(slug, user_id, lambda: g.console.call(
+        "POST", "users", user_id, "factors", "reset"),
+        "Second factors removed; the user was told by mail.")
 
 
 @bp.post("/users/<uuid:user_id>/delete")
