@@ -15,7 +15,7 @@ import pytest
 import requests
 from authlib.integrations.requests_client import OAuth2Session
 
-from tests.helpers import browser_sign_in, capture_callback, shot, verify_jwt
+from tests.helpers import browser_sign_in, capture_callback, check_page, verify_jwt
 from tests.live import CALLBACK
 from tests.mailcatcher import text_of
 
@@ -84,15 +84,15 @@ class WebApp:
 
 def test_authenticator_app_enrolment_sign_in_replay_and_recovery_codes(page, mail_stack,
                                                                        owner_api):
-    email = new_user(mail_stack, owner_api)
+    email, problems = new_user(mail_stack, owner_api), []
     console(page, mail_stack, email)
     page.wait_for_selector("text=Your role")
     page.goto(f"{mail_stack.frontend_url}/t/live/account")
-    shot(page, "account-second-factor")
+    problems += check_page(page, "account-second-factor", phone=False)
     page.click("text=Add an authenticator app")
     page.wait_for_selector("h1:has-text('Add an authenticator app')")
     assert page.locator("img.qr").get_attribute("src").startswith("data:image/svg+xml")
-    shot(page, "account-totp-enrolment")
+    problems += check_page(page, "account-totp-enrolment", phone=False)
     secret = page.inner_text("#totp-secret")
     page.fill("input[name=code]", "000000")
     page.click("button:has-text('Turn on')")
@@ -104,17 +104,17 @@ def test_authenticator_app_enrolment_sign_in_replay_and_recovery_codes(page, mai
     recovery = page.locator("#recovery-codes code").all_inner_texts()
     assert len(recovery) == 10
     assert "Authenticator app" in page.inner_text("#factors ~ dl")
-    shot(page, "account-recovery-codes")
+    problems += check_page(page, "account-recovery-codes", phone=False)
     page.reload()
     assert page.locator("#recovery-codes").count() == 0  # shown once
 
     app = WebApp(page, mail_stack, email)
     app.to_second_step()
-    shot(page, "signin-second-factor")
+    problems += check_page(page, "signin-second-factor", phone=False)
     page.fill("input[name=code]", enrolled)  # the enrolment's code, replayed
     page.click("button:has-text('Continue')")
     page.wait_for_selector("text=That code is not valid")
-    shot(page, "signin-second-factor-refused")
+    problems += check_page(page, "signin-second-factor-refused", phone=False)
     page.fill("input[name=code]", code(secret, 1))
     page.click("button:has-text('Continue')")
     claims = app.id_token()
@@ -140,22 +140,23 @@ def test_authenticator_app_enrolment_sign_in_replay_and_recovery_codes(page, mai
     page.wait_for_selector("text=Your role")
     page.goto(f"{mail_stack.frontend_url}/t/live/console/users/{user_id}")
     page.click("summary:has-text('Reset second factors')")
-    shot(page, "console-user-reset-factors")
+    problems += check_page(page, "console-user-reset-factors", phone=False)
     page.click("button:has-text('Remove the authenticator app')")
     page.wait_for_selector("text=Second factors removed")
     assert mail_stack.mailbox.wait_for(email, 2)["Subject"] == \
         "Your Live second factors were removed"
+    assert problems == [], "\n".join(problems)  # axe-core, on each new page
 
 
-def test_required_for_admins_makes_an_admin_enrol_before_the_console(page, mail_stack,
-                                                                    owner_api):
-    email = new_user(mail_stack, owner_api, "admin")
+def test_required_for_admins_makes_an_admin_enrol_before_the_console(
+        page, mail_stack, owner_api):
+    email, problems = new_user(mail_stack, owner_api, "admin"), []
     try:
         console(page, mail_stack, mail_stack.tenant.owner)
         page.wait_for_selector("text=Your role")
         page.goto(f"{mail_stack.frontend_url}/t/live/console/settings")
         page.select_option("select[name=mfa_policy]", "required_for_admins")
-        shot(page, "console-settings-mfa")
+        problems += check_page(page, "console-settings-mfa", phone=False)
         page.click("button:has-text('Save settings')")
         page.wait_for_selector("text=Settings saved.")
 
@@ -163,15 +164,16 @@ def test_required_for_admins_makes_an_admin_enrol_before_the_console(page, mail_
         console(page, mail_stack, email)
         page.wait_for_selector("h1:has-text('Set up a second factor')")
         assert "Your role" not in page.content()
-        shot(page, "signin-enrol")
+        problems += check_page(page, "signin-enrol", phone=False)
         secret = page.inner_text("#totp-secret")
         page.fill("input[name=code]", code(secret))
         page.click("button:has-text('Turn on')")
         page.wait_for_selector("#recovery-codes")
         assert page.locator("#recovery-codes code").count() == 10
-        shot(page, "signin-recovery-codes")
+        problems += check_page(page, "signin-recovery-codes", phone=False)
         page.click("text=I have saved them, continue")
         page.wait_for_selector("text=Your role")
+        assert problems == [], "\n".join(problems)
     finally:
         owner_api.patch(f"{mail_stack.issuer}/api/v1/tenant", timeout=10,
                         json={"mfa_policy": "optional"})
