@@ -1,8 +1,7 @@
-"""Second-factor use cases of the REST API: the caller's own factors, and an admin's reset
-of a user's, within the write policy of :mod:`api.access.policy`."""
+"""Second-factor use cases of the REST API: the caller's own factors, within the write
+policy of :mod:`api.access.policy` (an admin's reset of someone's is
+:func:`api.v1.users.services.reset_factors`)."""
 from __future__ import annotations
-
-import uuid
 
 from api.access.caller import Caller, deny
 from api.mfa import services as mfa
@@ -39,10 +38,3 @@ def remove_totp(caller: Caller, tenant: Tenant) -> None:
 
 def regenerate_recovery_codes(caller: Caller) -> list[str]:
     return mfa.regenerate_recovery_codes(own_user(caller), caller.actor)
-
-
-def reset(caller: Caller, tenant: Tenant, user_id: uuid.UUID) -> None:
-    """users:write over the whole user (an admin never resets an owner's), and an owner's
-    last factor stays theirs (:func:`api.mfa.services.reset`)."""
-    user = writable_user(caller, user_id)
-    mfa.reset(tenant, user, caller.actor, caller.user)

@@ -7,7 +7,6 @@ from api.access.guard import current_caller, require_permission
 from api.rbac.permissions import USERS_READ, USERS_WRITE
 from api.rest import listing, load_body
 from api.tenancy.context import current_tenant
-from api.v1.factors import services as factors
 from api.v1.users import services
 from api.v1.users.schemas import UserCreateSchema, UserListArgs, UserSchema, UserUpdateSchema
 
@@ -55,7 +54,7 @@ def send_password_reset(user_id: uuid.UUID):
 @require_permission(USERS_WRITE)
 def reset_factors(user_id: uuid.UUID):
     """Remove every second factor of a user (audited, mailed to them)."""
-    factors.reset(current_caller(), current_tenant(), user_id)
+    services.reset_factors(current_caller(), current_tenant(), user_id)
     return {"detail": "The user's second factors were removed; we mailed them."}, 200
 
 

@@ -1,5 +1,5 @@
 """``/users`` use cases: create, list, read, update (role, activity, password, profile),
-delete, and mailing a password-reset link.
+delete, mailing a password-reset link, and resetting a user's second factors.
 
 Every write checks the write policy of :mod:`api.access.policy` on the whole user before it
 looks at any field (:func:`writable_user`), and the role it would give
@@ -20,6 +20,7 @@ from api.accounts import services as accounts
 from api.db import utcnow
 from api.errors import InvalidInput, NotFound
 from api.extensions import db
+from api.mfa import services as mfa
 from api.rbac import permissions
 from api.rbac.models import Role, user_roles
 from api.rbac.services import role_by_name
@@ -101,6 +102,13 @@ def send_password_reset(caller: Caller, tenant: Tenant, user_id: uuid.UUID) -> N
     """Mail a user a password-reset link: it obtains the user's credentials, so the write
     policy covers the whole user."""
     accounts.send_password_reset(tenant, writable_user(caller, user_id), caller.actor)
+
+
+def reset_factors(caller: Caller, tenant: Tenant, user_id: uuid.UUID) -> None:
+    """Remove a user's second factors: users:write over the whole user (an admin never
+    resets an owner's), and an owner's last factor stays theirs
+    (:func:`api.mfa.services.reset`)."""
+    mfa.reset(tenant, writable_user(caller, user_id), caller.actor, caller.user)
 
 
 def _check_can_write(caller: Caller, user: User, changes: dict) -> None:
