@@ -396,15 +396,19 @@ def test_dynamic_registration(stack, registered, http, data, method):
 # -- what only the frontend calls --------------------------------------------------------
 
 @FUZZ
-@given(data=st.data(), action=st.sampled_from(["", "/login", "/consent"]))
+@given(data=st.data(), action=st.sampled_from(["", "/login", "/consent", "/second-factor",
+                                               "/enrolment/totp", "/enrolment/totp/confirm"]))
 def test_sign_in_challenge_api(stack, http, data, action):
     challenge = data.draw(st.one_of(
         st.sampled_from(stack.challenges), st.sampled_from(stack.challenges),
         st.text("ABCDEFabcdef0123456789-_", min_size=43, max_size=43), text()))
     valid = {"/login": {"email": "user1@live.example", "password": stack.live.password,
                         "ip": "203.0.113.9"},
-             "/consent": {"approve": True, "remember": False}, "": {}}[action]
-    fields = data.draw(mutated(valid, {**fuzz("email", "password", "ip", huge=True),
+             "/consent": {"approve": True, "remember": False}, "": {},
+             "/second-factor": {"factor": "totp", "code": "123456", "ip": "203.0.113.9"},
+             "/enrolment/totp": {}, "/enrolment/totp/confirm": {"code": "123456"}}[action]
+    fields = data.draw(mutated(valid, {**fuzz("email", "password", "ip", "factor", "code",
+                                              huge=True),
                                        "approve": JSON_VALUES, "remember": JSON_VALUES}))
     body, content_type = data.draw(encoded(fields, usual="json"))
     exchange(http, "POST" if action else "GET",
@@ -441,15 +445,17 @@ def test_tenant_sign_up_api(stack, http, data, as_frontend):
 # -- the frontend's forms ----------------------------------------------------------------
 
 @FUZZ
-@given(data=st.data(), page=st.sampled_from(["login", "consent"]))
+@given(data=st.data(), page=st.sampled_from(["login", "consent", "second-factor", "enrol"]))
 def test_sign_in_and_consent_pages(stack, data, page):
     challenge = data.draw(st.one_of(st.sampled_from(stack.challenges),
                                     st.sampled_from(stack.challenges), text()))
     exchange(stack.console, "GET", f"{stack.frontend}/t/live/{page}?"
                                    f"{query_of({'challenge': challenge})}")
     valid = {"csrf_token": stack.csrf, "challenge": challenge,
-             **({"email": "user1@live.example", "password": stack.live.password}
-                if page == "login" else {"allow": "1", "remember": "y"})}
+             **{"login": {"email": "user1@live.example", "password": stack.live.password},
+                "consent": {"allow": "1", "remember": "y"},
+                "second-factor": {"code": "123456", "recovery_code": "abcde-fghij"},
+                "enrol": {"code": "123456"}}[page]}
     fields = data.draw(mutated(valid, fuzz(*valid, "deny", huge=True)))
     body, content_type = data.draw(encoded(fields))
     exchange(stack.console, "POST", f"{stack.frontend}/t/live/{page}", body=body,
@@ -486,6 +492,7 @@ CONSOLE_FORMS = {
                                     "redirect_uris": CALLBACK, "require_pkce": "y",
                                     "policy_uri": "https://app.example/privacy"}),
     "user-reset": ("users/{user}/password-reset", {}),
+    "user-factors-reset": ("users/{user}/factors-reset", {}),
     "settings": ("settings", {"name": "Live", "access_token_lifetime": "1",
                               "access_token_unit": "3600", "refresh_token_lifetime": "1",
                               "refresh_token_unit": "86400", "self_signup_enabled": "y",
@@ -493,7 +500,7 @@ CONSOLE_FORMS = {
                               "display_name": "Live", "primary_color": "#2f5bd3",
                               "dynamic_client_registration": "off",
                               "registration_grant_types": ["authorization_code"],
-                              "registration_scope": "openid"}),
+                              "registration_scope": "openid", "mfa_policy": "optional"}),
     "account": ("account/password", {"current_password": PASSWORD,
                                      "password": "yet another long password",
                                      "confirm": "yet another long password"}),
@@ -501,6 +508,9 @@ CONSOLE_FORMS = {
                                     "family_name": "Ed"}),
     "email": ("account/email", {"email": "fuzzed@live.example",
                                 "current_password": "not the password"}),
+    "totp": ("account/factors/totp", {"code": "123456"}),
+    "totp-remove": ("account/factors/totp/remove", {}),
+    "recovery-codes": ("account/factors/recovery-codes", {}),
     "apis": ("apis", {"identifier": "https://fuzz.example/api", "name": "Fuzzed",
                       "scope": "fuzz:read"}),
     "registration": ("registration", {"description": "Fuzzed", "expires_in": "1",
