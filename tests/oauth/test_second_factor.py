@@ -228,3 +228,34 @@ def test_the_password_grant_refuses_users_with_a_second_factor(oauth, factories,
     assert grant("owner@acme.io").status_code == 200
     tenant.mfa_policy = "required_for_admins"
     assert grant("owner@acme.io").json["error"] == "invalid_grant"
+
+
+def test_the_console_signs_in_again_once_the_policy_asks_for_a_second_factor(
+        oauth, factories, tenant, pat):
+    console, _ = factories.client(tenant, grant_types=("authorization_code", "refresh_token"),
+                                  scope="openid offline_access", public=True,
+                                  first_party=True, redirect_uris=(REDIRECT_URI,))
+    issued = oauth.code_tokens(console, None, "owner@acme.io", scope="openid offline_access")
+
+    def refresh(token):
+        return oauth.token(console.client_id, grant_type="refresh_token", refresh_token=token)
+
+    refreshed = refresh(issued["refresh_token"])
+    assert refreshed.status_code == 200
+    set_policy(tenant, "required_for_admins")
+    refused = refresh(refreshed.json["refresh_token"])
+    assert refused.status_code == 400 and refused.json["error"] == "invalid_grant"
+
+
+def test_other_applications_keep_their_grants_when_the_policy_changes(oauth, web_app, tenant):
+    flow = Flow(oauth, web_app, "owner@acme.io")
+    result = flow.login.json
+    if "redirect_to" not in result:
+        result = oauth.decide(flow.challenge).json
+    code = query(oauth.follow(result["redirect_to"]).headers["Location"])["code"]
+    tokens = oauth.token(flow.client.client_id, flow.secret, grant_type="authorization_code",
+                         code=code, redirect_uri=REDIRECT_URI, code_verifier=flow.verifier)
+    set_policy(tenant, "required")
+    again = oauth.token(flow.client.client_id, flow.secret, grant_type="refresh_token",
+                        refresh_token=tokens.json["refresh_token"])
+    assert again.status_code == 200
