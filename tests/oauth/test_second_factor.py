@@ -259,3 +259,13 @@ def test_other_applications_keep_their_grants_when_the_policy_changes(oauth, web
     again = oauth.token(flow.client.client_id, flow.secret, grant_type="refresh_token",
                         refresh_token=tokens.json["refresh_token"])
     assert again.status_code == 200
+
+
+def test_a_user_deactivated_after_the_password_gets_no_second_step(db, oauth, tenant, web_app,
+                                                                   pat, pats_app):
+    app, _ = pats_app
+    flow = Flow(oauth, web_app)
+    with tenant_scope(db.session, tenant.id):
+        db.session.get(type(pat), pat.id).is_active = False
+        db.session.commit()
+    assert flow.second_factor(app.code()).status_code == 409
