@@ -127,4 +127,6 @@ def second_factor(tenant, user) -> tuple[Authenticator, list[str]]:
     recovery codes."""
     with tenant_scope(db.session, tenant.id):
         app = Authenticator(mfa.begin_totp(tenant, user)["secret"])
-        return app, mfa.confirm_totp(tenant, user, app.code(-1), audit.Actor.of_user(user))
+        codes = mfa.confirm_totp(tenant, user, app.code(-1), audit.Actor.of_user(user))
+        db.session.commit()
+        return app, codes

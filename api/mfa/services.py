@@ -1,7 +1,9 @@
 """Second-factor use cases: a user's own factors (enrol TOTP, confirm, remove, new recovery
 codes), an admin's reset of someone's, and the second step of a sign-in.
 
-Each audits and commits once. The second step is throttled like passwords
+Each audits; :func:`begin_totp`, :func:`confirm_totp` and :func:`second_step` are steps of
+a sign-in too, so their caller commits, and the others commit once. The second step is
+throttled like passwords
 (:func:`api.users.authentication.take_second_factor_attempt`); using a recovery code is
 audited and mailed to the user, and so is an admin's reset.
 """
@@ -46,7 +48,8 @@ def describe(tenant: Tenant, user: User) -> dict:
 
 def begin_totp(tenant: Tenant, user: User) -> dict:
     """Start (or show again) the user's TOTP enrolment: the secret for the manual key, the
-    ``otpauth://`` URI and its QR code. Not active before :func:`confirm_totp`."""
+    ``otpauth://`` URI and its QR code. Not active before :func:`confirm_totp`; the caller
+    commits."""
     if not policy.may_enrol(tenant):
         raise Conflict("Second factors are switched off for this organisation.")
     factor = db.session.scalar(select(TotpFactor).where(TotpFactor.user_id == user.id))
@@ -56,7 +59,6 @@ def begin_totp(tenant: Tenant, user: User) -> dict:
         factor = TotpFactor(user_id=user.id, sealed_secret=totp.seal(totp.new_secret()))
         db.session.add(factor)
     secret = totp.secret_of(factor)
-    db.session.commit()
     uri = totp.provisioning_uri(secret, user.email, (tenant.branding or {}).get(
         "display_name") or tenant.name)
     return {"secret": secret, "otpauth_uri": uri, "qr_svg": totp.qr_svg(uri)}
@@ -64,7 +66,7 @@ def begin_totp(tenant: Tenant, user: User) -> dict:
 
 def confirm_totp(tenant: Tenant, user: User, code: str, actor: Actor) -> list[str]:
     """Activate the enrolment with its first code; returns the new recovery codes (shown
-    once) when the user had none left."""
+    once) when the user had none left. The caller commits."""
     factor = db.session.scalar(select(TotpFactor).where(TotpFactor.user_id == user.id,
                                                         TotpFactor.confirmed_at.is_(None)))
     if factor is None:
@@ -74,7 +76,6 @@ def confirm_totp(tenant: Tenant, user: User, code: str, actor: Actor) -> list[st
     factor.confirmed_at = utcnow()
     codes = recovery.replace(user.id) if not recovery.remaining(user.id) else []
     audit.record("mfa.totp_enrolled", actor, user)
-    db.session.commit()
     return codes
 
 

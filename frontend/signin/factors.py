@@ -16,7 +16,7 @@ from frontend import api_client
 from frontend.api_client import ApiError
 from frontend.factors import qr_image
 from frontend.signin.forms import EnrolmentForm, SecondFactorForm
-from frontend.signin.routes import _challenge, _page, to_api
+from frontend.signin.routes import challenge_info, signin_page, to_api
 
 bp = Blueprint("factors", __name__, url_prefix="/t/<slug:slug>")
 #: API refusals shown on the form: a wrong or used code, a code field refused, throttled.
@@ -24,13 +24,13 @@ FORM_ERRORS = (401, 422, 429)
 
 
 def _waiting(slug: str, challenge: str, status: str) -> dict:
-    info = _challenge(slug, challenge)
+    info = challenge_info(slug, challenge)
     if info["status"] != status:
         abort(409, "This sign-in is not at this step; start again from the application.")
     return info
 
 
-def next_page(slug: str, challenge: str, result: dict):
+def _next_page(slug: str, challenge: str, result: dict):
     """Where a settled step leads: back to the API, or to the consent page."""
     if result.get("redirect_to"):
         return to_api(result["redirect_to"])
@@ -47,7 +47,8 @@ def _refused(error: ApiError, form, page):
 def show_second_factor(slug: str):
     challenge = request.args.get("challenge", "")
     info = _waiting(slug, challenge, "second_factor")
-    return _page("signin/second_factor.html", slug, info, SecondFactorForm(challenge=challenge))
+    return signin_page("signin/second_factor.html", slug, info,
+                       SecondFactorForm(challenge=challenge))
 
 
 @bp.post("/second-factor")
@@ -57,7 +58,7 @@ def check_second_factor(slug: str):
     recovery = bool(form.recovery_code.data)
 
     def page(form, error=None, status=400):
-        return _page("signin/second_factor.html", slug, info, form, error, status)
+        return signin_page("signin/second_factor.html", slug, info, form, error, status)
 
     if not form.validate_on_submit() or not (form.code.data or recovery):
         return page(form)
@@ -67,7 +68,7 @@ def check_second_factor(slug: str):
             form.recovery_code.data if recovery else form.code.data, request.remote_addr)
     except ApiError as error:
         return _refused(error, form, page)
-    return next_page(slug, form.challenge.data, result)
+    return _next_page(slug, form.challenge.data, result)
 
 
 def _enrolment_page(slug: str, info: dict, form, error: str | None = None, status: int = 200):
@@ -76,8 +77,8 @@ def _enrolment_page(slug: str, info: dict, form, error: str | None = None, statu
         started = api_client.begin_enrolment(slug, form.challenge.data)
     except ApiError as refused:
         abort(refused.status if refused.status in (404, 409, 410) else 400, refused.message)
-    return _page("signin/enrol.html", slug, info, form, error, status,
-                 qr=qr_image(started["qr_svg"]), secret=started["secret"])
+    return signin_page("signin/enrol.html", slug, info, form, error, status,
+                       qr=qr_image(started["qr_svg"]), secret=started["secret"])
 
 
 @bp.get("/enrol")
@@ -106,7 +107,8 @@ def confirm_enrolment(slug: str):
     if result.get("redirect_to") and not continue_to.startswith(
             current_app.config["PUBLIC_API_URL"] + "/"):
         abort(502, "The API answered with an unexpected address.")
-    response = make_response(_page("signin/recovery_codes.html", slug, info, form,
-                                   codes=result["recovery_codes"], continue_to=continue_to))
+    response = make_response(signin_page("signin/recovery_codes.html", slug, info, form,
+                                         codes=result["recovery_codes"],
+                                         continue_to=continue_to))
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -49,7 +49,8 @@ DEVICE_RESULTS = {
 }
 
 
-def _challenge(slug: str, challenge: str) -> dict:
+def challenge_info(slug: str, challenge: str) -> dict:
+    """What a sign-in challenge is about (the API's description), or the error page."""
     if not challenge:
         abort(400, "This sign-in link is incomplete; start again from the application.")
     if not identifiers.is_token(challenge):
@@ -62,8 +63,9 @@ def _challenge(slug: str, challenge: str) -> dict:
     return info
 
 
-def _page(template: str, slug: str, info: dict, form, error: str | None = None,
-          status: int = 200, **context):
+def signin_page(template: str, slug: str, info: dict, form, error: str | None = None,
+                status: int = 200, **context):
+    """A page of the sign-in: the challenge's tenant branding, client and scopes."""
     scopes = [describe(scope) for scope in info["scopes"]]
     return_to = urlsplit(info["client"].get("redirect_uri") or "")
     return render_template(template, slug=slug, info=info, form=form, scopes=scopes,
@@ -81,7 +83,7 @@ def to_api(url: str):
 @bp.get("/login")
 def show_login(slug: str):
     challenge = request.args.get("challenge", "")
-    info = _challenge(slug, challenge)
+    info = challenge_info(slug, challenge)
     handoff = signup.take_handoff(slug)
     if handoff and info["client"]["first_party"]:
         result = api_client.log_in(slug, challenge, handoff["email"], handoff["password"],
@@ -89,7 +91,7 @@ def show_login(slug: str):
         response = to_api(result["redirect_to"])
     else:
         response = current_app.make_response(
-            _page("signin/login.html", slug, info, LoginForm(challenge=challenge)))
+            signin_page("signin/login.html", slug, info, LoginForm(challenge=challenge)))
     if handoff is not None:
         signup.clear_handoff(response, slug)
     return response
@@ -98,16 +100,16 @@ def show_login(slug: str):
 @bp.post("/login")
 def log_in(slug: str):
     form = LoginForm()
-    info = _challenge(slug, form.challenge.data or "")
+    info = challenge_info(slug, form.challenge.data or "")
     if not form.validate_on_submit():
-        return _page("signin/login.html", slug, info, form, status=400)
+        return signin_page("signin/login.html", slug, info, form, status=400)
     try:
         result = api_client.log_in(slug, form.challenge.data, form.email.data,
                                    form.password.data, request.remote_addr)
     except ApiError as error:
         if error.status not in FORM_ERRORS:
             abort(error.status if error.status in (404, 410) else 400, error.message)
-        return _page("signin/login.html", slug, info, form, error.message, error.status)
+        return signin_page("signin/login.html", slug, info, form, error.message, error.status)
     if result.get("redirect_to"):
         return to_api(result["redirect_to"])
     step = NEXT_STEPS.get(result.get("status"), ".show_consent")
@@ -117,16 +119,16 @@ def log_in(slug: str):
 @bp.get("/consent")
 def show_consent(slug: str):
     challenge = request.args.get("challenge", "")
-    info = _challenge(slug, challenge)
-    return _page("signin/consent.html", slug, info, ConsentForm(challenge=challenge))
+    info = challenge_info(slug, challenge)
+    return signin_page("signin/consent.html", slug, info, ConsentForm(challenge=challenge))
 
 
 @bp.post("/consent")
 def decide(slug: str):
     form = ConsentForm()
-    info = _challenge(slug, form.challenge.data or "")
+    info = challenge_info(slug, form.challenge.data or "")
     if not form.validate_on_submit():
-        return _page("signin/consent.html", slug, info, form, status=400)
+        return signin_page("signin/consent.html", slug, info, form, status=400)
     try:
         result = api_client.decide(slug, form.challenge.data, "allow" in request.form,
                                    form.remember.data)

@@ -4,6 +4,7 @@ policy of :mod:`api.access.policy` (an admin's reset of someone's is
 from __future__ import annotations
 
 from api.access.caller import Caller, deny
+from api.extensions import db
 from api.mfa import services as mfa
 from api.tenancy.models import Tenant
 from api.users.models import User
@@ -25,11 +26,15 @@ def describe(caller: Caller, tenant: Tenant) -> dict:
 
 
 def begin_totp(caller: Caller, tenant: Tenant) -> dict:
-    return mfa.begin_totp(tenant, own_user(caller))
+    started = mfa.begin_totp(tenant, own_user(caller))
+    db.session.commit()
+    return started
 
 
 def confirm_totp(caller: Caller, tenant: Tenant, code: str) -> list[str]:
-    return mfa.confirm_totp(tenant, own_user(caller), code, caller.actor)
+    codes = mfa.confirm_totp(tenant, own_user(caller), code, caller.actor)
+    db.session.commit()
+    return codes
 
 
 def remove_totp(caller: Caller, tenant: Tenant) -> None:
