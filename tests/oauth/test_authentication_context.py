@@ -12,10 +12,13 @@ from joserfc import jwt
 from joserfc.jwk import KeySet
 from sqlalchemy import select
 
+from api import audit
 from api.audit.models import AuditEvent
 from api.db import tenant_scope, utcnow
+from api.extensions import db
 from api.oauth import acr
 from api.oauth.models import SignInSession
+from api.tenancy import services as tenancy
 from tests.helpers import REDIRECT_URI, pkce_pair, query
 from tests.oauth.conftest import OAuthHelper
 
@@ -28,6 +31,11 @@ JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.text() | st.s
     max_leaves=12)
 ACR_REQUESTS = st.fixed_dictionaries({}, optional={"essential": JSON, "value": JSON,
                                                    "values": JSON})
+
+
+def second_factors_off(tenant):
+    with tenant_scope(db.session, tenant.id):
+        tenancy.update_tenant(tenancy.fresh(tenant), {"mfa_policy": "off"}, audit.OPERATOR)
 
 
 class Browser:
@@ -206,9 +214,11 @@ def test_prompt_none_with_another_prompt_is_invalid_request(browser):
     assert to_client(browser.authorize(prompt="none login"))["error"] == "invalid_request"
 
 
-def test_acr_values_ask_for_a_sign_in_that_reaches_them(browser, oauth):
-    """Tessera records the wish on the challenge; a sign-in that falls short still answers,
-    saying honestly which acr it reached (acr_values are voluntary, OIDC Core §3.1.2.1)."""
+def test_acr_values_ask_for_a_sign_in_that_reaches_them(browser, oauth, tenant):
+    """Tessera records the wish on the challenge; a sign-in that falls short (second factors
+    are off here, so nobody can enrol one) still answers, saying honestly which acr it
+    reached (acr_values are voluntary, OIDC Core §3.1.2.1)."""
+    second_factors_off(tenant)
     browser.sign_in()
     asked = browser.authorize(acr_values=f"urn:example:unknown {acr.MFA} {acr.PWD}")
     described = describe(oauth, asked)
@@ -223,7 +233,9 @@ def test_a_wish_the_session_meets_asks_nothing(browser):
 
 
 def test_an_essential_acr_the_sign_in_cannot_meet_fails(browser, oauth, db, tenant):
-    """OIDC Core §5.5.1.1: a failed authentication, ``unmet_authentication_requirements``."""
+    """OIDC Core §5.5.1.1: a failed authentication, ``unmet_authentication_requirements``
+    (second factors are off here, so nobody can enrol one)."""
+    second_factors_off(tenant)
     asked = browser.authorize(claims=ESSENTIAL_MFA)
     described = describe(oauth, asked)
     assert described["required_acr"] == acr.MFA and described["acr_essential"] is True

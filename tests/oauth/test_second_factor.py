@@ -1,14 +1,19 @@
 """The second step of a sign-in (TOTP, recovery codes), the enrolment a policy or a client
 asks for, step-up of a session without a second factor, throttling, and the password
 grant's refusal."""
+import json
+
 import jwt
 import pytest
 from sqlalchemy import select, update
 
+from api import audit
 from api.audit.models import AuditEvent
 from api.db import tenant_scope
+from api.extensions import db
 from api.mfa.models import TotpFactor
 from api.outbox import services as outbox
+from api.tenancy import services as tenancy
 from api.users import authentication
 from tests.factories import PASSWORD, Authenticator
 from tests.helpers import REDIRECT_URI, basic_auth, pkce_pair, query
@@ -25,6 +30,11 @@ def pat(factories, tenant):
 def pats_app(factories, tenant, pat):
     """Pat's authenticator app and recovery codes."""
     return factories.second_factor(tenant, pat)
+
+
+def set_policy(tenant, value):
+    with tenant_scope(db.session, tenant.id):
+        tenancy.update_tenant(tenancy.fresh(tenant), {"mfa_policy": value}, audit.OPERATOR)
 
 
 def second_factor(oauth, challenge, code, factor="totp", ip="127.0.0.1"):
@@ -170,7 +180,7 @@ def enrol(oauth, challenge):
 @pytest.mark.parametrize("role", ["owner", "admin"])
 def test_required_for_admins_makes_admins_enrol_before_any_code(factories, oauth, tenant,
                                                                 web_app, role):
-    tenant.mfa_policy = "required_for_admins"
+    set_policy(tenant, "required_for_admins")
     user = factories.user(tenant, role=role) if role != "owner" else None
     email = user.email if user else "owner@acme.io"
     flow = Flow(oauth, web_app, email)
@@ -182,7 +192,7 @@ def test_required_for_admins_makes_admins_enrol_before_any_code(factories, oauth
 
 
 def test_required_for_admins_leaves_users_alone(oauth, tenant, web_app, pat):
-    tenant.mfa_policy = "required_for_admins"
+    set_policy(tenant, "required_for_admins")
     assert Flow(oauth, web_app).login.json["status"] == "authenticated"
 
 
@@ -191,15 +201,23 @@ def test_a_client_asking_for_mfa_gets_it_or_an_error(oauth, tenant, web_app, pat
     assert flow.login.json["status"] == "enrol"
     app, confirmed = enrol(oauth, flow.challenge)
     claims = flow.id_token(confirmed.json)
-    assert claims["amr"] == MFA_AMR
+    assert claims["amr"] == MFA_AMR and claims["acr"] == "urn:tessera:acr:mfa"
 
 
-def test_a_client_asking_for_mfa_where_it_is_off_is_denied(oauth, tenant, web_app, pat):
-    tenant.mfa_policy = "off"
-    flow = Flow(oauth, web_app, acr_values="urn:tessera:acr:mfa")
-    assert flow.login.json["status"] == "denied"
-    back = oauth.follow(flow.login.json["redirect_to"])
-    assert query(back.headers["Location"])["error"] == "access_denied"
+def test_where_the_policy_is_off_a_wish_for_mfa_goes_unmet_and_a_requirement_fails(
+        oauth, tenant, web_app, pat):
+    set_policy(tenant, "off")
+    wish = Flow(oauth, web_app, acr_values="urn:tessera:acr:mfa")
+    assert wish.login.json["status"] == "authenticated"
+    claims = wish.id_token(wish.login.json)
+    assert claims["amr"] == ["pwd"] and claims["acr"] == "urn:tessera:acr:pwd"
+    required = Flow(oauth, web_app, claims=json.dumps(
+        {"id_token": {"acr": {"essential": True, "value": "urn:tessera:acr:mfa"}}}))
+    result = required.login.json
+    if "redirect_to" not in result:
+        result = oauth.decide(required.challenge).json
+    back = oauth.follow(result["redirect_to"])
+    assert query(back.headers["Location"])["error"] == "unmet_authentication_requirements"
 
 
 def test_a_session_without_a_second_factor_steps_up_when_one_is_needed(oauth, web_app, pat):
@@ -209,7 +227,17 @@ def test_a_session_without_a_second_factor_steps_up_when_one_is_needed(oauth, we
     assert "/login?challenge=" in again.headers["Location"]
     silent = oauth.authorize(web_app[0], "openid", acr_values="urn:tessera:acr:mfa",
                              prompt="none")
-    assert query(silent.headers["Location"])["error"] == "login_required"
+    assert query(silent.headers["Location"])["error"] == "interaction_required"
+
+
+def test_a_session_from_before_the_policy_required_mfa_steps_up(oauth, tenant, web_app):
+    flow = Flow(oauth, web_app, "owner@acme.io")
+    flow.id_token(flow.login.json)
+    set_policy(tenant, "required_for_admins")
+    again = oauth.authorize(web_app[0], "openid")
+    assert "/login?challenge=" in again.headers["Location"]
+    again = oauth.authorize(web_app[0], "openid", prompt="none")
+    assert query(again.headers["Location"])["error"] == "interaction_required"
 
 
 def test_the_password_grant_refuses_users_with_a_second_factor(oauth, factories, tenant,
@@ -226,7 +254,7 @@ def test_the_password_grant_refuses_users_with_a_second_factor(oauth, factories,
     assert refused.status_code == 400 and refused.json["error"] == "invalid_grant"
     assert "second factor" in refused.json["error_description"]
     assert grant("owner@acme.io").status_code == 200
-    tenant.mfa_policy = "required_for_admins"
+    set_policy(tenant, "required_for_admins")
     assert grant("owner@acme.io").json["error"] == "invalid_grant"
 
 
