@@ -297,3 +297,20 @@ def test_a_user_deactivated_after_the_password_gets_no_second_step(db, oauth, te
         db.session.get(type(pat), pat.id).is_active = False
         db.session.commit()
     assert flow.second_factor(app.code()).status_code == 409
+
+
+def test_a_device_is_approved_only_after_the_second_step(
+        oauth, factories, tenant, pat, pats_app):
+    app, _ = pats_app
+    tv = factories.client(tenant, grant_types=("urn:ietf:params:oauth:grant-type:device_code",),
+                          scope="openid", public=True)[0]
+    started = oauth.http.post(f"{oauth.base}/device_authorization",
+                              data={"client_id": tv.client_id}).json
+    to_frontend = oauth.http.get(f"{oauth.base}/device/verify",
+                                 query_string={"user_code": started["user_code"]})
+    challenge = query(to_frontend.headers["Location"])["challenge"]
+    assert oauth.log_in(challenge, "pat@acme.io").json["status"] == "second_factor"
+    assert oauth.decide(challenge).status_code == 409
+    assert second_factor(oauth, challenge, app.code()).json["consent_required"]
+    back = oauth.follow(oauth.decide(challenge).json["redirect_to"])
+    assert query(back.headers["Location"]) == {"result": "approved"}
