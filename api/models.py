@@ -7,6 +7,7 @@ from api.mfa.models import RecoveryCode, TotpFactor
 from api.oauth.models import (AuthorizationCode, AuthorizationRequest, ClientAssertion, Consent,
                               DeviceAuthorization, FormPostResponse, Grant, Token)
 from api.outbox.models import OutboxMessage
+from api.passkeys.models import Passkey, PasskeyChallenge
 from api.ratelimit.models import ThrottleCounter
 from api.rbac.models import Permission, Role
 from api.resources.models import Resource
@@ -16,6 +17,6 @@ from api.v1.projects.models import Project
 
 __all__ = ["AccountToken", "AuditEvent", "AuthorizationCode", "AuthorizationRequest", "Client",
            "ClientAssertion", "Consent", "DeviceAuthorization", "FormPostResponse", "Grant",
-           "InitialAccessToken", "OutboxMessage", "Permission", "Project", "RecoveryCode",
-           "Resource", "Role", "SigningKey", "Tenant", "ThrottleCounter", "Token", "TotpFactor",
-           "User"]
+           "InitialAccessToken", "OutboxMessage", "Passkey", "PasskeyChallenge", "Permission",
+           "Project", "RecoveryCode", "Resource", "Role", "SigningKey", "Tenant",
+           "ThrottleCounter", "Token", "TotpFactor", "User"]

@@ -27,6 +27,8 @@ from api.v1.initial_access_tokens.schemas import (InitialAccessTokenCreatedSchem
                                                   InitialAccessTokenCreateSchema,
                                                   InitialAccessTokenSchema)
 from api.v1.me.schemas import MeSchema
+from api.v1.passkeys.schemas import (CeremonyOptionsSchema, PasskeyListArgs, PasskeySchema,
+                                     RegistrationSchema, RenameSchema)
 from api.v1.projects.schemas import (ProjectCreateSchema, ProjectListArgs, ProjectSchema,
                                      ProjectUpdateSchema)
 from api.v1.resources.schemas import (ResourceCreateSchema, ResourceListArgs, ResourceSchema,
@@ -99,6 +101,18 @@ OPERATIONS: dict[str, Op] = {
                                             "ones stop working)", "profile:write",
                                             response=RecoveryCodesSchema, status=201,
                                             errors=(401, 403, 404, 409)),
+    "passkeys.list_passkeys": Op("Your passkeys", "profile:read", args=PasskeyListArgs,
+                                 response=PasskeySchema, listing=True),
+    "passkeys.begin_registration": Op("Begin adding a passkey: WebAuthn creation options "
+                                      "for navigator.credentials.create()", "profile:write",
+                                      response=CeremonyOptionsSchema, errors=CONFLICT),
+    "passkeys.register_passkey": Op("Finish adding a passkey: the browser's credential",
+                                    "profile:write", body=RegistrationSchema,
+                                    response=PasskeySchema, status=201, errors=CONFLICT),
+    "passkeys.rename_passkey": Op("Rename one of your passkeys", "profile:write",
+                                  body=RenameSchema, response=PasskeySchema),
+    "passkeys.remove_passkey": Op("Remove one of your passkeys", "profile:write",
+                                  status=204),
     "user_signup.sign_up": Op("Sign up as a user (404 unless the tenant allows it)",
                               body=SignUpSchema, response=SignedUpSchema, status=201,
                               errors=(400, 404, 409, 422, 429), public=True),

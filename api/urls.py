@@ -20,6 +20,7 @@ from api.v1.clients.routes import bp as clients_bp
 from api.v1.factors.routes import bp as factors_bp
 from api.v1.initial_access_tokens.routes import bp as initial_access_tokens_bp
 from api.v1.me.routes import bp as me_bp
+from api.v1.passkeys.routes import bp as passkeys_bp
 from api.v1.projects.routes import bp as projects_bp
 from api.v1.resources.routes import bp as resources_bp
 from api.v1.roles.routes import bp as roles_bp
@@ -30,8 +31,9 @@ from api.v1.signup.routes import bp as user_signup_bp
 from api.v1.users.routes import bp as users_bp
 
 #: The tenant REST API, one blueprint per resource.
-RESOURCES = (me_bp, tenant_settings_bp, users_bp, roles_bp, clients_bp, tokens_bp, audit_bp,
-             projects_bp, resources_bp, initial_access_tokens_bp, user_signup_bp, factors_bp)
+RESOURCES = (me_bp, passkeys_bp, tenant_settings_bp, users_bp, roles_bp, clients_bp, tokens_bp,
+             audit_bp, projects_bp, resources_bp, initial_access_tokens_bp, user_signup_bp,
+             factors_bp)
 
 api_v1 = Blueprint("api_v1", __name__, url_prefix="/api/v1")
 for resource in RESOURCES:

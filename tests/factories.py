@@ -23,6 +23,7 @@ from api.oauth.models import (AuthorizationCode, AuthorizationRequest, ClientAss
                               Token)
 from api.resources.models import Resource
 from api.outbox.models import OutboxMessage
+from api.passkeys.models import AUTHENTICATE, Passkey, PasskeyChallenge
 from api.tenancy.services import create_tenant
 from api.users.models import User
 from api.users.services import create_user
@@ -65,8 +66,8 @@ def activity(tenant, expires_at: datetime | None = None) -> None:
     hour by default): a sign-in session of its owner's, a grant begun in it to its console
     client with a token, an authorization code, a pending sign-in, a form-post response, a
     consent, a project, a registered API, an initial access token, a device authorization,
-    a used client assertion, an account link, an outbox message, a TOTP factor and a
-    recovery code. Committed."""
+    a used client assertion, an account link, an outbox message, a TOTP factor, a
+    recovery code, a passkey and a passkey ceremony's challenge. Committed."""
     expires_at = expires_at or utcnow() + timedelta(hours=1)
     with tenant_scope(db.session, tenant.id):
         owner = db.session.scalars(select(User)).first()
@@ -106,7 +107,11 @@ def activity(tenant, expires_at: datetime | None = None) -> None:
                          expires_at=expires_at),
             OutboxMessage(kind="mail", summary={"to": owner.email}, status="sent"),
             TotpFactor(user_id=owner.id, sealed_secret="sealed"),
-            RecoveryCode(user_id=owner.id, code_hash=secrets.token_hex(32))])
+            RecoveryCode(user_id=owner.id, code_hash=secrets.token_hex(32)),
+            Passkey(user_id=owner.id, credential_id=secrets.token_urlsafe(16),
+                    public_key=secrets.token_bytes(77), name="Activity"),
+            PasskeyChallenge(challenge_hash=secrets.token_hex(32), purpose=AUTHENTICATE,
+                             expires_at=expires_at)])
         db.session.commit()
 
 

@@ -52,6 +52,7 @@ from api.mfa import factors, policy
 from api.mfa import services as mfa
 from api.oauth import acr
 from api.oauth.models import AuthorizationRequest, Consent, SignInSession
+from api.passkeys import services as passkeys
 from api.ratelimit import services as ratelimit
 from api.rbac.permissions import narrow_scope
 from api.security import digest, generate_secret
@@ -216,9 +217,7 @@ def _acr_requirement(pending: AuthorizationRequest) -> dict:
 def log_in(challenge: str, tenant: Tenant, issuer: str, email: str, password: str,
            ip: str | None) -> dict:
     """Check the user's credentials for the challenge; say what comes next."""
-    pending = find(challenge)
-    if pending.status not in (PENDING, AUTHENTICATED, SECOND_FACTOR, ENROL):
-        raise Conflict("This sign-in request is already settled.")
+    pending = _unsettled(challenge)
     try:
         user = authentication.authenticate(tenant.id, email, password, ip,
                                            tenant.require_verified_email)
@@ -237,6 +236,50 @@ def log_in(challenge: str, tenant: Tenant, issuer: str, email: str, password: st
         result = _authenticated(pending, tenant, issuer, [factors.PASSWORD_AMR])
     db.session.commit()
     return result
+
+
+def passkey_options(challenge: str, tenant: Tenant) -> dict:
+    """WebAuthn request options for signing in to ``challenge`` with a passkey alone
+    (discoverable credentials: the authenticator says who), where the tenant allows it."""
+    _passkey_sign_in_allowed(tenant)
+    _unsettled(challenge)
+    return passkeys.begin_authentication(None, challenge)
+
+
+def log_in_with_passkey(challenge: str, tenant: Tenant, issuer: str, credential: dict,
+                        ip: str | None) -> dict:
+    """Settle ``challenge`` with a passkey's assertion instead of the password and a second
+    step: the user verified to the authenticator (a PIN or biometrics), so the passkey is
+    both factors. Throttled per IP address like passwords; say what comes next."""
+    _passkey_sign_in_allowed(tenant)
+    pending = _unsettled(challenge)
+    release = authentication.take_ip_attempt(tenant.id, ip)
+    passkey, user_verified = passkeys.authenticate(credential, None, challenge)
+    user = passkey.user
+    try:
+        authentication.admit(tenant.id, user, tenant.require_verified_email, [], release,
+                             method="passkey")
+    except authentication.EmailNotVerified:
+        accounts.resend_after_refused_sign_in(tenant, user, ip)
+        raise
+    pending.user_id, pending.auth_time = user.id, utcnow()
+    pending.scope = narrow_scope(pending.scope, user.permissions)
+    result = _authenticated(pending, tenant, issuer, passkeys.methods(passkey, user_verified))
+    db.session.commit()
+    return result
+
+
+def _passkey_sign_in_allowed(tenant: Tenant) -> None:
+    if not tenant.passkey_sign_in:
+        raise NotFound("This tenant does not offer signing in with a passkey alone.")
+
+
+def _unsettled(challenge: str) -> AuthorizationRequest:
+    """The live request for ``challenge``, while someone may still sign in to it."""
+    pending = find(challenge)
+    if pending.status not in (PENDING, AUTHENTICATED, SECOND_FACTOR, ENROL):
+        raise Conflict("This sign-in request is already settled.")
+    return pending
 
 
 def second_factor(challenge: str, tenant: Tenant, issuer: str, response: dict,

@@ -3,8 +3,9 @@
 Run ``flask --app api purge`` from cron or a systemd timer (hourly is plenty).
 Expired codes, pending sign-in requests, unposted form-post responses, device
 authorizations, the ``jti`` of used client assertions, grants (with their tokens),
-sign-in sessions, account links and throttle windows go; the audit log keeps the history. It spans
-tenants, so it runs on the admin role's session (DATABASE_ADMIN_URL; see :mod:`api.rls`).
+sign-in sessions, account links, passkey ceremonies and throttle windows go; the audit
+log keeps the history. It spans tenants, so it runs on the admin role's session
+(DATABASE_ADMIN_URL; see :mod:`api.rls`).
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from api.db import unscoped, utcnow
 from api.oauth.models import (AuthorizationCode, AuthorizationRequest, ClientAssertion,
                               DeviceAuthorization, FormPostResponse, Grant,
                               SignInSession)
+from api.passkeys.models import PasskeyChallenge
 from api.ratelimit.models import ThrottleCounter
 
 
@@ -31,6 +33,7 @@ def purge_expired(session: Session) -> dict[str, int]:
                             ("client_assertions", ClientAssertion),
                             ("grants", Grant), ("sign_in_sessions", SignInSession),
                             ("account_tokens", AccountToken),
+                            ("passkey_challenges", PasskeyChallenge),
                             ("throttle_counters", ThrottleCounter)):
             counts[name] = session.execute(
                 delete(model).where(model.expires_at <= now)

@@ -34,7 +34,8 @@ from api.oauth import (acr, challenges, device, form_post, logout, registration,
 from api.oauth.client_auth import ClientSecretJWT, PrivateKeyJWT
 from api.oauth.models import SignInSession
 from api.oauth.schemas import (ConsentSchema, EnrolmentCodeSchema, LoginSchema,
-                               LogoutConfirmationSchema, SecondFactorSchema)
+                               LogoutConfirmationSchema, PasskeySignInSchema,
+                               SecondFactorSchema)
 from api.oauth.server import (ANY_CLIENT_AUTH, CONFIDENTIAL_AUTH, NO_STORE, NO_STORE_ENDPOINTS,
                               ClientAuthenticationFailed, authorization, require_userinfo_token,
                               user_info)
@@ -451,6 +452,23 @@ def confirm_enrolment(challenge: str):
     data = load_body(EnrolmentCodeSchema())
     tenant = current_tenant()
     return challenges.confirm_enrolment(challenge, tenant, issuer_url(tenant), data["code"])
+
+
+@bp.post("/sign-in/challenges/<token:challenge>/passkey/options")
+@frontend_only
+def begin_passkey_sign_in(challenge: str):
+    """WebAuthn request options for a passwordless sign-in (404 unless the tenant allows it)."""
+    return challenges.passkey_options(challenge, current_tenant())
+
+
+@bp.post("/sign-in/challenges/<token:challenge>/passkey")
+@frontend_only
+def log_in_with_passkey(challenge: str):
+    data = load_body(PasskeySignInSchema())
+    tenant = current_tenant()
+    return challenges.log_in_with_passkey(challenge, tenant, issuer_url(tenant),
+                                          data["credential"],
+                                          str(data["ip"] or request.remote_addr))
 
 
 @bp.post("/sign-in/challenges/<token:challenge>/consent")

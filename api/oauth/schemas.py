@@ -2,6 +2,8 @@
 metadata: shape and format only."""
 from marshmallow import INCLUDE, Schema, fields, validate
 
+from api.passkeys.schemas import AssertionSchema
+
 
 class LoginSchema(Schema):
     email = fields.String(required=True, validate=validate.Length(min=1, max=320))
@@ -19,6 +21,11 @@ class SecondFactorSchema(Schema):
 
 class EnrolmentCodeSchema(Schema):
     code = fields.String(required=True, validate=validate.Length(min=1, max=64))
+
+
+class PasskeySignInSchema(AssertionSchema):
+    #: The end user's address, as the frontend saw it (for per-IP throttling).
+    ip = fields.IP(load_default=None)
 
 
 class ConsentSchema(Schema):

@@ -50,6 +50,8 @@ class Tenant(UUIDPrimaryKey, Timestamped, db.Model):
     require_verified_email: Mapped[bool] = mapped_column(default=False)
     password_min_length: Mapped[int] = mapped_column(default=DEFAULT_PASSWORD_MIN_LENGTH)
     mfa_policy: Mapped[str] = mapped_column(sa.String(32), default=MFA_OPTIONAL)
+    #: People may sign in with a passkey alone, without their address or password.
+    passkey_sign_in: Mapped[bool] = mapped_column(default=False)
     #: What end users see on the tenant's pages: ``display_name``, ``logo_uri`` (https),
     #: ``primary_color`` (``#rrggbb``); each optional.
     branding: Mapped[dict] = mapped_column(default=dict)

@@ -92,15 +92,33 @@ def authenticate(tenant_id: uuid.UUID, email: str, password: str, ip: str | None
     if not (verified and user.can_sign_in):
         record_failure(tenant_id, "sign_in.failed", email)
         raise InvalidCredentials()
-    settle(clear, release)
-    if require_verified and not user.email_verified:
-        record_failure(tenant_id, "sign_in.unverified", email)
-        raise EmailNotVerified(user)
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
-    user.last_sign_in_at = utcnow()
-    audit.record("sign_in.succeeded", audit.Actor.of_user(user), user)
+    admit(tenant_id, user, require_verified, clear, release)
     return user
+
+
+def take_ip_attempt(tenant_id: uuid.UUID, ip: str | None) -> list[str]:
+    """Count an attempt that names no account (a passkey says who it is for) against the
+    per-IP limit; SignInThrottled past it. Returns the key a success gives back."""
+    ip_key = f"signin-ip:{ip}"
+    if ratelimit.hit(ip_key, WINDOW_SECONDS) > IP_LIMIT:
+        record_failure(tenant_id, "sign_in.throttled", "")
+        raise SignInThrottled()
+    return [ip_key]
+
+
+def admit(tenant_id: uuid.UUID, user: User, require_verified: bool, clear: list[str],
+          release: list[str], **details) -> None:
+    """``user`` proved who they are: settle the attempt's throttle slots, refuse them with
+    :class:`EmailNotVerified` if the tenant wants a verified address first, and record the
+    sign-in (``details``: how, when not by password)."""
+    settle(clear, release)
+    if require_verified and not user.email_verified:
+        record_failure(tenant_id, "sign_in.unverified", user.email)
+        raise EmailNotVerified(user)
+    user.last_sign_in_at = utcnow()
+    audit.record("sign_in.succeeded", audit.Actor.of_user(user), user, **details)
 
 
 def confirm_password(tenant_id: uuid.UUID, user: User, password: str, ip: str | None) -> None:

@@ -23,22 +23,22 @@ def describe_caller(caller: Caller, tenant: Tenant) -> dict:
     }
 
 
-def _user(caller: Caller) -> User:
-    """The caller's own user, once the write policy lets the caller change them (a token
-    narrower than the user holds cannot, as for ``PATCH /users/{id}``)."""
+def own_user(caller: Caller, write: bool = True) -> User:
+    """The caller's own user; to ``write``, once the write policy lets the caller change
+    them (a token narrower than the user holds cannot, as for ``PATCH /users/{id}``)."""
     if caller.user is None:
         raise deny(caller, "Only a user's token has a profile.")
-    return writable_user(caller, caller.user.id)
+    return writable_user(caller, caller.user.id) if write else caller.user
 
 
 def update_profile(caller: Caller, changes: dict) -> User:
-    return accounts.update_profile(_user(caller), changes, caller.actor)
+    return accounts.update_profile(own_user(caller), changes, caller.actor)
 
 
 def request_email_change(caller: Caller, tenant: Tenant, email: str, password: str,
                          ip: str | None) -> None:
-    accounts.request_email_change(tenant, _user(caller), email, password, ip)
+    accounts.request_email_change(tenant, own_user(caller), email, password, ip)
 
 
 def resend_verification(caller: Caller, tenant: Tenant, ip: str | None) -> None:
-    accounts.resend_verification(tenant, _user(caller), ip)
+    accounts.resend_verification(tenant, own_user(caller), ip)

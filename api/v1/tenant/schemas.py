@@ -53,6 +53,7 @@ class TenantSchema(Schema):
     require_verified_email = fields.Boolean()
     password_min_length = fields.Integer()
     mfa_policy = fields.String(metadata={"enum": list(MFA_POLICIES)})
+    passkey_sign_in = fields.Boolean()
     branding = fields.Nested(BrandingSchema)
     created_at = fields.AwareDateTime()
 
@@ -70,6 +71,7 @@ class TenantUpdateSchema(Schema):
     password_min_length = fields.Integer(validate=validate.Range(min=8, max=64))
     #: Second factors: not offered, optional, required of owners and admins, or of everyone.
     mfa_policy = fields.String(validate=validate.OneOf(MFA_POLICIES))
+    passkey_sign_in = fields.Boolean()
     branding = fields.Nested(BrandingSchema)
 
 

@@ -1,0 +1,1 @@
+"""``/me/passkeys``: the signed-in user's passkeys: register, list, rename, remove."""
