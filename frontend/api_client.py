@@ -138,6 +138,16 @@ def confirm_enrolment(slug: str, challenge: str, code: str) -> dict:
                  json={"code": code})
 
 
+def passkey_options(slug: str, challenge: str) -> dict:
+    """WebAuthn request options for signing in to ``challenge`` with a passkey alone."""
+    return _call("POST", _challenge_path(slug, challenge, "passkey", "options"))
+
+
+def log_in_with_passkey(slug: str, challenge: str, credential, ip: str | None) -> dict:
+    return _call("POST", _challenge_path(slug, challenge, "passkey"),
+                 json={"credential": credential, "ip": ip})
+
+
 def decide(slug: str, challenge: str, approve: bool, remember: bool) -> dict:
     return _call("POST", _challenge_path(slug, challenge, "consent"),
                  json={"approve": approve, "remember": remember})

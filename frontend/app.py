@@ -49,6 +49,7 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from frontend.console.account import bp as account_bp
     from frontend.console.account_factors import bp as account_factors_bp
+    from frontend.console.passkeys import bp as passkeys_bp
     from frontend.branding import bp as branding_bp
     from frontend.console.routes import bp as console_bp
     from frontend.signin.accounts import bp as accounts_bp
@@ -88,6 +89,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(accounts_bp)
     app.register_blueprint(account_bp)
     app.register_blueprint(account_factors_bp)
+    app.register_blueprint(passkeys_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -180,12 +180,13 @@ def find(challenge: str) -> AuthorizationRequest:
 
 def describe(pending: AuthorizationRequest, tenant: Tenant) -> dict:
     """What the frontend shows: tenant, client, scopes, who is signed in, what is next, and
-    whether the login page may offer sign-up."""
+    whether the login page may offer sign-up and signing in with a passkey alone."""
     client = db.session.get(Client, pending.client_id)
     user = db.session.get(User, pending.user_id) if pending.user_id else None
     return {
         "tenant": public_view(tenant),
         "self_signup_enabled": tenant.self_signup_enabled,
+        "passkey_sign_in": tenant.passkey_sign_in,
         "client": {"client_id": client.client_id, "client_name": client.client_name,
                    "first_party": client.is_first_party,
                    **{name: getattr(client, name) for name in DISPLAY_METADATA},

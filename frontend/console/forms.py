@@ -179,6 +179,7 @@ class SettingsForm(FlaskForm):
     password_min_length = IntegerField("Passwords have at least",
                                        validators=[DataRequired(), NumberRange(8, 64)])
     mfa_policy = SelectField("Second factor (authenticator app)", choices=MFA_POLICIES)
+    passkey_sign_in = BooleanField("People may sign in with a passkey alone")
     display_name = StringField("Name shown to your users", validators=[Length(max=100)])
     logo_uri = https_field("Logo URL")
     primary_color = StringField("Primary colour", validators=[Optional(), Regexp(

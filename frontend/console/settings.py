@@ -1,5 +1,6 @@
 """Console: the tenant's settings (owners): name, token lifetimes in human units, sign-up,
-passwords and second factors, the branding end users see, and dynamic client registration."""
+passwords, second factors and passkeys, the branding end users see, and dynamic client
+registration."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, g, redirect, render_template, url_for
@@ -24,7 +25,7 @@ def form_data(tenant: dict) -> dict:
     policy = tenant["client_registration_policy"]
     data = {**{k: tenant[k] for k in ("name", "self_signup_enabled", "require_verified_email",
                                       "password_min_length", "dynamic_client_registration",
-                                      "mfa_policy")},
+                                      "mfa_policy", "passkey_sign_in")},
             **{k: (tenant.get("branding") or {}).get(k) for k in BRANDING},
             "registration_grant_types": policy["grant_types"],
             "registration_scope": policy["scope"]}
@@ -56,6 +57,7 @@ def settings_body(form: SettingsForm) -> dict:
             "require_verified_email": form.require_verified_email.data,
             "password_min_length": form.password_min_length.data,
             "mfa_policy": form.mfa_policy.data,
+            "passkey_sign_in": form.passkey_sign_in.data,
             "branding": {k: (form[k].data or "").strip() or None for k in BRANDING},
             "dynamic_client_registration": form.dynamic_client_registration.data,
             "client_registration_policy": {"grant_types": form.registration_grant_types.data,
