@@ -7,7 +7,7 @@
 - tenants: ``passkey_sign_in`` (off): people may sign in with a passkey alone.
 
 Revision ID: 0014
-Revises: 0012
+Revises: 0013
 Create Date: 2026-11-23
 
 """
@@ -18,7 +18,7 @@ from api.rls import protect, unprotect
 
 # revision identifiers, used by Alembic.
 revision = '0014'
-down_revision = '0012'
+down_revision = '0013'
 branch_labels = None
 depends_on = None
 
