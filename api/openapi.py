@@ -28,7 +28,7 @@ from api.v1.initial_access_tokens.schemas import (InitialAccessTokenCreatedSchem
                                                   InitialAccessTokenSchema)
 from api.v1.me.schemas import MeSchema
 from api.v1.passkeys.schemas import (CeremonyOptionsSchema, PasskeyListArgs, PasskeySchema,
-                                     RegistrationSchema, RenameSchema)
+                                     RegisteredPasskeySchema, RegistrationSchema, RenameSchema)
 from api.v1.projects.schemas import (ProjectCreateSchema, ProjectListArgs, ProjectSchema,
                                      ProjectUpdateSchema)
 from api.v1.resources.schemas import (ResourceCreateSchema, ResourceListArgs, ResourceSchema,
@@ -108,7 +108,8 @@ OPERATIONS: dict[str, Op] = {
                                       response=CeremonyOptionsSchema, errors=CONFLICT),
     "passkeys.register_passkey": Op("Finish adding a passkey: the browser's credential",
                                     "profile:write", body=RegistrationSchema,
-                                    response=PasskeySchema, status=201, errors=CONFLICT),
+                                    response=RegisteredPasskeySchema, status=201,
+                                    errors=CONFLICT),
     "passkeys.rename_passkey": Op("Rename one of your passkeys", "profile:write",
                                   body=RenameSchema, response=PasskeySchema),
     "passkeys.remove_passkey": Op("Remove one of your passkeys", "profile:write",

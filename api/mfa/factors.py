@@ -9,6 +9,8 @@ page what it needs first (``options``: a WebAuthn challenge, say).
 Built in:
 
 - ``totp``: an authenticator app's code (:mod:`api.mfa.totp`), ``otp``;
+- ``passkey``: a WebAuthn assertion of one of the user's passkeys
+  (:mod:`api.passkeys.factor`), ``hwk`` or ``swk``;
 - ``recovery_code``: one of the user's single-use recovery codes (:mod:`api.mfa.recovery`),
   ``otp`` too: RFC 8176 defines ``otp`` as a one-time password, which a single-use code
   from a list the user keeps is; it is a fallback, not a factor one enrols
@@ -25,6 +27,7 @@ from api.errors import InvalidInput
 from api.extensions import db
 from api.mfa import recovery, totp
 from api.mfa.models import TotpFactor
+from api.passkeys import factor as passkey_factor
 from api.users.models import User
 
 TOTP, RECOVERY_CODE = "totp", "recovery_code"
@@ -38,8 +41,10 @@ class Factor:
     #: RFC 8176 values a successful step with this factor adds (``mfa`` is added for all).
     amr: tuple[str, ...]
     has: Callable[[User], bool]
-    #: Check the step's response (the request body) for the user, consuming it on success.
-    verify: Callable[[User, dict], bool]
+    #: Check the step's response (the request body) for the user, consuming it on success:
+    #: falsy when refused; else True, or the ``amr`` values this very response proved when
+    #: they depend on it (a passkey: ``hwk`` or ``swk``), in place of ``amr``.
+    verify: Callable[[User, dict], bool | tuple[str, ...]]
     #: Whether it counts as an enrolled second factor (not a fallback).
     primary: bool = True
     #: What the second-step page needs before the user answers (none by default).
@@ -77,9 +82,10 @@ def options(user: User) -> dict:
             if f.options is not None and f.has(user)}
 
 
-def amr(factor: Factor) -> list[str]:
-    """The ``amr`` of a sign-in by password and then ``factor``."""
-    return [PASSWORD_AMR, *factor.amr, MFA_AMR]
+def amr(factor: Factor, proven: bool | tuple[str, ...] = True) -> list[str]:
+    """The ``amr`` of a sign-in by password and then ``factor`` (whose ``verify`` returned
+    ``proven``)."""
+    return [PASSWORD_AMR, *(proven if isinstance(proven, tuple) else factor.amr), MFA_AMR]
 
 
 def confirmed_totp(user: User) -> TotpFactor | None:
@@ -97,5 +103,7 @@ def _verify_recovery_code(user: User, response: dict) -> bool:
 
 
 register(Factor(TOTP, ("otp",), lambda user: confirmed_totp(user) is not None, _verify_totp))
+register(Factor(passkey_factor.NAME, ("hwk",), passkey_factor.has, passkey_factor.verify,
+                options=passkey_factor.options))
 register(Factor(RECOVERY_CODE, ("otp",), lambda user: recovery.remaining(user.id) > 0,
                 _verify_recovery_code, primary=False))

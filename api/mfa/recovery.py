@@ -35,6 +35,12 @@ def replace(user_id: uuid.UUID) -> list[str]:
     return [f"{code[:5]}-{code[5:]}" for code in codes]
 
 
+def first_codes(user_id: uuid.UUID) -> list[str]:
+    """For a user who just added a factor: a fresh set of codes (returned once) if they have
+    none left, else none (their codes stay as they are)."""
+    return [] if remaining(user_id) else replace(user_id)
+
+
 def remaining(user_id: uuid.UUID) -> int:
     return db.session.scalar(select(func.count()).select_from(RecoveryCode).where(
         RecoveryCode.user_id == user_id, RecoveryCode.used_at.is_(None)))

@@ -74,7 +74,7 @@ def confirm_totp(tenant: Tenant, user: User, code: str, actor: Actor) -> list[st
     if not totp.use(factor, code):
         raise WrongCode()
     factor.confirmed_at = utcnow()
-    codes = recovery.replace(user.id) if not recovery.remaining(user.id) else []
+    codes = recovery.first_codes(user.id)
     audit.record("mfa.totp_enrolled", actor, user)
     return codes
 
@@ -126,7 +126,8 @@ def second_step(tenant: Tenant, user: User, factor_name: str, response: dict,
     ``amr``. The caller commits. A recovery code used is audited and mailed."""
     factor = factors.get(factor_name)
     clear, release = authentication.take_second_factor_attempt(tenant.id, user.email, ip)
-    if factor.name not in factors.usable(user) or not factor.verify(user, response):
+    proven = factor.name in factors.usable(user) and factor.verify(user, response)
+    if not proven:
         authentication.record_failure(tenant.id, "second_factor.failed", user.email)
         raise WrongCode()
     authentication.settle(clear, release)
@@ -135,4 +136,4 @@ def second_step(tenant: Tenant, user: User, factor_name: str, response: dict,
         left = recovery.remaining(user.id)
         audit.record("mfa.recovery_code_used", Actor.of_user(user), user, remaining=left)
         mail.send("recovery_code_used", user.email, tenant, remaining=left)
-    return factors.amr(factor)
+    return factors.amr(factor, proven)

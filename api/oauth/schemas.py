@@ -2,7 +2,7 @@
 metadata: shape and format only."""
 from marshmallow import INCLUDE, Schema, fields, validate
 
-from api.passkeys.schemas import AssertionSchema
+from api.passkeys.schemas import AssertionSchema, CredentialSchema
 
 
 class LoginSchema(Schema):
@@ -13,9 +13,11 @@ class LoginSchema(Schema):
 
 
 class SecondFactorSchema(Schema):
-    #: A factor of :mod:`api.mfa.factors` (``totp``, ``recovery_code``) and its answer.
+    #: A factor of :mod:`api.mfa.factors` (``totp``, ``recovery_code``, ``passkey``) and its
+    #: answer: a code, or a passkey's assertion.
     factor = fields.String(required=True, validate=validate.Length(min=1, max=32))
     code = fields.String(load_default="", validate=validate.Length(max=64))
+    credential = fields.Nested(CredentialSchema)
     ip = fields.IP(load_default=None)
 
 

@@ -40,6 +40,7 @@ from api import audit
 from api.db import independent_transaction, utcnow
 from api.errors import Conflict, DomainError, NotFound
 from api.extensions import db
+from api.mfa import recovery
 from api.passkeys.models import AUTHENTICATE, REGISTER, Passkey, PasskeyChallenge
 from api.security import digest
 from api.tenancy.models import Tenant
@@ -152,10 +153,11 @@ def begin_registration(tenant: Tenant, user: User) -> dict:
 
 
 def finish_registration(tenant: Tenant, user: User, credential: dict, name: str,
-                        actor: audit.Actor) -> Passkey:
+                        actor: audit.Actor) -> tuple[Passkey, list[str]]:
     """Check the authenticator's answer to :func:`begin_registration` and keep the passkey
     (attestation ``none`` is asked for: Tessera trusts the user's choice of authenticator,
-    not its vendor)."""
+    not its vendor). A passkey is a second factor: a user without recovery codes gets
+    them now, returned once (:func:`api.mfa.recovery.first_codes`)."""
     _, challenge = _claim(credential, REGISTER, user, None)
     rp_id, origin = relying_party()
     try:
@@ -177,10 +179,12 @@ def finish_registration(tenant: Tenant, user: User, credential: dict, name: str,
                       name=name)
     db.session.add(passkey)
     db.session.flush()
+    codes = recovery.first_codes(user.id)
     audit.record("passkey.registered", actor, user, passkey_id=str(passkey.id), name=name,
-                 user_verified=verified.user_verified, method=passkey.method)
+                 user_verified=verified.user_verified, method=passkey.method,
+                 recovery_codes_issued=bool(codes))
     db.session.commit()
-    return passkey
+    return passkey, codes
 
 
 def rename(user: User, passkey_id: uuid.UUID, name: str, actor: audit.Actor) -> Passkey:
@@ -202,8 +206,9 @@ def remove(user: User, passkey_id: uuid.UUID, actor: audit.Actor) -> None:
 
 # Signing in with a passkey ------------------------------------------------------------
 
-def begin_authentication(user: User | None, binding: str) -> dict:
-    """``PublicKeyCredentialRequestOptions`` (JSON) for ``binding`` (a sign-in challenge).
+def begin_authentication(user: User | None, binding: str | None = None) -> dict:
+    """``PublicKeyCredentialRequestOptions`` (JSON), for ``binding`` (a sign-in challenge)
+    when given.
 
     With ``user`` (a second factor after the password): their passkeys, user
     verification preferred. Without (passwordless): any discoverable credential, and the
@@ -220,7 +225,8 @@ def begin_authentication(user: User | None, binding: str) -> dict:
     return _as_dict(options)
 
 
-def authenticate(credential: dict, user: User | None, binding: str) -> tuple[Passkey, bool]:
+def authenticate(credential: dict, user: User | None,
+                 binding: str | None = None) -> tuple[Passkey, bool]:
     """Check an assertion answering :func:`begin_authentication`: the passkey it was made
     with and whether the user was verified. PasskeyRejected (audited) otherwise; the
     caller commits the passkey's new counter with the sign-in."""

@@ -209,3 +209,49 @@ def test_malformed_answers_are_4xx(oauth, console, owner, body):
     response = oauth.http.post(f"{oauth.base}/sign-in/challenges/{challenge}/passkey",
                                json=body, headers=oauth.frontend_key)
     assert response.status_code in (400, 422), response.json
+
+
+# A passkey as the second step after the password (api.mfa.factors) -------------------
+
+def second_step(oauth, challenge, credential):
+    return oauth.http.post(f"{oauth.base}/sign-in/challenges/{challenge}/second-factor",
+                           json={"factor": "passkey", "credential": credential},
+                           headers=oauth.frontend_key)
+
+
+def test_a_passkey_is_a_second_factor_and_enrols_with_recovery_codes(db, oauth, tenant,
+                                                                     console, client,
+                                                                     factories):
+    member = factories.user(tenant)
+    api = Callers(client, factories, tenant).as_user(member.email)
+    authenticator = Authenticator(ORIGIN, user_verified=False)
+    created = api.post("/me/passkeys", json={"name": "Key", "credential": authenticator.create(
+        api.post("/me/passkeys/options").json)})
+    assert created.status_code == 201 and len(created.json["recovery_codes"]) == 10
+    second = api.post("/me/passkeys", json={"name": "Key 2", "credential": Authenticator(
+        ORIGIN).create(api.post("/me/passkeys/options").json)})
+    assert second.json["recovery_codes"] == []  # the first ones still stand
+    challenge = start(oauth, console)
+    login = oauth.log_in(challenge, member.email)
+    assert login.json["status"] == "second_factor"
+    assert login.json["factors"] == ["passkey", "recovery_code"]
+    options = login.json["factor_options"]["passkey"]
+    assert len(options["allowCredentials"]) == 2 and options["userVerification"] == "preferred"
+    done = second_step(oauth, challenge, authenticator.get(options))
+    assert done.status_code == 200, done.json
+    oauth.follow(done.json["redirect_to"])
+    with tenant_scope(db.session, tenant.id):
+        assert db.session.scalars(select(SignInSession)).one().amr == ["pwd", "hwk", "mfa"]
+
+
+def test_another_users_passkey_never_answers_the_second_step(db, oauth, tenant, console,
+                                                             client, factories, laptop):
+    member = factories.user(tenant)
+    api = Callers(client, factories, tenant).as_user(member.email)
+    api.post("/me/passkeys", json={"name": "Key", "credential": Authenticator(ORIGIN).create(
+        api.post("/me/passkeys/options").json)})
+    challenge = start(oauth, console)
+    options = oauth.log_in(challenge, member.email).json["factor_options"]["passkey"]
+    stolen = laptop.get({**options, "allowCredentials": []})  # the owner's passkey
+    assert second_step(oauth, challenge, stolen).status_code == 401
+    assert audited(db, tenant, "passkey.rejected")[-1].details["reason"] == "unknown credential"

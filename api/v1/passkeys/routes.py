@@ -2,7 +2,8 @@
 
     GET    /me/passkeys               list (paged)
     POST   /me/passkeys/options       begin a registration: creation options for the browser
-    POST   /me/passkeys               finish it: {name, credential} → the passkey (201)
+    POST   /me/passkeys               finish it: {name, credential} → the passkey (201), and
+                                      recovery codes (shown once) if the user had none
     PATCH  /me/passkeys/{id}          rename
     DELETE /me/passkeys/{id}          remove
 """
@@ -38,9 +39,9 @@ def begin_registration():
 @bp.post("/me/passkeys")
 @require_permission(PROFILE_WRITE)
 def register_passkey():
-    passkey = services.register(current_caller(), current_tenant(),
-                                load_body(RegistrationSchema()))
-    return passkey_schema.dump(passkey), 201
+    passkey, codes = services.register(current_caller(), current_tenant(),
+                                       load_body(RegistrationSchema()))
+    return {**passkey_schema.dump(passkey), "recovery_codes": codes}, 201
 
 
 @bp.patch("/me/passkeys/<uuid:passkey_id>")

@@ -30,6 +30,12 @@ class PasskeySchema(Schema):
     last_used_at = fields.AwareDateTime(allow_none=True)
 
 
+class RegisteredPasskeySchema(PasskeySchema):
+    recovery_codes = fields.List(fields.String(), metadata={
+        "description": "the user's first recovery codes, shown only now; empty when they "
+                       "had some already"})
+
+
 class CeremonyOptionsSchema(Schema):
     """WebAuthn options (``PublicKeyCredentialCreationOptions`` or
     ``PublicKeyCredentialRequestOptions``) as JSON, for ``PublicKeyCredential.parse…``."""

@@ -19,7 +19,8 @@ def begin_registration(caller: Caller, tenant: Tenant) -> dict:
     return passkeys.begin_registration(tenant, own_user(caller))
 
 
-def register(caller: Caller, tenant: Tenant, data: dict) -> Passkey:
+def register(caller: Caller, tenant: Tenant, data: dict) -> tuple[Passkey, list[str]]:
+    """The new passkey, and the user's first recovery codes if they had none (shown once)."""
     return passkeys.finish_registration(tenant, own_user(caller), data["credential"],
                                         data["name"], caller.actor)
 

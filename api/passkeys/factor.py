@@ -1,0 +1,36 @@
+"""Passkeys as a second factor, for :mod:`api.mfa.factors`: a user who has a passkey is
+enrolled, the second step offers WebAuthn request options for their passkeys, and an
+assertion of one of them answers it, proving ``hwk`` or ``swk`` (RFC 8176)."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from api.extensions import db
+from api.passkeys import services
+from api.passkeys.models import Passkey
+from api.users.models import User
+
+NAME = "passkey"
+
+
+def has(user: User) -> bool:
+    return db.session.scalar(select(Passkey.id).where(Passkey.user_id == user.id)
+                             .limit(1)) is not None
+
+
+def options(user: User) -> dict:
+    """Request options for the user's own passkeys (a challenge bound to the user)."""
+    return services.begin_authentication(user)
+
+
+def verify(user: User, response: dict) -> tuple[str, ...] | bool:
+    """The methods an assertion (``response["credential"]``) of one of ``user``'s passkeys
+    proves, or False (refusals are audited by :func:`api.passkeys.services.authenticate`)."""
+    credential = response.get("credential")
+    if not isinstance(credential, dict):
+        return False
+    try:
+        passkey, _ = services.authenticate(credential, user)
+    except services.PasskeyRejected:
+        return False
+    return (passkey.method,)
