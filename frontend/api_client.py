@@ -148,6 +148,12 @@ def log_in_with_passkey(slug: str, challenge: str, credential, ip: str | None) -
                  json={"credential": credential, "ip": ip})
 
 
+def second_factor_passkey(slug: str, challenge: str, credential, ip: str | None) -> dict:
+    """The sign-in's second step answered with a passkey's assertion."""
+    return _call("POST", _challenge_path(slug, challenge, "second-factor"),
+                 json={"factor": "passkey", "credential": credential, "ip": ip})
+
+
 def decide(slug: str, challenge: str, approve: bool, remember: bool) -> dict:
     return _call("POST", _challenge_path(slug, challenge, "consent"),
                  json={"approve": approve, "remember": remember})

@@ -53,6 +53,7 @@ def register_blueprints(app: Flask) -> None:
     from frontend.branding import bp as branding_bp
     from frontend.console.routes import bp as console_bp
     from frontend.signin.accounts import bp as accounts_bp
+    from frontend.signin.passkeys import bp as passkey_sign_in_bp
     from frontend.signin.factors import bp as factors_bp
     from frontend.signin.routes import bp as signin_bp
     from frontend.signup import bp as signup_bp
@@ -90,6 +91,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(account_bp)
     app.register_blueprint(account_factors_bp)
     app.register_blueprint(passkeys_bp)
+    app.register_blueprint(passkey_sign_in_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -1,6 +1,7 @@
 """``/t/<slug>/account/passkeys``: the signed-in user's passkeys on the account page (the
 partial ``console/_account_passkeys.html``): add one (the ceremony runs in the browser,
-``static/passkeys.js``, between the two JSON endpoints here), rename, remove."""
+``static/passkeys.js``, between the two JSON endpoints here), rename, remove. A first
+passkey comes with recovery codes, shown once on the account page it returns to."""
 from __future__ import annotations
 
 import uuid
@@ -12,12 +13,21 @@ from frontend.console.page import console_page
 from frontend.feedback import flash_outcome, messages_of
 
 bp = Blueprint("passkeys", __name__, url_prefix="/t/<slug:slug>/account/passkeys")
+#: Where the recovery codes of a first factor wait for the account page (server-side).
+RECOVERY_CODES = "passkey_recovery_codes"
 
 
 @bp.app_template_global()
 def own_passkeys() -> list[dict]:
     """The signed-in user's passkeys (a user holds at most 20: one page)."""
     return g.console.call("GET", "me", "passkeys", params={"per_page": 100})["items"]
+
+
+@bp.app_template_global()
+def new_recovery_codes() -> list[str] | None:
+    """The recovery codes the last passkey added came with, once (they are shown only
+    then)."""
+    return g.console.take(RECOVERY_CODES)
 
 
 def _to_account(slug: str):
@@ -46,8 +56,10 @@ def register_passkey(slug: str):
     body = body if isinstance(body, dict) else {}
 
     def register():
-        g.console.call("POST", "me", "passkeys", json={
+        created = g.console.call("POST", "me", "passkeys", json={
             "name": body.get("name"), "credential": body.get("credential")})
+        if created.get("recovery_codes"):
+            g.console.stash(RECOVERY_CODES, created["recovery_codes"])
         flash("Passkey added. You can sign in with it from now on.", "success")
         return {"redirect_to": url_for("account.manage_account", slug=slug)}
     return _json_answer(register)

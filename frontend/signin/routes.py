@@ -2,9 +2,7 @@
 (the second factor's pages, between the two, are :mod:`frontend.signin.factors`);
 ``/t/<slug>/form-post``: hand a form-post authorization response to the client;
 ``/t/<slug>/device``: where people enter a device's code (RFC 8628 §3.3);
-``/t/<slug>/logout``: confirm a sign-out the API could not take on trust;
-``/t/<slug>/login/passkey``: sign in with a passkey alone where the tenant allows it (the
-ceremony runs in the browser, ``static/passkeys.js``; these two endpoints speak JSON).
+``/t/<slug>/logout``: confirm a sign-out the API could not take on trust.
 
 The pages wear the tenant's branding and speak the language the application asked for
 (``ui_locales``) or the browser prefers. Right after a tenant sign-up, the new owner's
@@ -37,15 +35,6 @@ bp = Blueprint("signin", __name__, url_prefix="/t/<slug:slug>")
 FORM_ERRORS = (401, 403, 429)
 #: The page of each step that can follow the password (consent otherwise).
 NEXT_STEPS = {"second_factor": "factors.show_second_factor", "enrol": "factors.show_enrolment"}
-PASSKEY_ERRORS = {
-    403: _l("Verify your email address before you sign in: we sent you a link."),
-    404: _l("This sign-in request has ended, or signing in with a passkey is not offered "
-            "here. Start again from the application."),
-    409: _l("This sign-in request is already settled. Start again from the application."),
-    410: _l("This sign-in request has expired. Start again from the application."),
-    422: _l("That passkey could not be used to sign in. Try again, or use your password."),
-    429: _l("Too many sign-in attempts; try again in a few minutes."),
-}
 DEVICE_ERRORS = {
     "invalid_code": _l("That code is not valid, or it has expired or been used. Check the "
                        "code your device shows."),
@@ -125,43 +114,6 @@ def log_in(slug: str):
         return to_api(result["redirect_to"])
     step = NEXT_STEPS.get(result.get("status"), ".show_consent")
     return redirect(url_for(step, slug=slug, challenge=form.challenge.data), code=303)
-
-
-def _passkey_challenge() -> tuple[str, dict]:
-    """The sign-in challenge and the rest of the JSON body the passkey script posts."""
-    body = request.get_json(silent=True)
-    body = body if isinstance(body, dict) else {}
-    return str(body.get("challenge", "")), body
-
-
-def _passkey_refusal(error: ApiError):
-    message = PASSKEY_ERRORS.get(error.status, PASSKEY_ERRORS[422])
-    return {"error": str(message)}, error.status
-
-
-@bp.post("/login/passkey/options")
-def begin_passkey_sign_in(slug: str):
-    challenge, _ = _passkey_challenge()
-    try:
-        return api_client.passkey_options(slug, challenge)
-    except ApiError as error:
-        return _passkey_refusal(error)
-
-
-@bp.post("/login/passkey")
-def log_in_with_passkey(slug: str):
-    """The authenticator's answer, for the API to check; where the browser goes next."""
-    challenge, body = _passkey_challenge()
-    try:
-        result = api_client.log_in_with_passkey(slug, challenge, body.get("credential"),
-                                                request.remote_addr)
-    except ApiError as error:
-        return _passkey_refusal(error)
-    redirect_to = result.get("redirect_to")
-    if redirect_to and not redirect_to.startswith(current_app.config["PUBLIC_API_URL"] + "/"):
-        abort(502, "The API answered with an unexpected address.")
-    return {"redirect_to": redirect_to or url_for(".show_consent", slug=slug,
-                                                  challenge=challenge)}
 
 
 @bp.get("/consent")
