@@ -195,11 +195,13 @@ def loopback_live(tmp_path_factory):
 
 
 @contextmanager
-def serve_stack(database: Database, api_env: dict | None = None):
+def serve_stack(database: Database, api_env: dict | None = None,
+                frontend_host: str = "127.0.0.1"):
     """The API on ``database`` (with ``api_env`` besides) and the frontend under uWSGI, each
-    knowing the other's address; yields their URLs."""
+    knowing the other's address; yields their URLs. The frontend listens on loopback but may
+    be called by another name (``localhost``: WebAuthn takes no IP address as RP ID)."""
     frontend_port, api_port = free_port(), free_port()
-    frontend_url = f"http://127.0.0.1:{frontend_port}"
+    frontend_url = f"http://{frontend_host}:{frontend_port}"
     api_url = f"http://127.0.0.1:{api_port}"
     shared = {"PUBLIC_API_URL": api_url, "PUBLIC_FRONTEND_URL": frontend_url,
               "API_INTERNAL_URL": api_url}
@@ -225,7 +227,7 @@ def isolated_stack(tmp_path_factory):
 
 
 @contextmanager
-def stack_on_fresh_database(tmp_path_factory, **api_env):
+def stack_on_fresh_database(tmp_path_factory, frontend_host: str = "127.0.0.1", **api_env):
     """A seeded database of its own and the stack on it, mailing to a MailCatcher
     (``stack.mailbox``); yields a MailStack."""
     mailbox = MailCatcher().start()
@@ -233,7 +235,7 @@ def stack_on_fresh_database(tmp_path_factory, **api_env):
         with fresh_database(tmp_path_factory) as database:
             seeded = seed_live_tenant(database)
             env = {"SMTP_URL": mailbox.url, **api_env}
-            with serve_stack(database, env) as (api_url, frontend_url):
+            with serve_stack(database, env, frontend_host) as (api_url, frontend_url):
                 tenant = LiveTenant(base_url=api_url, issuer=f"{api_url}/t/live", slug="live",
                                     frontend_key=seeded["frontend_key"],
                                     clients=seeded["clients"], mailbox=mailbox)
