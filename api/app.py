@@ -41,8 +41,10 @@ def register_extensions(app: Flask) -> None:
     from api import rls
     from api.oauth import backchannel, subscriptions
     from api.outbox import services as outbox
+    from api.passkeys.factor import register_factor
 
     subscriptions.connect()
+    register_factor()
     db.init_app(app)
     rls.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)

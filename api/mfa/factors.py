@@ -9,8 +9,8 @@ page what it needs first (``options``: a WebAuthn challenge, say).
 Built in:
 
 - ``totp``: an authenticator app's code (:mod:`api.mfa.totp`), ``otp``;
-- ``passkey``: a WebAuthn assertion of one of the user's passkeys
-  (:mod:`api.passkeys.factor`), ``hwk`` or ``swk``;
+- ``passkey``: registered by :mod:`api.passkeys.factor` when the app starts (passkeys
+  use recovery codes, so they sit above this package); ``hwk`` or ``swk``;
 - ``recovery_code``: one of the user's single-use recovery codes (:mod:`api.mfa.recovery`),
   ``otp`` too: RFC 8176 defines ``otp`` as a one-time password, which a single-use code
   from a list the user keeps is; it is a fallback, not a factor one enrols
@@ -27,7 +27,6 @@ from api.errors import InvalidInput
 from api.extensions import db
 from api.mfa import recovery, totp
 from api.mfa.models import TotpFactor
-from api.passkeys import factor as passkey_factor
 from api.users.models import User
 
 TOTP, RECOVERY_CODE = "totp", "recovery_code"
@@ -103,7 +102,5 @@ def _verify_recovery_code(user: User, response: dict) -> bool:
 
 
 register(Factor(TOTP, ("otp",), lambda user: confirmed_totp(user) is not None, _verify_totp))
-register(Factor(passkey_factor.NAME, ("hwk",), passkey_factor.has, passkey_factor.verify,
-                options=passkey_factor.options))
 register(Factor(RECOVERY_CODE, ("otp",), lambda user: recovery.remaining(user.id) > 0,
                 _verify_recovery_code, primary=False))

@@ -1,11 +1,13 @@
-"""Passkeys as a second factor, for :mod:`api.mfa.factors`: a user who has a passkey is
-enrolled, the second step offers WebAuthn request options for their passkeys, and an
-assertion of one of them answers it, proving ``hwk`` or ``swk`` (RFC 8176)."""
+"""Passkeys as a second factor in :mod:`api.mfa.factors` (:func:`register_factor`, called
+by the app factory): a user who has a passkey is enrolled, the second step offers WebAuthn
+request options for their passkeys, and an assertion of one of them answers it, proving
+``hwk`` or ``swk`` (RFC 8176)."""
 from __future__ import annotations
 
 from sqlalchemy import select
 
 from api.extensions import db
+from api.mfa import factors
 from api.passkeys import services
 from api.passkeys.models import Passkey
 from api.users.models import User
@@ -34,3 +36,7 @@ def verify(user: User, response: dict) -> tuple[str, ...] | bool:
     except services.PasskeyRejected:
         return False
     return (passkey.method,)
+
+
+def register_factor() -> None:
+    factors.register(factors.Factor(NAME, ("hwk",), has, verify, options=options))

@@ -234,7 +234,7 @@ def test_a_passkey_is_a_second_factor_and_enrols_with_recovery_codes(db, oauth, 
     challenge = start(oauth, console)
     login = oauth.log_in(challenge, member.email)
     assert login.json["status"] == "second_factor"
-    assert login.json["factors"] == ["passkey", "recovery_code"]
+    assert sorted(login.json["factors"]) == ["passkey", "recovery_code"]
     options = login.json["factor_options"]["passkey"]
     assert len(options["allowCredentials"]) == 2 and options["userVerification"] == "preferred"
     done = second_step(oauth, challenge, authenticator.get(options))
