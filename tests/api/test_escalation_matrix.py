@@ -120,6 +120,7 @@ OUTSIDE_THE_POLICY = {
 ON_THE_CALLER = {
     "me": "the caller's own profile, address and verification",
     "factors": "the caller's own second factors",
+    "passkeys": "the caller's own passkeys",
     "user_signup": "a new user with the default role, made by nobody in particular",
 }
 

@@ -63,9 +63,11 @@ def test_another_tenants_token_is_401_on_every_endpoint(db, other, callers, vict
     before = snapshot(db)
     paths = [("GET", p, None) for p in ("/me", "/tenant", "/users", "/roles", "/clients",
                                         "/tokens", "/audit-events", "/projects", "/resources",
-                                        "/initial-access-tokens", "/me/factors")]
+                                        "/initial-access-tokens", "/me/factors",
+                                        "/me/passkeys")]
     paths += [("POST", "/projects", {"name": "x"}), ("PATCH", "/tenant", {"name": "x"}),
               ("POST", "/me/factors/totp", None), ("POST", "/me/recovery-codes", None),
+              ("POST", "/me/passkeys/options", None),
               ("DELETE", "/tenant", None)]
     for method, path, body in [*paths, *requests_on(victim_objects)]:
         response = intruder.call(method, path, json=body)
