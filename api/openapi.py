@@ -112,8 +112,9 @@ OPERATIONS: dict[str, Op] = {
                                     errors=CONFLICT),
     "passkeys.rename_passkey": Op("Rename one of your passkeys", "profile:write",
                                   body=RenameSchema, response=PasskeySchema),
-    "passkeys.remove_passkey": Op("Remove one of your passkeys", "profile:write",
-                                  status=204),
+    "passkeys.remove_passkey": Op("Remove one of your passkeys (not the last factor the "
+                                  "policy requires)", "profile:write", status=204,
+                                  errors=(401, 403, 404, 409)),
     "user_signup.sign_up": Op("Sign up as a user (404 unless the tenant allows it)",
                               body=SignUpSchema, response=SignedUpSchema, status=201,
                               errors=(400, 404, 409, 422, 429), public=True),

@@ -48,6 +48,9 @@ class Factor:
     primary: bool = True
     #: What the second-step page needs before the user answers (none by default).
     options: Callable[[User], dict] | None = None
+    #: Remove every one of the user's factors of this kind (an admin's reset); the built-in
+    #: ones are removed by :func:`api.mfa.services.reset` itself.
+    remove_all: Callable[[User], None] | None = None
 
 
 _REGISTRY: dict[str, Factor] = {}
@@ -79,6 +82,13 @@ def options(user: User) -> dict:
     """What the second-step page needs, by factor."""
     return {f.name: f.options(user) for f in _REGISTRY.values()
             if f.options is not None and f.has(user)}
+
+
+def remove_registered(user: User) -> None:
+    """Remove the user's factors of the kinds registered from outside this package."""
+    for factor in _REGISTRY.values():
+        if factor.remove_all is not None:
+            factor.remove_all(user)
 
 
 def amr(factor: Factor, proven: bool | tuple[str, ...] = True) -> list[str]:

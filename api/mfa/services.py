@@ -114,6 +114,7 @@ def reset(tenant: Tenant, user: User, actor: Actor, by: User | None) -> None:
             any(role.name == OWNER for role in user.roles):
         raise Conflict("Only an owner can remove their own last second factor.")
     db.session.execute(delete(TotpFactor).where(TotpFactor.user_id == user.id))
+    factors.remove_registered(user)
     recovery.discard(user.id)
     audit.record("mfa.factors_reset", actor, user)
     mail.send("factors_reset", user.email, tenant)

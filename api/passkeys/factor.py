@@ -4,20 +4,13 @@ request options for their passkeys, and an assertion of one of them answers it, 
 ``hwk`` or ``swk`` (RFC 8176)."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import delete
 
 from api.extensions import db
 from api.mfa import factors
 from api.passkeys import services
 from api.passkeys.models import Passkey
 from api.users.models import User
-
-NAME = "passkey"
-
-
-def has(user: User) -> bool:
-    return db.session.scalar(select(Passkey.id).where(Passkey.user_id == user.id)
-                             .limit(1)) is not None
 
 
 def options(user: User) -> dict:
@@ -38,5 +31,11 @@ def verify(user: User, response: dict) -> tuple[str, ...] | bool:
     return (passkey.method,)
 
 
+def remove_all(user: User) -> None:
+    """An admin's reset of the user's second factors takes their passkeys too."""
+    db.session.execute(delete(Passkey).where(Passkey.user_id == user.id))
+
+
 def register_factor() -> None:
-    factors.register(factors.Factor(NAME, ("hwk",), has, verify, options=options))
+    factors.register(factors.Factor(services.FACTOR, ("hwk",), services.has_passkey, verify,
+                                    options=options, remove_all=remove_all))

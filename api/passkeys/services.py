@@ -25,7 +25,7 @@ from typing import NoReturn
 from urllib.parse import urlsplit
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from webauthn import (generate_authentication_options, generate_registration_options,
                       options_to_json, verify_authentication_response,
                       verify_registration_response)
@@ -40,7 +40,7 @@ from api import audit
 from api.db import independent_transaction, utcnow
 from api.errors import Conflict, DomainError, NotFound
 from api.extensions import db
-from api.mfa import recovery
+from api.mfa import factors, policy, recovery
 from api.passkeys.models import AUTHENTICATE, REGISTER, Passkey, PasskeyChallenge
 from api.security import digest
 from api.tenancy.models import Tenant
@@ -52,6 +52,8 @@ TIMEOUT = 180_000
 #: Passkeys one user may hold.
 LIMIT = 20
 TRANSPORTS = {transport.value for transport in AuthenticatorTransport}
+#: Its name among the second factors of :mod:`api.mfa.factors`.
+FACTOR = "passkey"
 
 
 class PasskeyRejected(DomainError):
@@ -197,10 +199,25 @@ def rename(user: User, passkey_id: uuid.UUID, name: str, actor: audit.Actor) -> 
     return passkey
 
 
-def remove(user: User, passkey_id: uuid.UUID, actor: audit.Actor) -> None:
+def has_passkey(user: User) -> bool:
+    return db.session.scalar(select(Passkey.id).where(Passkey.user_id == user.id)
+                             .limit(1)) is not None
+
+
+def remove(tenant: Tenant, user: User, passkey_id: uuid.UUID, actor: audit.Actor) -> None:
+    """Remove a passkey; refused for the user's last second factor while the tenant's policy
+    requires one. With no factor left, their recovery codes go too."""
     passkey = get_passkey(user, passkey_id)
+    others = db.session.scalar(select(func.count()).select_from(Passkey).where(
+        Passkey.user_id == user.id, Passkey.id != passkey.id))
+    if not others and factors.enrolled(user) == [FACTOR] and policy.required_of(tenant, user):
+        raise Conflict("Your organisation requires a second factor: add another before "
+                       "removing this passkey.")
     audit.record("passkey.removed", actor, user, passkey_id=str(passkey.id), name=passkey.name)
     db.session.delete(passkey)
+    db.session.flush()
+    if not factors.enrolled(user):
+        recovery.discard(user.id)
     db.session.commit()
 
 

@@ -125,3 +125,26 @@ def test_another_tenants_passkeys_are_unknown(factories, callers, owner, client)
     other = Callers(client, factories, globex).as_user("owner@globex.io")
     assert other.get("/me/passkeys").json["total"] == 0
     assert other.delete(f"/me/passkeys/{passkey['id']}").status_code == 404
+
+
+def test_the_last_factor_the_policy_requires_stays_and_recovery_codes_go_with_the_last(
+        owner):
+    first = register(owner, Authenticator(ORIGIN)).json
+    second = register(owner, Authenticator(ORIGIN), name="Phone").json
+    assert len(first["recovery_codes"]) == 10 and second["recovery_codes"] == []
+    assert owner.patch("/tenant", json={"mfa_policy": "required_for_admins"}).status_code == 200
+    assert owner.delete(f"/me/passkeys/{first['id']}").status_code == 204
+    refused = owner.delete(f"/me/passkeys/{second['id']}")
+    assert refused.status_code == 409 and "requires a second factor" in refused.json["detail"]
+    assert owner.patch("/tenant", json={"mfa_policy": "optional"}).status_code == 200
+    assert owner.delete(f"/me/passkeys/{second['id']}").status_code == 204
+    assert owner.get("/me/factors").json["recovery_codes_remaining"] == 0
+
+
+def test_an_admins_reset_of_second_factors_removes_passkeys(callers, owner):
+    member = callers.as_new_user("user")
+    register(member, Authenticator(ORIGIN))
+    member_id = member.get("/me").json["user"]["id"]
+    assert owner.post(f"/users/{member_id}/factors/reset").status_code in (200, 204)
+    assert member.get("/me/passkeys").json["total"] == 0
+    assert member.get("/me/factors").json["recovery_codes_remaining"] == 0

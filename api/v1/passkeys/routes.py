@@ -54,5 +54,5 @@ def rename_passkey(passkey_id: uuid.UUID):
 @bp.delete("/me/passkeys/<uuid:passkey_id>")
 @require_permission(PROFILE_WRITE)
 def remove_passkey(passkey_id: uuid.UUID):
-    services.remove(current_caller(), passkey_id)
+    services.remove(current_caller(), current_tenant(), passkey_id)
     return "", 204

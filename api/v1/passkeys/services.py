@@ -29,5 +29,5 @@ def rename(caller: Caller, passkey_id: uuid.UUID, name: str) -> Passkey:
     return passkeys.rename(own_user(caller), passkey_id, name, caller.actor)
 
 
-def remove(caller: Caller, passkey_id: uuid.UUID) -> None:
-    passkeys.remove(own_user(caller), passkey_id, caller.actor)
+def remove(caller: Caller, tenant: Tenant, passkey_id: uuid.UUID) -> None:
+    passkeys.remove(tenant, own_user(caller), passkey_id, caller.actor)
