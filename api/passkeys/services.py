@@ -166,7 +166,7 @@ def finish_registration(tenant: Tenant, user: User, credential: dict, name: str,
         verified = verify_registration_response(
             credential=credential, expected_challenge=challenge, expected_rp_id=rp_id,
             expected_origin=origin)
-    except (WebAuthnException, ValueError, KeyError, TypeError) as error:
+    except Exception as error:  # whatever fails to verify is refused, never a 5xx
         audit.record_now("passkey.registration_rejected", actor, user, reason=str(error)[:200])
         raise PasskeyRejected() from None
     credential_id = bytes_to_base64url(verified.credential_id)
@@ -256,7 +256,7 @@ def authenticate(credential: dict, user: User | None,
             expected_origin=origin, credential_public_key=passkey.public_key,
             credential_current_sign_count=0,  # checked below, to audit a regression
             require_user_verification=row.user_verification_required)
-    except (WebAuthnException, ValueError, KeyError, TypeError) as error:
+    except Exception as error:  # whatever fails to verify is refused, never a 5xx
         _refuse(passkey, "passkey.rejected", reason=str(error)[:200])
     if (verified.new_sign_count or passkey.sign_count) and \
             verified.new_sign_count <= passkey.sign_count:

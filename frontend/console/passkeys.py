@@ -11,6 +11,7 @@ from flask import Blueprint, flash, g, redirect, request, url_for
 from frontend.api_client import ApiError
 from frontend.console.page import console_page
 from frontend.feedback import flash_outcome, messages_of
+from frontend.script_json import posted_object
 
 bp = Blueprint("passkeys", __name__, url_prefix="/t/<slug:slug>/account/passkeys")
 #: Where the recovery codes of a first factor wait for the account page (server-side).
@@ -52,8 +53,7 @@ def begin_registration(slug: str):
 @console_page
 def register_passkey(slug: str):
     """The authenticator's answer, for the API to check; the account page is next."""
-    body = request.get_json(silent=True)
-    body = body if isinstance(body, dict) else {}
+    body = posted_object()
 
     def register():
         created = g.console.call("POST", "me", "passkeys", json={

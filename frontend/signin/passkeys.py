@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 
 from frontend import api_client
 from frontend.api_client import ApiError
+from frontend.script_json import posted_object
 
 bp = Blueprint("passkey_sign_in", __name__, url_prefix="/t/<slug:slug>")
 REFUSED = _l("That passkey could not be used to sign in. Try again, or use your password.")
@@ -29,8 +30,7 @@ ERRORS = {
 
 def _posted() -> tuple[str, dict]:
     """The sign-in challenge and the rest of the JSON body the script posts."""
-    body = request.get_json(silent=True)
-    body = body if isinstance(body, dict) else {}
+    body = posted_object()
     return str(body.get("challenge", "")), body
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 import uuid
 from base64 import b64encode
 from types import SimpleNamespace
@@ -30,6 +31,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from settings import MAX_BODY_BYTES
+from tests.authenticator import Authenticator, Credential
 from tests.factories import PASSWORD
 from tests.live import CALLBACK
 
@@ -233,7 +235,8 @@ def stack(isolated_stack):
         api=isolated_stack.api_url, issuer=live.issuer, frontend=isolated_stack.frontend_url,
         live=live, console=console, csrf=csrf_token(console.get(
             f"{isolated_stack.frontend_url}/t/live/account", timeout=10).text),
-        ids={"user": victim, "role": role, "client": web}, access_token=token,
+        ids={"user": victim, "role": role, "client": web, "passkey": str(uuid.uuid4())},
+        access_token=token,
         refresh_token=refresh,
         challenges=new_challenges(isolated_stack.api_url, live.clients["web"][0], 12))
 
@@ -418,6 +421,68 @@ def test_sign_in_challenge_api(stack, http, data, action):
                       "X-End-User-IP": data.draw(HEADER_VALUES)})
 
 
+@pytest.fixture(scope="module")
+def passkeys(stack):
+    """Passwordless sign-in switched on, and a well-formed answer to mutate: an assertion of
+    a passkey nobody registered, for a real ceremony of a real sign-in."""
+    assert requests.patch(f"{stack.issuer}/api/v1/tenant", json={"passkey_sign_in": True},
+                          headers={"Authorization": f"Bearer {stack.access_token}"},
+                          timeout=10).status_code == 200
+    challenge = stack.challenges[-1]
+    for _ in range(40):  # the API's tenant cache lets the setting through within seconds
+        options = requests.post(
+            f"{stack.issuer}/sign-in/challenges/{challenge}/passkey/options", timeout=10,
+            headers={"X-Frontend-Key": stack.live.frontend_key})
+        if options.status_code != 404:
+            break
+        time.sleep(0.25)
+    options = options.json()
+    return SimpleNamespace(challenge=challenge, assertion=Authenticator(stack.frontend).get(
+        options, credential=Credential(options["rpId"], b"nobody")))
+
+
+def credential_json() -> st.SearchStrategy:
+    """A credential's JSON: a real answer's shape with fuzzed values, or anything."""
+    response = st.fixed_dictionaries({}, optional={
+        name: text() | JSON_VALUES for name in ("clientDataJSON", "attestationObject",
+                                                "authenticatorData", "signature",
+                                                "userHandle", "transports")})
+    return st.one_of(JSON_VALUES, st.fixed_dictionaries({}, optional={
+        "id": text(), "rawId": text(), "type": st.just("public-key") | text(),
+        "response": response | JSON_VALUES}))
+
+
+@FUZZ
+@given(data=st.data(), action=st.sampled_from(["/passkey", "/passkey/options",
+                                               "/second-factor"]))
+def test_passkey_ceremonies_on_the_challenge_api(stack, passkeys, http, data, action):
+    challenge = data.draw(st.one_of(st.just(passkeys.challenge), st.sampled_from(
+        stack.challenges), text()))
+    valid = {"credential": passkeys.assertion, "ip": "203.0.113.9",
+             **({"factor": "passkey"} if action == "/second-factor" else {})}
+    fields = data.draw(mutated(valid, {"credential": credential_json(),
+                                       "factor": st.just("passkey") | text(),
+                                       **fuzz("ip")}))
+    body, content_type = data.draw(encoded(fields, usual="json"))
+    exchange(http, "POST", f"{stack.issuer}/sign-in/challenges/{segment(challenge)}{action}",
+             body=body, content_type=content_type,
+             headers={"X-Frontend-Key": stack.live.frontend_key})
+
+
+@FUZZ
+@given(data=st.data(), path=st.sampled_from([
+    "login/passkey/options", "login/passkey", "second-factor/passkey/options",
+    "second-factor/passkey", "account/passkeys/options", "account/passkeys"]))
+def test_passkey_script_endpoints_of_the_frontend(stack, passkeys, data, path):
+    valid = {"challenge": passkeys.challenge, "credential": passkeys.assertion,
+             "name": "Fuzzed"}
+    fields = data.draw(mutated(valid, {"challenge": text(), "credential": credential_json(),
+                                       "name": text(huge=True) | JSON_VALUES}))
+    body, content_type = data.draw(encoded(fields, usual="json"))
+    exchange(stack.console, "POST", f"{stack.frontend}/t/live/{path}", body=body,
+             content_type=content_type, headers={"X-CSRFToken": stack.csrf})
+
+
 @FEW
 @given(reference=st.one_of(st.text("ABCDEFabcdef0123456789-_", min_size=43, max_size=43),
                            text()))
@@ -511,6 +576,8 @@ CONSOLE_FORMS = {
     "totp": ("account/factors/totp", {"code": "123456"}),
     "totp-remove": ("account/factors/totp/remove", {}),
     "recovery-codes": ("account/factors/recovery-codes", {}),
+    "passkey-name": ("account/passkeys/{passkey}/name", {"name": "Fuzzed"}),
+    "passkey-remove": ("account/passkeys/{passkey}/remove", {}),
     "apis": ("apis", {"identifier": "https://fuzz.example/api", "name": "Fuzzed",
                       "scope": "fuzz:read"}),
     "registration": ("registration", {"description": "Fuzzed", "expires_in": "1",
