@@ -6,12 +6,12 @@ A user adds a passkey on the account page (and gets recovery codes), signs in wi
 alone from the login page (discoverable credential, user verified), and then answers the
 second step after their password with it. The frontend is called ``localhost``: WebAuthn
 takes no IP address as RP ID, and localhost is a secure context over http. Screenshots of
-each page land in test-artifacts/.
+each page land in test-artifacts/, and axe-core finds nothing serious on them.
 """
 import pytest
 import requests
 
-from tests.helpers import browser_sign_in, shot
+from tests.helpers import browser_sign_in, check_page
 
 USER = "user1@live.example"
 
@@ -77,7 +77,7 @@ def test_add_a_passkey_sign_in_with_it_alone_and_as_second_step(page, stack, own
     assert page.input_value("input[name=name][id^=passkey-name-]") == "Work laptop"
     [credential] = credentials(authenticator)
     assert credential["isResidentCredential"] and credential["rpId"] == "localhost"
-    shot(page, "passkeys-account")
+    problems = check_page(page, "passkeys-account", phone=False)
     page.reload()
     assert page.locator("#recovery-codes").count() == 0  # shown once
     assert audit(stack, owner_api, "passkey.registered")[0]["details"]["method"] == "hwk"
@@ -86,7 +86,7 @@ def test_add_a_passkey_sign_in_with_it_alone_and_as_second_step(page, stack, own
     page.context.clear_cookies()
     page.goto(console)
     page.wait_for_selector("#passkey-sign-in")
-    shot(page, "passkeys-login")
+    problems += check_page(page, "passkeys-login", phone=False)
     page.click("#passkey-sign-in")
     page.wait_for_selector("text=Your role")
     assert USER in page.inner_text(".signout")
@@ -98,8 +98,9 @@ def test_add_a_passkey_sign_in_with_it_alone_and_as_second_step(page, stack, own
     page.goto(console)
     browser_sign_in(page, USER, stack.tenant.password)
     page.wait_for_selector("button:has-text('Use a passkey')")
-    shot(page, "passkeys-second-step")
+    problems += check_page(page, "passkeys-second-step", phone=False)
     page.click("button:has-text('Use a passkey')")
     page.wait_for_selector("text=Your role")
     second = audit(stack, owner_api, "second_factor.succeeded")[0]
     assert second["details"] == {"factor": "passkey"} and second["actor"] == USER
+    assert problems == []  # axe-core: nothing serious or critical on the three pages
