@@ -23,6 +23,7 @@ SUBJECTS = {
     "email_changed": "Your {tenant} email address was changed",
     "recovery_code_used": "A recovery code was used to sign in to {tenant}",
     "factors_reset": "Your {tenant} second factors were removed",
+    "passkey_added": "A passkey was added to your {tenant} account",
 }
 
 

@@ -13,7 +13,7 @@ User verification is preferred for every ceremony and required when a passkey st
 in for the password. The signature counter must grow: an authenticator that reports a
 counter not above the stored one (when either is non-zero) may have been cloned, so
 the assertion is refused and the refusal audited (§6.1.1). Every registration,
-rename, removal, use and refusal is audited.
+rename, removal, use and refusal is audited; a new passkey is mailed to its user.
 """
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ from webauthn.helpers.structs import (AuthenticatorSelectionCriteria, Authentica
                                       PublicKeyCredentialDescriptor, ResidentKeyRequirement,
                                       UserVerificationRequirement)
 
-from api import audit
+from api import audit, mail
 from api.db import independent_transaction, utcnow
 from api.errors import Conflict, DomainError, NotFound
 from api.extensions import db
@@ -158,8 +158,9 @@ def finish_registration(tenant: Tenant, user: User, credential: dict, name: str,
                         actor: audit.Actor) -> tuple[Passkey, list[str]]:
     """Check the authenticator's answer to :func:`begin_registration` and keep the passkey
     (attestation ``none`` is asked for: Tessera trusts the user's choice of authenticator,
-    not its vendor). A passkey is a second factor: a user without recovery codes gets
-    them now, returned once (:func:`api.mfa.recovery.first_codes`)."""
+    not its vendor). The user is told by mail. A passkey is a second factor: a user
+    without recovery codes gets them now, returned once
+    (:func:`api.mfa.recovery.first_codes`)."""
     _, challenge = _claim(credential, REGISTER, user, None)
     rp_id, origin = relying_party()
     try:
@@ -182,6 +183,7 @@ def finish_registration(tenant: Tenant, user: User, credential: dict, name: str,
     db.session.add(passkey)
     db.session.flush()
     codes = recovery.first_codes(user.id)
+    mail.send("passkey_added", user.email, tenant, name=name)
     audit.record("passkey.registered", actor, user, passkey_id=str(passkey.id), name=name,
                  user_verified=verified.user_verified, method=passkey.method,
                  recovery_codes_issued=bool(codes))

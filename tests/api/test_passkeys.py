@@ -5,8 +5,10 @@ from sqlalchemy import select
 
 from api.audit.models import AuditEvent
 from api.db import tenant_scope
+from api.outbox import services as outbox
 from tests.authenticator import Authenticator, b64url
 from tests.helpers import Callers
+from tests.mailcatcher import text_of
 
 ORIGIN = "http://localhost:8000"
 
@@ -148,3 +150,11 @@ def test_an_admins_reset_of_second_factors_removes_passkeys(callers, owner):
     assert owner.post(f"/users/{member_id}/factors/reset").status_code in (200, 204)
     assert member.get("/me/passkeys").json["total"] == 0
     assert member.get("/me/factors").json["recovery_codes_remaining"] == 0
+
+
+def test_a_new_passkey_is_mailed_to_its_user(owner, mailbox):
+    assert register(owner, Authenticator(ORIGIN), name="Work <laptop>").status_code == 201
+    outbox.deliver_due(include_waiting=True)
+    message = mailbox.wait_for("owner@acme.io")
+    assert message["Subject"] == "A passkey was added to your Acme account"
+    assert 'called "Work <laptop>"' in text_of(message)

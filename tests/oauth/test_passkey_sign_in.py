@@ -4,6 +4,7 @@ counter that must grow, never with another tenant's or another sign-in's passkey
 sign-in session records the methods (RFC 8176) really used."""
 from datetime import timedelta
 
+import jwt
 import pytest
 from sqlalchemy import select, update
 
@@ -12,7 +13,7 @@ from api.db import tenant_scope, utcnow
 from api.oauth.models import AuthorizationCode, SignInSession
 from api.passkeys.models import Passkey, PasskeyChallenge
 from tests.authenticator import Authenticator, b64url
-from tests.helpers import Callers, query
+from tests.helpers import REDIRECT_URI, Callers, pkce_pair, query
 from tests.oauth.conftest import OAuthHelper
 
 ORIGIN = "http://localhost:8000"
@@ -255,3 +256,23 @@ def test_another_users_passkey_never_answers_the_second_step(db, oauth, tenant, 
     stolen = laptop.get({**options, "allowCredentials": []})  # the owner's passkey
     assert second_step(oauth, challenge, stolen).status_code == 401
     assert audited(db, tenant, "passkey.rejected")[-1].details["reason"] == "unknown credential"
+
+
+def test_the_id_token_of_a_passkey_alone_says_mfa_even_when_the_client_asks_for_it(
+        oauth, web_app, laptop):
+    """OIDC Core: ``amr`` the methods used, ``acr`` their level, ``auth_time``; a client asking
+    ``acr_values=urn:tessera:acr:mfa`` gets the user signed in with the passkey alone."""
+    client, secret = web_app
+    verifier, pkce = pkce_pair()
+    challenge = oauth.challenge_of(oauth.authorize(
+        client, "openid", pkce=False, code_challenge=pkce, code_challenge_method="S256",
+        acr_values="urn:tessera:acr:mfa"))
+    signed_in = answer(oauth, challenge, laptop.get(options_for(oauth, challenge).json))
+    assert signed_in.status_code == 200 and signed_in.json["consent_required"]
+    final = oauth.follow(oauth.decide(challenge).json["redirect_to"])
+    tokens = oauth.token(client.client_id, secret, grant_type="authorization_code",
+                         code=query(final.headers["Location"])["code"],
+                         redirect_uri=REDIRECT_URI, code_verifier=verifier)
+    claims = jwt.decode(tokens.json["id_token"], options={"verify_signature": False})
+    assert claims["amr"] == ["hwk", "mfa"] and claims["acr"] == "urn:tessera:acr:mfa"
+    assert claims["auth_time"] and claims["sub"] == signed_in.json["user"]["id"]
