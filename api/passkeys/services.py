@@ -138,7 +138,11 @@ def get_passkey(user: User, passkey_id: uuid.UUID) -> Passkey:
 def begin_registration(tenant: Tenant, user: User) -> dict:
     """``PublicKeyCredentialCreationOptions`` (JSON) for a new passkey of ``user``: a
     discoverable credential preferred, so that it can sign in without a name, and the
-    user's existing passkeys excluded (one per authenticator)."""
+    user's existing passkeys excluded (one per authenticator). A passkey is a second
+    factor, so none is added while the tenant's MFA policy is ``off``."""
+    if not policy.may_enrol(tenant):
+        raise Conflict("Second factors are switched off for this organisation, passkeys "
+                       "included.")
     existing = db.session.scalars(list_passkeys(user)).all()
     if len(existing) >= LIMIT:
         raise Conflict(f"You have {LIMIT} passkeys already; remove one first.")

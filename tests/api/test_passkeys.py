@@ -158,3 +158,11 @@ def test_a_new_passkey_is_mailed_to_its_user(owner, mailbox):
     message = mailbox.wait_for("owner@acme.io")
     assert message["Subject"] == "A passkey was added to your Acme account"
     assert 'called "Work <laptop>"' in text_of(message)
+
+
+def test_with_the_mfa_policy_off_nobody_adds_a_passkey(owner):
+    passkey = register(owner, Authenticator(ORIGIN)).json
+    assert owner.patch("/tenant", json={"mfa_policy": "off"}).status_code == 200
+    refused = owner.post("/me/passkeys/options")
+    assert refused.status_code == 409 and "switched off" in refused.json["detail"]
+    assert owner.delete(f"/me/passkeys/{passkey['id']}").status_code == 204  # removing is fine
