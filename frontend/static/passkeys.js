@@ -91,9 +91,11 @@
     ceremony().then(function (answer) {
       window.location.assign(answer.redirect_to);
     }).catch(function (error) {
-      // NotAllowedError: the person cancelled or the authenticator timed out.
+      // NotAllowedError: the person cancelled or the authenticator timed out;
+      // InvalidStateError: this authenticator holds one of the user's passkeys already.
       status.textContent = error.name === "NotAllowedError" ? form.dataset.cancelled
-        : error.message || form.dataset.failed;
+        : error.name === "InvalidStateError" && form.dataset.duplicate
+          ? form.dataset.duplicate : error.message || form.dataset.failed;
       status.hidden = false;
       button.disabled = false;
     });

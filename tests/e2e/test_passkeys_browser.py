@@ -80,6 +80,10 @@ def test_add_a_passkey_sign_in_with_it_alone_and_as_second_step(page, stack, own
     problems = check_page(page, "passkeys-account", phone=False)
     page.reload()
     assert page.locator("#recovery-codes").count() == 0  # shown once
+    page.fill("#passkey-name", "Again")  # the same authenticator: excluded
+    page.click("button:has-text('Add a passkey')")
+    page.wait_for_selector("text=holds one of your passkeys already")
+    assert len(credentials(authenticator)) == 1
     assert audit(stack, owner_api, "passkey.registered")[0]["details"]["method"] == "hwk"
 
     # Sign in with the passkey alone: no address, no password.
