@@ -26,7 +26,7 @@ from api.v1.factors.schemas import (CodeSchema, FactorsSchema, RecoveryCodesSche
 from api.v1.initial_access_tokens.schemas import (InitialAccessTokenCreatedSchema,
                                                   InitialAccessTokenCreateSchema,
                                                   InitialAccessTokenSchema)
-from api.v1.me.schemas import MeSchema
+from api.v1.me.schemas import ApplicationSchema, MeSchema, SessionSchema
 from api.v1.passkeys.schemas import (CeremonyOptionsSchema, PasskeyListArgs, PasskeySchema,
                                      RegisteredPasskeySchema, RegistrationSchema, RenameSchema)
 from api.v1.projects.schemas import (ProjectCreateSchema, ProjectListArgs, ProjectSchema,
@@ -115,6 +115,20 @@ OPERATIONS: dict[str, Op] = {
     "passkeys.remove_passkey": Op("Remove one of your passkeys (not the last factor the "
                                   "policy requires)", "profile:write", status=204,
                                   errors=(401, 403, 404, 409)),
+    "me.list_my_sessions": Op("Your live sign-in sessions (browser, address, signed in, last "
+                              "seen; current marks the one your token was issued in)",
+                              "profile:read", args=PageArgs, response=SessionSchema,
+                              listing=True),
+    "me.end_my_sessions": Op("Sign out everywhere: end every session of yours, revoke every "
+                             "grant", "profile:write", status=204),
+    "me.end_my_session": Op("End one of your sessions (its grants and the applications' "
+                            "sessions with it: back-channel logout)", "profile:write",
+                            status=204),
+    "me.list_my_applications": Op("The applications you allowed (scopes, granted at, last "
+                                  "used)", "profile:read", args=PageArgs,
+                                  response=ApplicationSchema, listing=True),
+    "me.revoke_my_application": Op("Revoke an application: its grants and tokens, and the "
+                                   "remembered consent", "profile:write", status=204),
     "user_signup.sign_up": Op("Sign up as a user (404 unless the tenant allows it)",
                               body=SignUpSchema, response=SignedUpSchema, status=201,
                               errors=(400, 404, 409, 422, 429), public=True),

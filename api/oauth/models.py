@@ -19,7 +19,7 @@ client authenticated with (RFC 7523 §3) until it expires, so none is accepted t
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -29,6 +29,12 @@ from api.db import TenantScoped, UUIDPrimaryKey, utcnow
 from api.extensions import db
 from api.oauth.acr import acr_for
 from api.users.models import User
+
+
+#: How much of a browser's ``User-Agent`` a sign-in session keeps.
+USER_AGENT_LENGTH = 512
+#: How stale a sign-in session's ``last_seen_at`` may get before the next visit writes it.
+SEEN_EVERY = timedelta(minutes=5)
 
 
 def _client_fk() -> Mapped[uuid.UUID]:
@@ -61,10 +67,22 @@ class SignInSession(UUIDPrimaryKey, TenantScoped, db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(index=True)
     ended_at: Mapped[datetime | None]
+    #: The browser that signed in, as it named itself (``User-Agent``, truncated to
+    #: :data:`USER_AGENT_LENGTH`) and the address it came from, for the account page.
+    user_agent: Mapped[str | None] = mapped_column(sa.String(USER_AGENT_LENGTH))
+    ip_address: Mapped[str | None] = mapped_column(sa.String(45))
+    #: When the browser last came by with the session's cookie (at most every
+    #: :data:`SEEN_EVERY`, so that reading the cookie rarely writes).
+    last_seen_at: Mapped[datetime | None]
     user: Mapped[User] = relationship(lazy="joined", viewonly=True)
 
     def is_live(self, now: datetime) -> bool:
         return self.ended_at is None and self.expires_at > now
+
+    def seen(self, now: datetime) -> None:
+        """Note that the browser came by at ``now`` (a write at most every SEEN_EVERY)."""
+        if self.last_seen_at is None or now - self.last_seen_at >= SEEN_EVERY:
+            self.last_seen_at = now
 
 
 class AuthorizationCode(UUIDPrimaryKey, TenantScoped, db.Model):

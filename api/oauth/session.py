@@ -7,14 +7,18 @@ signed in, when (``auth_time``) and how (``amr``, RFC 8176 methods; :mod:`api.oa
 names the ``acr`` they make), and whether the session has ended. Its id is the ``sid``
 of the ID tokens issued in it.
 
-A session ends (:func:`end`) when its user signs out (RP-Initiated Logout), is
-signed out everywhere, changes or resets their password (every session but the one
-it was changed from), is deactivated or deleted (:func:`end_user_sessions`), or
+A session ends (:func:`end`) when its user signs out (RP-Initiated Logout), ends it on
+the account page, is signed out everywhere, changes or resets their password (every session
+but the one it was changed from), is deactivated or deleted (:func:`end_user_sessions`), or
 when another user signs in on the same browser; on every API process at once.
 Ending it revokes the grants begun in it unless they are for offline access
 (Back-Channel Logout 1.0 §2.7; the console's, first-party, always end, which ends the
 frontend's console session too), and queues a logout token for each client with a
 back-channel logout URI that was issued tokens in it (:mod:`api.oauth.backchannel`).
+
+For the account page, a session also names its browser (its ``User-Agent`` and address,
+:func:`_name_browser`) and when that browser last came by with the cookie (written at most
+every :data:`~api.oauth.models.SEEN_EVERY`, :func:`current`).
 """
 from __future__ import annotations
 
@@ -30,7 +34,7 @@ from api import audit
 from api.db import utcnow
 from api.extensions import db
 from api.oauth import backchannel, tokens
-from api.oauth.models import Grant, SignInSession
+from api.oauth.models import USER_AGENT_LENGTH, Grant, SignInSession
 from api.security import generate_secret
 from api.tenancy.models import Tenant
 from api.users.models import User
@@ -61,11 +65,14 @@ def _cookie_session_id(tenant: Tenant) -> uuid.UUID | None:
 
 
 def current(tenant: Tenant) -> SignInSession | None:
-    """This browser's live sign-in session for ``tenant`` (its user still able to sign in)."""
+    """This browser's live sign-in session for ``tenant`` (its user still able to sign in),
+    noted as seen now (a write at most every SEEN_EVERY; the caller commits)."""
     session_id = _cookie_session_id(tenant)
     signed_in = db.session.get(SignInSession, session_id) if session_id else None
-    if signed_in is None or not signed_in.is_live(utcnow()) or not signed_in.user.can_sign_in:
+    now = utcnow()
+    if signed_in is None or not signed_in.is_live(now) or not signed_in.user.can_sign_in:
         return None
+    signed_in.seen(now)
     return signed_in
 
 
@@ -83,7 +90,17 @@ def begin(tenant: Tenant, user: User, auth_time: datetime,
                               amr=list(amr), created_at=now,
                               expires_at=now + timedelta(seconds=MAX_AGE))
     db.session.add(signed_in)
+    _name_browser(signed_in)
     return signed_in
+
+
+def _name_browser(signed_in: SignInSession) -> None:
+    """Record which browser began ``signed_in``: its ``User-Agent`` (truncated) and address.
+    The request is the browser's own, back at the authorization endpoint; behind nginx,
+    ``REMOTE_ADDR`` is the peer nginx saw (no forwarded header is read)."""
+    signed_in.user_agent = request.user_agent.string[:USER_AGENT_LENGTH] or None
+    signed_in.ip_address = (request.remote_addr or "")[:45] or None
+    signed_in.last_seen_at = signed_in.created_at
 
 
 def resume(tenant: Tenant, user: User, auth_time: datetime,

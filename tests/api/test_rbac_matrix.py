@@ -4,12 +4,13 @@ The expected status follows from the permission each endpoint requires and the
 permissions each caller's token carries (role ∩ scopes, or the client's scopes).
 """
 import itertools
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
-from api.db import tenant_scope
-from api.oauth.models import Grant
+from api.db import tenant_scope, utcnow
+from api.oauth.models import Grant, SignInSession
 from api.rbac import permissions as p
 from api.users.models import User
 from tests.helpers import CLIENT_SCOPE
@@ -53,6 +54,19 @@ class Targets:
     def initial_access_token(self):
         return self._create("/initial-access-tokens", {})
 
+    def session(self):
+        """Someone else's sign-in session (``/me/sessions/{id}`` finds only one's own)."""
+        user = self.user()
+        with tenant_scope(self.db.session, self.tenant.id):
+            row = SignInSession(user_id=user.id, auth_time=utcnow(), amr=["pwd"],
+                                expires_at=utcnow() + timedelta(hours=1))
+            self.db.session.add(row)
+            self.db.session.commit()
+            return row.id
+
+    def client_id(self):
+        return self.factories.client(self.tenant)[0].client_id
+
     def grant(self):
         user = self.user()
         self.callers.token(user.email)
@@ -72,6 +86,12 @@ def new_email():
 # (label, method, path(targets), permission, body(), success status)
 ENDPOINTS = [
     ("me", "GET", lambda t: "/me", None, None, 200),
+    ("my sessions", "GET", lambda t: "/me/sessions", p.PROFILE_READ, None, 200),
+    ("end a session", "DELETE", lambda t: f"/me/sessions/{t.session()}", p.PROFILE_WRITE,
+     None, 404),  # someone else's: only one's own are found
+    ("my applications", "GET", lambda t: "/me/applications", p.PROFILE_READ, None, 200),
+    ("revoke an application", "DELETE", lambda t: f"/me/applications/{t.client_id()}",
+     p.PROFILE_WRITE, None, 404),  # one the caller never allowed
     ("read tenant", "GET", lambda t: "/tenant", p.TENANT_READ, None, 200),
     ("edit tenant", "PATCH", lambda t: "/tenant", p.TENANT_WRITE, lambda: {"name": "Acme"}, 200),
     ("list users", "GET", lambda t: "/users", p.USERS_READ, None, 200),
