@@ -22,6 +22,8 @@ ACTIONS = {
     "user.password_changed": "Password changed",
     "user.password_change_refused": "Password change refused (wrong current password)",
     "user.signed_out_everywhere": "Signed out everywhere",
+    "session.ended": "Session ended",
+    "application.revoked": "Application's access revoked",
     "user.deleted": "User deleted",
     "role.created": "Role created",
     "role.updated": "Role changed",
