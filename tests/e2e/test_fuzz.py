@@ -235,7 +235,8 @@ def stack(isolated_stack):
         api=isolated_stack.api_url, issuer=live.issuer, frontend=isolated_stack.frontend_url,
         live=live, console=console, csrf=csrf_token(console.get(
             f"{isolated_stack.frontend_url}/t/live/account", timeout=10).text),
-        ids={"user": victim, "role": role, "client": web, "passkey": str(uuid.uuid4())},
+        ids={"user": victim, "role": role, "client": web, "passkey": str(uuid.uuid4()),
+             "client_id": live.clients["web"][0]},
         access_token=token,
         refresh_token=refresh,
         challenges=new_challenges(isolated_stack.api_url, live.clients["web"][0], 12))
@@ -578,6 +579,9 @@ CONSOLE_FORMS = {
     "recovery-codes": ("account/factors/recovery-codes", {}),
     "passkey-name": ("account/passkeys/{passkey}/name", {"name": "Fuzzed"}),
     "passkey-remove": ("account/passkeys/{passkey}/remove", {}),
+    # Someone else's id and an application the owner never allowed: the console stays.
+    "session-end": ("account/sessions/{user}/end", {}),
+    "application-revoke": ("account/applications/{client_id}/revoke", {}),
     "apis": ("apis", {"identifier": "https://fuzz.example/api", "name": "Fuzzed",
                       "scope": "fuzz:read"}),
     "registration": ("registration", {"description": "Fuzzed", "expires_in": "1",
