@@ -3,6 +3,10 @@
 A user's token carries the user's permissions narrowed by its scopes; a
 client_credentials token acts as the client's service account with the scopes
 it was granted. Every refusal is audited before the 403 goes out.
+
+The caller is a snapshot of plain values (:class:`~api.oauth.bearer.Bearer`, read by the
+bearer check's one query), not ORM objects: a use case that changes the caller's user
+loads that user itself.
 """
 from __future__ import annotations
 
@@ -11,21 +15,25 @@ from dataclasses import dataclass
 from flask import request
 
 from api import audit
-from api.clients.models import Client
 from api.errors import Forbidden
-from api.oauth.models import Token
+from api.oauth.bearer import Bearer, BearerClient, BearerUser
 from api.rbac.permissions import ALL
-from api.users.models import User, load_with_permissions
 
 
 @dataclass(frozen=True)
 class Caller:
     """The bearer of the request's access token."""
 
-    token: Token
-    client: Client
-    user: User | None
+    token: Bearer
     permissions: frozenset[str]
+
+    @property
+    def client(self) -> BearerClient:
+        return self.token.client
+
+    @property
+    def user(self) -> BearerUser | None:
+        return self.token.user
 
     @property
     def actor(self) -> audit.Actor:
@@ -35,14 +43,10 @@ class Caller:
         return permission in self.permissions
 
 
-def caller_for(token: Token) -> Caller:
-    """Resolve the user or client behind a validated token."""
-    grant = token.grant
-    client = grant.client
-    user = load_with_permissions(grant.user_id) if grant.user_id else None
+def caller_for(token: Bearer) -> Caller:
+    """The user or client behind a validated token, with what the token lets them do."""
     scopes = frozenset(token.scope.split())
-    granted = scopes & (user.permissions if user else frozenset(ALL))
-    return Caller(token, client, user, frozenset(granted))
+    return Caller(token, scopes & (token.user.permissions if token.user else frozenset(ALL)))
 
 
 def deny(caller: Caller, detail: str, target=None, **details) -> Forbidden:

@@ -53,8 +53,8 @@ from api.extensions import db
 from api.keys import services as keys
 from api.mfa import factors
 from api.mfa import policy as mfa_policy
-from api.oauth import (acr, challenges, device, exchange, form_post, logout, registration,
-                       targets, tokens)
+from api.oauth import (acr, bearer, challenges, device, exchange, form_post, logout,
+                       registration, targets, tokens)
 from api.oauth.client_auth import ClientSecretJWT, PrivateKeyJWT
 from api.oauth.descriptions import plain
 from api.oauth.models import AuthorizationCode, Grant, SignInSession
@@ -557,17 +557,21 @@ class TenantIntrospectionEndpoint(TokenLookup, IntrospectionEndpoint):
 
 class TenantBearerTokenValidator(BearerTokenValidator):
     """RFC 6750 bearer tokens: this tenant's, unexpired, unrevoked JWT access tokens, for
-    the tenant REST API (``aud``, RFC 9068 §4) unless ``any_audience`` (userinfo, which
-    the authorization server answers for every token of its tenant)."""
-
-    def __init__(self, any_audience: bool = False):
-        super().__init__()
-        self.any_audience = any_audience
+    the tenant REST API (``aud``, RFC 9068 §4): a :class:`~api.oauth.bearer.Bearer`."""
 
     def authenticate_token(self, token_string: str):
         tenant = current_tenant()
-        audience = None if self.any_audience else targets.api_identifier()
-        return tokens.find_access_token(token_string, tenant, issuer_url(tenant), audience)
+        return bearer.authenticate(token_string, tenant, issuer_url(tenant),
+                                   targets.api_identifier())
+
+
+class UserinfoTokenValidator(BearerTokenValidator):
+    """Userinfo's bearer tokens: the tenant's access tokens for any audience (the
+    authorization server answers for every token of its tenant), as their token rows."""
+
+    def authenticate_token(self, token_string: str):
+        tenant = current_tenant()
+        return tokens.find_access_token(token_string, tenant, issuer_url(tenant))
 
 
 def protected_resource_metadata_url() -> str:
@@ -645,7 +649,8 @@ def build_protector(userinfo: bool = False) -> TenantResourceProtector:
     """The RFC 6750 guard: for the tenant REST API, or (``userinfo``) for userinfo, which
     takes a token for any audience, in the header or a form body."""
     protector = TenantResourceProtector(form_body=userinfo)
-    protector.register_token_validator(TenantBearerTokenValidator(any_audience=userinfo))
+    protector.register_token_validator(UserinfoTokenValidator() if userinfo
+                                       else TenantBearerTokenValidator())
     return protector
 
 

@@ -17,7 +17,7 @@ def describe_caller(caller: Caller, tenant: Tenant) -> dict:
         "client": {"id": client.id, "client_id": client.client_id,
                    "client_name": client.client_name},
         "tenant": {"id": tenant.id, "slug": tenant.slug, "name": tenant.name},
-        "roles": sorted(role.name for role in user.roles) if user else [],
+        "roles": sorted(user.roles) if user else [],
         "permissions": sorted(caller.permissions),
         "scope": caller.token.scope,
     }

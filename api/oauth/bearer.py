@@ -1,0 +1,141 @@
+"""The bearer check of the tenant REST API (RFC 6750, RFC 9068): one query, no ORM objects.
+
+An access token is accepted under the rules of :mod:`api.oauth.tokens` (signature with one
+of the tenant's keys, ``iss``, ``tid``, ``aud``, ``exp``); what only the database knows
+comes back from one prepared statement (:mod:`api.prepared`), read on every request, so a
+revocation (of the token, its grant or its signing key) takes effect at once on every
+process: the token's row, unrevoked, with its unrevoked grant, the key still published,
+the grant's client, and its user with their role names and permissions. Every table in it
+is filtered by the tenant explicitly, and row-level security holds on top.
+
+The result is a :class:`Bearer`, a snapshot of plain values that the request reads from
+(:mod:`api.access.caller`); nothing of it is attached to the session.
+"""
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy import bindparam, func, select
+
+from api.clients.models import Client
+from api.db import utcnow
+from api.extensions import db
+from api.keys.models import SigningKey
+from api.oauth import tokens
+from api.oauth.models import Grant, Token
+from api.prepared import PreparedRead
+from api.rbac.models import Permission, Role, role_permissions, user_roles
+from api.tenancy.models import Tenant
+from api.users.models import User
+
+#: Separates the role names and permission names aggregated into one column.
+_SEPARATOR = "\n"
+
+
+@dataclass(frozen=True)
+class BearerClient:
+    """The client a token was issued to."""
+
+    id: uuid.UUID
+    client_id: str
+    client_name: str
+
+
+@dataclass(frozen=True)
+class BearerUser:
+    """The user a token speaks for, with what their roles allow."""
+
+    id: uuid.UUID
+    email: str
+    email_verified: bool
+    name: str
+    given_name: str
+    family_name: str
+    roles: frozenset[str]
+    permissions: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Bearer:
+    """A verified, unrevoked access token (Authlib's TokenMixin)."""
+
+    id: uuid.UUID
+    jti: str
+    scope: str
+    grant_id: uuid.UUID
+    client: BearerClient
+    user: BearerUser | None
+    claims: dict
+
+    def get_scope(self) -> str:
+        return self.scope
+
+    def is_expired(self) -> bool:
+        return self.claims["exp"] <= time.time()
+
+    def is_revoked(self) -> bool:
+        return False  # only unrevoked tokens are found
+
+
+def _names(joined: sa.Select, column) -> sa.ScalarSelect:
+    """The user's ``column`` values through their roles, as one separated string."""
+    return joined.with_only_columns(func.aggregate_strings(column, _SEPARATOR)).scalar_subquery()
+
+
+def _statement() -> sa.Select:
+    tenant = bindparam("tenant", type_=sa.Uuid)
+    roles = (select(Role.id).select_from(user_roles).join(Role, Role.id == user_roles.c.role_id)
+             .where(user_roles.c.user_id == User.id, Role.tenant_id == tenant))
+    permissions = (roles.join(role_permissions, role_permissions.c.role_id == Role.id)
+                   .join(Permission, Permission.id == role_permissions.c.permission_id))
+    published = select(SigningKey.id).where(
+        SigningKey.kid == bindparam("kid"), SigningKey.tenant_id == tenant,
+        SigningKey.published_at(bindparam("now", type_=SigningKey.revoked_at.type))).exists()
+    return (select(Token.id, Token.scope, Token.grant_id, Client.id, Client.client_id,
+                   Client.client_name, User.id, User.email, User.email_verified, User.name,
+                   User.given_name, User.family_name, _names(roles, Role.name),
+                   _names(permissions, Permission.name))
+            .join(Grant, sa.and_(Grant.id == Token.grant_id, Grant.tenant_id == tenant))
+            .join(Client, sa.and_(Client.id == Grant.client_id, Client.tenant_id == tenant))
+            .outerjoin(User, sa.and_(User.id == Grant.user_id, User.tenant_id == tenant))
+            .where(Token.jti == bindparam("jti"), Token.tenant_id == tenant,
+                   Token.revoked_at.is_(None), Grant.revoked_at.is_(None), published))
+
+
+LOOKUP = PreparedRead("tessera_bearer", _statement())
+
+
+def _uuid(value) -> uuid.UUID:
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(value)
+
+
+def _split(names: str | None) -> frozenset[str]:
+    return frozenset(names.split(_SEPARATOR)) if names else frozenset()
+
+
+def lookup(tenant_id: uuid.UUID, jti: str, kid: str, claims: dict) -> Bearer | None:
+    """The token ``jti`` of this tenant, signed with ``kid``, if it and its grant are
+    unrevoked and the key is still published; None otherwise."""
+    row = LOOKUP.first(db.session, tenant_id, jti=jti, kid=kid, now=utcnow())
+    if row is None:
+        return None
+    (token_id, scope, grant_id, client_id, client_key, client_name, user_id, email,
+     verified, name, given_name, family_name, roles, permissions) = row
+    user = None if user_id is None else BearerUser(
+        _uuid(user_id), email, verified, name, given_name, family_name, _split(roles),
+        _split(permissions))
+    return Bearer(_uuid(token_id), jti, scope, _uuid(grant_id),
+                  BearerClient(_uuid(client_id), client_key, client_name), user, claims)
+
+
+def authenticate(token_string: str, tenant: Tenant, issuer: str, audience: str) -> Bearer | None:
+    """The access token ``token_string`` if this tenant accepts it for ``audience``."""
+    verified = tokens.verify_access_token(token_string, tenant, issuer, audience)
+    if verified is None:
+        return None
+    kid, claims = verified
+    jti = claims.get("jti")
+    return lookup(tenant.id, jti, kid, claims) if isinstance(jti, str) else None
