@@ -60,9 +60,14 @@ def rows_page(statement: Select, page: int, per_page: int) -> list:
 
 
 def paginate(statement: Select, page: int, per_page: int) -> tuple[list, int]:
-    """One page of ``statement``'s entities and the total count."""
-    items = db.session.scalars(statement.limit(per_page).offset((page - 1) * per_page)).all()
-    return items, count_rows(statement)
+    """One page of ``statement``'s entities and the total count, in one query: the count is
+    a window over the whole result (``count(*) OVER ()``, computed before LIMIT). A page
+    past the end has no row to carry it, so there the count is a query of its own."""
+    rows = db.session.execute(statement.add_columns(func.count().over())
+                              .limit(per_page).offset((page - 1) * per_page)).all()
+    if rows:
+        return [row[0] for row in rows], rows[0][-1]
+    return [], count_rows(statement) if page > 1 else 0
 
 
 def page_of(schema: Schema, items: list, total: int, page: int, per_page: int) -> dict:

@@ -66,7 +66,7 @@ def deploy_tessera(stack: ExitStack, gen, args) -> dict:
     if args.large:
         large = stack.enter_context(support.fresh_database(server_url))
         large_fixture = seed(large, math.ceil(REFRESH_PER_SECOND * refresh_seconds))
-        seed_large(large)
+        seed_large(large.admin_url)
         bases[LARGE] = (stack.enter_context(support.serve_api(large, args.processes)),
                         large_fixture, refresh_pool(large_fixture.refresh_tokens))
     return {name: scenarios.tessera(gen, base, args.connections, fixture, pool)

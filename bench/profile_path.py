@@ -3,11 +3,13 @@
     python bench/profile_path.py SCENARIO [--requests 300] [--top 30] [--sort tottime]
 
 SCENARIO is one of oauth_load.py's: cc, cc-es256, me, projects, introspect, refresh,
-password. The database is seeded as oauth_load.py seeds it (seed.py); requests go through
-Flask's test client (no uWSGI, no HTTP), first unprofiled, to print CPU and wall
-milliseconds and SQL statements per request, then under cProfile, to print the top
-functions. Use it next to oauth_load.py when a target is missed. It runs in production
-mode, as oauth_load.py does: the API's JSON request log goes to stderr.
+password, or health (the floor: ``GET /health``). The database is seeded as oauth_load.py
+seeds it (seed.py), and the API connects as its runtime role, as in production; requests go
+through Flask's test client (no uWSGI, no HTTP), first unprofiled, to print CPU and wall
+milliseconds and SQL statements per request (those through SQLAlchemy; the bearer check's
+prepared statement goes round it), then under cProfile, to print the top functions. Use it
+next to oauth_load.py when a target is missed. It runs in production mode, as oauth_load.py
+does: the API's JSON request log goes to stderr.
 """
 from __future__ import annotations
 
@@ -23,7 +25,8 @@ from api.extensions import db
 from seed import ES256_TENANT, MEASURED, PASSWORD, SCOPE, USER_EMAIL, Fixture, seed
 from support import database_server, fresh_database, use_production_settings
 
-SCENARIOS = ("cc", "cc-es256", "me", "projects", "introspect", "refresh", "password")
+SCENARIOS = ("cc", "cc-es256", "me", "projects", "introspect", "refresh", "password",
+             "health")
 
 
 def scenarios(http, fixture: Fixture) -> dict:
@@ -48,6 +51,7 @@ def scenarios(http, fixture: Fixture) -> dict:
         "refresh": lambda n: http.post(f"{issuer}/token", auth=fixture.legacy, data={
             "grant_type": "refresh_token", "refresh_token": fixture.refresh_tokens.pop()}),
         "password": lambda n: http.post(f"{issuer}/token", auth=fixture.legacy, data=password),
+        "health": lambda n: http.get("/health"),
     }
 
 
@@ -64,9 +68,9 @@ def measure(call, requests: int, statements: list[int]) -> tuple[float, float, f
 
 def run(args) -> None:
     use_production_settings()
-    with fresh_database(database_server()) as url:
-        fixture = seed(url, refresh_tokens=2 * args.requests + 20)
-        app = create_app({"SQLALCHEMY_DATABASE_URI": url})
+    with fresh_database(database_server()) as database:
+        fixture = seed(database, refresh_tokens=2 * args.requests + 20)
+        app = create_app(database.config)
         statements = [0]
         with app.app_context():
             sa.event.listen(db.engine, "before_cursor_execute",

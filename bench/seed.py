@@ -22,6 +22,7 @@ from api.v1.projects.models import Project
 from api.security import generate_secret
 from api.tenancy.services import create_tenant
 from api.users.services import create_user
+from support import Database
 
 MEASURED = "bench"
 ES256_TENANT = "bench-es"
@@ -64,11 +65,12 @@ class Fixture:
     refresh_tokens: list[str]
 
 
-def seed(url: str, refresh_tokens: int) -> Fixture:
-    """Migrate the database at ``url`` and commit the fixture."""
+def seed(database: Database, refresh_tokens: int) -> Fixture:
+    """Migrate ``database`` (which grants its runtime role what the app needs) and commit
+    the fixture."""
     from flask_migrate import upgrade
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url})
+    app = create_app(database.config)
     with app.app_context():
         upgrade()
         service, measured = {}, None

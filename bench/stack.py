@@ -12,21 +12,21 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from support import ROOT, free_port, free_port_base, wait_until_answering
+from support import ROOT, Database, free_port, free_port_base, wait_until_answering
 
 #: bin/stack's uwsgi sockets are STACK_SOCKET_BASE plus these.
 SOCKET_OFFSETS = (1, 2, 11)
 
 
 @contextmanager
-def nginx_stack(database_url: str) -> Iterator[str]:
-    """``bin/stack start`` on ``database_url`` on free ports; yields the API's base URL
+def nginx_stack(database: Database) -> Iterator[str]:
+    """``bin/stack start`` on ``database`` on free ports; yields the API's base URL
     behind nginx; ``bin/stack stop`` afterwards."""
     if shutil.which("nginx") is None:
         raise SystemExit("--stack needs nginx: apt-get install nginx")
     api_port = free_port()
     base_url = f"http://127.0.0.1:{api_port}"
-    env = {**os.environ, "DATABASE_URL": database_url, "PUBLIC_API_URL": base_url,
+    env = {**os.environ, **database.env, "PUBLIC_API_URL": base_url,
            "STACK_API_PORT": str(api_port), "STACK_FRONTEND_PORT": str(free_port()),
            "STACK_SOCKET_BASE": str(free_port_base(SOCKET_OFFSETS)),
            "RATE_LIMIT_EXEMPT": "127.0.0.1"}

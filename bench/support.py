@@ -17,6 +17,7 @@ import urllib.request
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -62,18 +63,45 @@ def free_port_base(offsets: tuple[int, ...]) -> int:
     raise RuntimeError("no free ports between 20000 and 30000")
 
 
+@dataclass(frozen=True)
+class Database:
+    """A benchmark database: the app serves as ``url``'s role (neither superuser nor
+    BYPASSRLS, so row-level security holds as in production), migrations and seeding run
+    as ``admin_url``'s (the server's user)."""
+
+    url: str
+    admin_url: str
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {"DATABASE_URL": self.url, "DATABASE_ADMIN_URL": self.admin_url}
+
+    @property
+    def config(self) -> dict:
+        """create_app's overrides for this database (what :attr:`env` sets)."""
+        return {"SQLALCHEMY_DATABASE_URI": self.url, "SQLALCHEMY_BINDS": {"admin": self.admin_url}}
+
+
 @contextmanager
-def fresh_database(server_url: str) -> Iterator[str]:
-    """A new, empty database on the server; dropped (connections and all) afterwards."""
+def fresh_database(server_url: str) -> Iterator[Database]:
+    """A new, empty database on the server with a runtime role of its own; both dropped
+    (connections and all) afterwards."""
     name = f"tessera_bench_{uuid.uuid4().hex[:12]}"
+    password = secrets.token_urlsafe(16)
     admin = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        connection.exec_driver_sql(f"CREATE ROLE \"{name}\" LOGIN PASSWORD '{password}' "
+                                   "NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE")
     try:
-        yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
+        url = make_url(server_url).set(database=name)
+        yield Database(url.set(username=name, password=password)
+                       .render_as_string(hide_password=False),
+                       url.render_as_string(hide_password=False))
     finally:
         with admin.connect() as connection:
             connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            connection.exec_driver_sql(f'DROP ROLE IF EXISTS "{name}"')
         admin.dispose()
 
 
@@ -96,13 +124,13 @@ def wait_until_answering(url: str, timeout: float, process: subprocess.Popen | N
 
 
 @contextmanager
-def serve_api(database_url: str, processes: int | None = None,
+def serve_api(database: Database, processes: int | None = None,
               timeout: float = 60) -> Iterator[str]:
-    """``uwsgi --ini uwsgi.ini:api`` on a free loopback port, on ``database_url``; yields
+    """``uwsgi --ini uwsgi.ini:api`` on a free loopback port, on ``database``; yields
     its base URL. ``processes=None`` keeps uwsgi.ini's sizing (CPU count x 2 threads)."""
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "DATABASE_URL": database_url, "PUBLIC_API_URL": base_url,
+    env = {**os.environ, **database.env, "PUBLIC_API_URL": base_url,
            "API_HTTP": f"127.0.0.1:{port}"}
     extra = ["--processes", str(processes)] if processes else []
     with tempfile.TemporaryFile("w+") as log:

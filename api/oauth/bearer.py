@@ -79,6 +79,20 @@ class Bearer:
     def is_revoked(self) -> bool:
         return False  # only unrevoked tokens are found
 
+    def check_client(self, client) -> bool:
+        return self.client.id == client.id
+
+    def introspection(self) -> dict:
+        """RFC 7662 §2.2: what introspection says of this active access token."""
+        claims = self.claims
+        payload = {"active": True, "scope": self.scope, "client_id": self.client.client_id,
+                   "username": self.user.email if self.user else None, "token_type": "Bearer",
+                   **{name: claims[name] for name in ("exp", "iat", "sub", "aud", "iss", "jti",
+                                                      "tid")}}
+        if "act" in claims:
+            payload["act"] = claims["act"]
+        return payload
+
 
 def _names(joined: sa.Select, column) -> sa.ScalarSelect:
     """The user's ``column`` values through their roles, as one separated string."""
@@ -131,8 +145,10 @@ def lookup(tenant_id: uuid.UUID, jti: str, kid: str, claims: dict) -> Bearer | N
                   BearerClient(_uuid(client_id), client_key, client_name), user, claims)
 
 
-def authenticate(token_string: str, tenant: Tenant, issuer: str, audience: str) -> Bearer | None:
-    """The access token ``token_string`` if this tenant accepts it for ``audience``."""
+def authenticate(token_string: str, tenant: Tenant, issuer: str,
+                 audience: str | None = None) -> Bearer | None:
+    """The access token ``token_string`` if this tenant accepts it (for ``audience``, when
+    given)."""
     verified = tokens.verify_access_token(token_string, tenant, issuer, audience)
     if verified is None:
         return None

@@ -57,7 +57,7 @@ from api.oauth import (acr, bearer, challenges, device, exchange, form_post, log
                        registration, targets, tokens)
 from api.oauth.client_auth import ClientSecretJWT, PrivateKeyJWT
 from api.oauth.descriptions import plain
-from api.oauth.models import AuthorizationCode, Grant, SignInSession
+from api.oauth.models import AuthorizationCode, Grant, SignInSession, Token
 from api.rbac.permissions import SCOPES, TOKENS_INTROSPECT, narrow_scope
 from api.resources import services as resources
 from api.security import digest, generate_secret
@@ -499,6 +499,9 @@ class TokenLookup:
             if token is not None:
                 token.presented_as = "access_token"
                 return token
+        return self.query_refresh_token(token_string)
+
+    def query_refresh_token(self, token_string: str) -> Token | None:
         token = tokens.find_refresh_token(token_string)
         if token is not None:
             token.presented_as = "refresh_token"
@@ -519,10 +522,19 @@ class TenantRevocationEndpoint(TokenLookup, RevocationEndpoint):
 
 
 class TenantIntrospectionEndpoint(TokenLookup, IntrospectionEndpoint):
-    """RFC 7662, for authenticated confidential clients of the same tenant. ``sub``,
-    ``aud`` and ``act`` are those of the access token's claims."""
+    """RFC 7662, for authenticated confidential clients of the same tenant. An access token
+    is checked as the REST API checks a bearer token (:mod:`api.oauth.bearer`, for any
+    audience), and its ``sub``, ``aud`` and ``act`` are those of its claims."""
 
     CLIENT_AUTH_METHODS = CONFIDENTIAL_AUTH
+
+    def query_token(self, token_string: str, token_type_hint: str | None):
+        if token_type_hint != "refresh_token":
+            tenant = current_tenant()
+            found = bearer.authenticate(token_string, tenant, issuer_url(tenant))
+            if found is not None:
+                return found
+        return self.query_refresh_token(token_string)
 
     def check_permission(self, token, client, oauth_request) -> bool:
         """RFC 7662 §4: a token's own client, or a resource server of the tenant (a client
@@ -530,21 +542,21 @@ class TenantIntrospectionEndpoint(TokenLookup, IntrospectionEndpoint):
         return token.check_client(client) or TOKENS_INTROSPECT in client.scopes
 
     def create_introspection_payload(self, token):
-        if token is not None and token.presented_as == "refresh_token":
+        if isinstance(token, Token):
             return self.introspect_token(token) if token.refresh_usable() else {"active": False}
         return super().create_introspection_payload(token)
 
     def introspect_token(self, token) -> dict:
+        if isinstance(token, bearer.Bearer):
+            return token.introspection()
         grant = token.grant
         client = grant.client
         user = load_with_permissions(grant.user_id) if grant.user_id else None
-        refresh = token.presented_as == "refresh_token"
-        expires_at = token.refresh_expires_at if refresh else token.access_expires_at
         payload = {
             "active": True, "scope": token.scope, "client_id": client.client_id,
-            "username": user.email if user else None,
-            "token_type": "refresh_token" if refresh else "Bearer",
-            "exp": int(expires_at.timestamp()), "iat": int(token.issued_at.timestamp()),
+            "username": user.email if user else None, "token_type": "refresh_token",
+            "exp": int(token.refresh_expires_at.timestamp()),
+            "iat": int(token.issued_at.timestamp()),
             "sub": str(user.id) if user else str(client.id),
             "aud": targets.audience_of(grant.resource),
             "iss": issuer_url(current_tenant()), "jti": token.jti,

@@ -30,8 +30,8 @@ def get_me():
 @require_permission(PROFILE_WRITE)
 def update_me():
     caller = current_caller()
-    services.update_profile(caller, load_body(ProfileSchema()))
-    return me_schema.dump(services.describe_caller(caller, current_tenant()))
+    user = services.update_profile(caller, load_body(ProfileSchema()))
+    return me_schema.dump(services.describe_caller(caller, current_tenant(), user))
 
 
 @bp.post("/me/email")

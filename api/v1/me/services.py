@@ -8,12 +8,14 @@ from api.users.models import User
 from api.v1.users.services import writable_user
 
 
-def describe_caller(caller: Caller, tenant: Tenant) -> dict:
-    """User or client, tenant, roles and the permissions this token actually carries."""
+def describe_caller(caller: Caller, tenant: Tenant, changed: User | None = None) -> dict:
+    """User or client, tenant, roles and the permissions this token actually carries;
+    ``changed``: the caller's user as a write just left them (the caller is a snapshot
+    taken before it)."""
     user, client = caller.user, caller.client
     return {
         "type": "user" if user else "client",
-        "user": user,
+        "user": changed or user,
         "client": {"id": client.id, "client_id": client.client_id,
                    "client_name": client.client_name},
         "tenant": {"id": tenant.id, "slug": tenant.slug, "name": tenant.name},
