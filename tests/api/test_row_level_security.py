@@ -12,12 +12,15 @@ import sqlalchemy as sa
 from flask_migrate import upgrade
 from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
 
 from api import rls
 from api.app import create_app
 from api.db import Base, TenantScoped, tenant_scope, unscoped, utcnow
 from api.extensions import db as _db
+from api.oauth import bearer, tokens
 from api.oauth.purge import purge_expired
+from api.tenancy.models import Tenant
 from api.users.models import User
 from tests import factories
 from tests.services import postgres_server_url, require
@@ -264,3 +267,35 @@ def test_upgrade_with_one_url_grants_nothing_and_works(empty_database):
             {"role": runtime}).scalar() == 0
         _db.session.remove()
         _db.engine.dispose()
+
+
+def test_the_bearer_check_names_the_tenant_even_where_row_level_security_does_not_hold(
+        committed_app):
+    """The bearer check's prepared statement (api.oauth.bearer, api.prepared) filters every
+    table by the tenant itself: run as a superuser, whom no policy holds, a token of one
+    tenant is still not found in another; as the runtime role it is found in its own."""
+    http, tenants, issued = committed_app.test_client(), {}, {}
+    for slug in ("acme", "globex"):
+        tenants[slug] = factories.tenant(slug)[0].id
+        client, secret = factories.client(_db.session.get(Tenant, tenants[slug]))
+        issued[slug] = http.post(f"/t/{slug}/token", auth=(client.client_id, secret),
+                                 data={"grant_type": "client_credentials"}).json["access_token"]
+    token = issued["acme"]
+    assert http.get("/t/globex/api/v1/me",
+                    headers={"Authorization": f"Bearer {token}"}).status_code == 401
+    claims, kid = tokens._unverified_segment(token, 1), tokens._unverified_segment(token, 0)["kid"]
+    superuser = sa.create_engine(make_url(postgres_server_url()).set(
+        database=_db.engine.url.database))
+    try:
+        with superuser.connect() as connection:
+            assert connection.exec_driver_sql(
+                "SELECT rolsuper FROM pg_roles WHERE rolname = current_user").scalar()
+        for engine in (superuser, _db.engine):
+            with Session(engine) as session:
+                def lookup(tenant_id):
+                    return bearer.LOOKUP.first(session, tenant_id, jti=claims["jti"], kid=kid,
+                                               now=utcnow())
+                assert lookup(tenants["globex"]) is None
+                assert lookup(tenants["acme"]) is not None
+    finally:
+        superuser.dispose()
