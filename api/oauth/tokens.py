@@ -8,11 +8,19 @@ its ``jti`` row exists in this tenant's scope with neither it nor its grant
 revoked. The row lookup happens on every use and also says whether the signing key
 is still published (one query for both), so revoking a token or a key takes effect
 at once on every process.
+
+What never changes is kept per process: the parsed public keys, and which access tokens'
+signatures verified (by the token's digest, a bounded number of them), so a token's
+signature is checked once per process rather than on every use. Neither says a token is
+still valid: its claims (``exp``, ``iss``, ``aud``...) are checked and its row read on every
+use, as above.
 """
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
+import threading
 import time
 import uuid
 from datetime import datetime, timedelta, timezone
@@ -41,6 +49,11 @@ TOKENS_REVOKED = observability.counter("tessera_tokens_revoked_total",
 #: (tenant id, kid) -> the parsed public key; immutable, so kept per process. Whether the
 #: key is still published is read with each token's row (:func:`find_access_token`).
 _public_keys: dict[tuple[uuid.UUID, str], RSAKey | ECKey] = {}
+#: (tenant id, SHA-256 of an access token) -> (kid, claims) of a token whose signature
+#: verified; at most VERIFIED_TOKENS, the oldest dropped first.
+_verified: dict[tuple[uuid.UUID, bytes], tuple[str, dict]] = {}
+_verified_lock = threading.Lock()
+VERIFIED_TOKENS = 10_000
 
 
 def _at(timestamp: int) -> datetime:
@@ -126,7 +139,7 @@ def verify_access_token(token_string: str, tenant: Tenant, issuer: str,
     """``(kid, claims)`` of an unexpired access token of this tenant whose signature
     verifies (for ``audience``, when given: RFC 9068 §4), or None (the key's publication
     is checked by :func:`find_access_token`)."""
-    verified = verify_jwt(token_string, tenant, ACCESS_TOKEN_TYPE)
+    verified = _verified_signature(token_string, tenant)
     if verified is None:
         return None
     claims = verified[1]
@@ -135,6 +148,21 @@ def verify_access_token(token_string: str, tenant: Tenant, issuer: str,
         return None
     if audience is not None and audience not in _audiences(claims.get("aud")):
         return None
+    return verified
+
+
+def _verified_signature(token_string: str, tenant: Tenant) -> tuple[str, dict] | None:
+    """:func:`verify_jwt` of an access token, once per process for each token (see the
+    module docstring)."""
+    cache_key = (tenant.id, hashlib.sha256(token_string.encode()).digest())
+    verified = _verified.get(cache_key)
+    if verified is None:
+        verified = verify_jwt(token_string, tenant, ACCESS_TOKEN_TYPE)
+        if verified is not None:
+            with _verified_lock:
+                if len(_verified) >= VERIFIED_TOKENS:
+                    del _verified[next(iter(_verified))]
+                _verified[cache_key] = verified
     return verified
 
 
