@@ -144,7 +144,7 @@ class TenantAuthorizationServer(AuthorizationServer):
     def validate_requested_scope(self, scope) -> None:
         """Tessera's scopes and those the tenant's resources accept (RFC 6749 §3.3)."""
         unknown = set((scope or "").split()) - set(SCOPES)
-        if unknown - resources.accepted_scopes():
+        if unknown and unknown - resources.accepted_scopes():  # no query for Tessera's own
             raise InvalidScopeError()
 
     def authenticate_client(self, oauth_request, methods, endpoint="token"):
