@@ -24,6 +24,10 @@ criteria let those loads through wherever the object was loaded.
 Transactions are the use case's: a service commits once. The one exception is
 :func:`independent_transaction`, for the few writes that must outlive the
 request's own transaction (throttle counters, the audit records of refusals).
+A request that only reads says so (:func:`read_only`): on PostgreSQL its statements then
+run in autocommit, each in the implicit transaction of its own message with the
+``SET LOCAL`` in front, so it pays no BEGIN and no ROLLBACK round trip; a write through
+such a session is refused.
 """
 from __future__ import annotations
 
@@ -54,6 +58,9 @@ _SOURCE, _APPLIED = "tessera_scope_source", "tessera_tenant_applied"
 _NO_TENANT = ("", "")
 #: Statements that must run alone (a failed transaction accepts nothing else).
 _TRANSACTION_CONTROL = ("SAVEPOINT", "ROLLBACK", "RELEASE", "COMMIT", "BEGIN")
+#: Session.info: the session only reads (:func:`read_only`); the bind its writes would use.
+_READ_ONLY, _WRITABLE = "tessera_read_only", "tessera_writable_bind"
+_AUTOCOMMIT = "AUTOCOMMIT"
 
 
 def utcnow() -> datetime:
@@ -188,6 +195,34 @@ def unscoped(session: Session) -> Iterator[None]:
         _restore(session, previous)
 
 
+class ReadOnlyError(RuntimeError):
+    """A write through a session that :func:`read_only` said only reads."""
+
+
+def read_only(session: Session) -> None:
+    """From here on ``session`` only reads (see the module docstring); on PostgreSQL (with
+    psycopg2, which sends the ``SET LOCAL`` and the statement in one message) its
+    statements run in autocommit, on a connection of their own if it already holds one
+    (the tenant's lookup, when the tenant was not cached)."""
+    session.info[_READ_ONLY] = True
+    bind = session.get_bind()
+    if isinstance(bind, sa.Engine) and bind.dialect.driver == "psycopg2":
+        session.info[_WRITABLE] = (bind, session.bind)
+        session.bind = _autocommit(bind)
+
+
+def read_only_ends(session: Session) -> None:
+    """Undo :func:`read_only` (its request is over; a test may go on with the session)."""
+    session.info.pop(_READ_ONLY, None)
+    if _WRITABLE in session.info:
+        session.bind = session.info.pop(_WRITABLE)[1]
+
+
+@lru_cache(maxsize=4)
+def _autocommit(engine: sa.Engine) -> sa.Engine:
+    return engine.execution_options(isolation_level=_AUTOCOMMIT)
+
+
 def _restore(session: Session, previous) -> None:
     if previous is None:
         session.info.pop(_SCOPE_KEY, None)
@@ -219,6 +254,9 @@ def _scope_statement(state: ORMExecuteState) -> None:
     if state.is_column_load or state.is_relationship_load:
         _load_in_owners_tenant(state)
         return  # the parent row was loaded in scope; its criteria propagate
+    if state.session.info.get(_READ_ONLY) and (state.is_update or state.is_delete
+                                               or state.is_insert):
+        raise ReadOnlyError("a write in a request that only reads")
     if not (state.is_select or state.is_update or state.is_delete):
         return
     scope = state.session.info.get(_SCOPE_KEY)
@@ -232,6 +270,9 @@ def _scope_statement(state: ORMExecuteState) -> None:
 
 @event.listens_for(Session, "before_flush")
 def _stamp_new_rows(session: Session, flush_context, instances) -> None:
+    if session.info.get(_READ_ONLY) and (session.new or session.deleted or any(
+            session.is_modified(obj) for obj in session.dirty)):
+        raise ReadOnlyError("a write in a request that only reads")
     scope = session.info.get(_SCOPE_KEY)
     for obj in session.new:
         if not isinstance(obj, TenantScoped):
@@ -260,7 +301,7 @@ def independent_transaction(session: Session,
     there the block shares the session's transaction and the session is committed
     after it: call it before the use case has changed anything.
     """
-    bind = session.get_bind()
+    bind = session.info[_WRITABLE][0] if _WRITABLE in session.info else session.get_bind()
     if isinstance(bind, sa.Engine) and bind.dialect.name == "postgresql":
         with bind.begin() as connection:
             connection.info[_SOURCE] = {_SCOPE_KEY: tenant_id or session.info.get(_SCOPE_KEY)}
@@ -320,11 +361,14 @@ def _apply_settings(connection: sa.Connection, cursor, statement: str, parameter
     source = info.get(_SOURCE)
     if source is None:
         return statement, parameters
-    wanted = _settings(context.execution_options.get(_ROW_TENANT) or source.get(_SCOPE_KEY))
-    applied = info[_APPLIED]
+    options = context.execution_options
+    wanted = _settings(options.get(_ROW_TENANT) or source.get(_SCOPE_KEY))
+    autocommit = options.get("isolation_level") == _AUTOCOMMIT
+    applied = _NO_TENANT if autocommit else info[_APPLIED]  # autocommit: each its own
     if wanted == applied or statement.startswith(_TRANSACTION_CONTROL):
         return statement, parameters
-    info[_APPLIED] = wanted
+    if not autocommit:
+        info[_APPLIED] = wanted
     sets = "".join(f"SET LOCAL app.{name} = '{value}'; " for name, value, before in zip(
         ("tenant_id", "all_tenants"), wanted, applied or ("?", "?")) if value != before)
     if executemany or connection.dialect.driver != "psycopg2":

@@ -7,7 +7,24 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy import Select, func
 from werkzeug.exceptions import BadRequest
 
+from api.db import read_only, read_only_ends
 from api.extensions import db
+
+
+#: Methods that only read (RFC 9110 §9.2.1).
+SAFE_METHODS = frozenset({"GET", "HEAD"})
+
+
+def begin_safe_request() -> None:
+    """A ``before_request`` hook: a GET or HEAD only reads (:func:`api.db.read_only`)."""
+    if request.method in SAFE_METHODS:
+        read_only(db.session())  # the request's session itself, not its proxy
+
+
+def end_safe_request(error: BaseException | None = None) -> None:
+    """The ``teardown_request`` hook undoing :func:`begin_safe_request`."""
+    if request.method in SAFE_METHODS:
+        read_only_ends(db.session())
 
 
 def load_body(schema: Schema, partial: bool = False) -> dict:

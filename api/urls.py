@@ -14,6 +14,7 @@ from api.health.routes import bp as health_bp
 from api.oauth.routes import bp as oauth_bp
 from api.oauth.routes import well_known_bp
 from api.openapi import bp as openapi_bp
+from api.rest import begin_safe_request, end_safe_request
 from api.tenancy.context import bp as tenant_bp
 from api.v1.audit_events.routes import bp as audit_bp
 from api.v1.clients.routes import bp as clients_bp
@@ -36,6 +37,8 @@ RESOURCES = (me_bp, passkeys_bp, tenant_settings_bp, users_bp, roles_bp, clients
              factors_bp)
 
 api_v1 = Blueprint("api_v1", __name__, url_prefix="/api/v1")
+api_v1.before_request(begin_safe_request)
+api_v1.teardown_request(end_safe_request)
 for resource in RESOURCES:
     api_v1.register_blueprint(resource)
 

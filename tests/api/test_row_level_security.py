@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from api import rls
 from api.app import create_app
-from api.db import Base, TenantScoped, tenant_scope, unscoped, utcnow
+from api.db import Base, TenantScoped, read_only, tenant_scope, unscoped, utcnow
 from api.extensions import db as _db
 from api.oauth import bearer, tokens
 from api.oauth.purge import purge_expired
@@ -299,3 +299,17 @@ def test_the_bearer_check_names_the_tenant_even_where_row_level_security_does_no
                 assert lookup(tenants["acme"]) is not None
     finally:
         superuser.dispose()
+
+
+def test_a_session_that_only_reads_runs_each_statement_in_autocommit_in_its_tenant(
+        committed_app):
+    """api.db.read_only: no transaction to begin or roll back; the tenant's setting goes
+    with every statement, each a transaction of its own, so each sees its tenant's rows."""
+    tenant_ids = [factories.tenant(slug)[0].id for slug in ("acme", "globex")]
+    with Session(_db.engine) as session:
+        read_only(session)
+        with tenant_scope(session, tenant_ids[0]):
+            assert [session.execute(text("SELECT count(*) FROM users")).scalar()
+                    for _ in range(3)] == [1, 1, 1]
+            assert session.connection().connection.dbapi_connection.autocommit
+            assert session.execute(text("SELECT now() = statement_timestamp()")).scalar()

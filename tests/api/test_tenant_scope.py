@@ -2,7 +2,7 @@
 import pytest
 from sqlalchemy import delete, select, update
 
-from api.db import TenantScopeError, tenant_scope
+from api.db import ReadOnlyError, TenantScopeError, read_only, tenant_scope
 from api.users.models import User
 from tests.helpers import each_tenant
 
@@ -66,3 +66,22 @@ def test_counts_are_scoped_too(db, two_tenants):
     with tenant_scope(db.session, first.id):
         assert db.session.scalar(select(func.count(User.id))) == 1
         assert db.session.scalar(select(func.count()).select_from(User)) == 1
+
+
+@pytest.mark.parametrize("write", ["add", "change", "update", "delete"])
+def test_a_session_that_only_reads_refuses_every_write(db, two_tenants, write):
+    first, first_owner, *_ = two_tenants
+    read_only(db.session())
+    with tenant_scope(db.session, first.id):
+        with pytest.raises(ReadOnlyError):
+            if write == "add":
+                db.session.add(User(email="new@first.io"))
+                db.session.flush()
+            elif write == "change":
+                first_owner.name = "Changed"
+                db.session.flush()
+            elif write == "update":
+                db.session.execute(update(User).values(is_active=False))
+            else:
+                db.session.execute(delete(User))
+    db.session.rollback()
