@@ -236,7 +236,9 @@ def _touches_tenant_tables(state: ORMExecuteState) -> bool:
     Tables count too: ``select(func.count(User.id))`` names no entity, but its
     FROM is still the tenant-owned table, which the criteria then filter.
     """
-    if any(issubclass(mapper.class_, TenantScoped) for mapper in state.all_mappers):
+    first = state.bind_mapper  # the statement's first entity: at hand, and usually enough
+    if first is not None and issubclass(first.class_, TenantScoped) or any(
+            issubclass(mapper.class_, TenantScoped) for mapper in state.all_mappers):
         return True
     tables = find_tables(state.statement, include_joins=True, include_aliases=True,
                          include_selects=True, include_crud=True)
