@@ -84,9 +84,12 @@ class PreparedRead:
                 with dbapi.cursor() as cursor:
                     cursor.execute(sql, values)
                     row = cursor.fetchone()
-            except Exception:
+            except engine.dialect.loaded_dbapi.Error as error:
                 connection.invalidate()  # whatever it prepared, a new connection starts clean
-                raise
+                # as SQLAlchemy's own (an unreachable database is a 503, api.errors)
+                raise sa.exc.DBAPIError.instance(sql, values, error,
+                                                 engine.dialect.loaded_dbapi.Error,
+                                                 dialect=engine.dialect) from error
             finally:
                 if connection.dbapi_connection is not None:
                     dbapi.autocommit = False
