@@ -7,7 +7,7 @@ from api.access.caller import Caller, deny
 from api.extensions import db
 from api.mfa import services as mfa
 from api.tenancy.models import Tenant
-from api.users.models import User
+from api.users.models import User, load_with_permissions
 from api.v1.users.services import writable_user
 
 
@@ -22,7 +22,7 @@ def own_user(caller: Caller) -> User:
 def describe(caller: Caller, tenant: Tenant) -> dict:
     if caller.user is None:
         raise deny(caller, "Only a user has second factors.")
-    return mfa.describe(tenant, caller.user)
+    return mfa.describe(tenant, load_with_permissions(caller.user.id))  # the policy reads roles
 
 
 def begin_totp(caller: Caller, tenant: Tenant) -> dict:
