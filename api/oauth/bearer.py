@@ -66,6 +66,8 @@ class Bearer:
     jti: str
     scope: str
     grant_id: uuid.UUID
+    #: The sign-in session its grant began in (authorization code grants), or None.
+    session_id: uuid.UUID | None
     client: BearerClient
     user: BearerUser | None
     claims: dict
@@ -108,9 +110,10 @@ def _statement() -> sa.Select:
     published = select(SigningKey.id).where(
         SigningKey.kid == bindparam("kid"), SigningKey.tenant_id == tenant,
         SigningKey.published_at(bindparam("now", type_=SigningKey.revoked_at.type))).exists()
-    return (select(Token.id, Token.scope, Token.grant_id, Client.id, Client.client_id,
-                   Client.client_name, User.id, User.email, User.email_verified, User.name,
-                   User.given_name, User.family_name, _names(roles, Role.name),
+    return (select(Token.id, Token.scope, Token.grant_id, Grant.session_id, Client.id,
+                   Client.client_id, Client.client_name, User.id, User.email,
+                   User.email_verified, User.name, User.given_name, User.family_name,
+                   _names(roles, Role.name),
                    _names(permissions, Permission.name))
             .join(Grant, sa.and_(Grant.id == Token.grant_id, Grant.tenant_id == tenant))
             .join(Client, sa.and_(Client.id == Grant.client_id, Client.tenant_id == tenant))
@@ -136,12 +139,13 @@ def lookup(tenant_id: uuid.UUID, jti: str, kid: str, claims: dict) -> Bearer | N
     row = LOOKUP.first(db.session, tenant_id, jti=jti, kid=kid, now=utcnow())
     if row is None:
         return None
-    (token_id, scope, grant_id, client_id, client_key, client_name, user_id, email,
-     verified, name, given_name, family_name, roles, permissions) = row
+    (token_id, scope, grant_id, session_id, client_id, client_key, client_name, user_id,
+     email, verified, name, given_name, family_name, roles, permissions) = row
     user = None if user_id is None else BearerUser(
         _uuid(user_id), email, verified, name, given_name, family_name, _split(roles),
         _split(permissions))
     return Bearer(_uuid(token_id), jti, scope, _uuid(grant_id),
+                  None if session_id is None else _uuid(session_id),
                   BearerClient(_uuid(client_id), client_key, client_name), user, claims)
 
 

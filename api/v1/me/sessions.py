@@ -31,7 +31,7 @@ def as_dict(signed_in: SignInSession, caller: Caller) -> dict:
             "ip_address": signed_in.ip_address, "created_at": signed_in.created_at,
             "auth_time": signed_in.auth_time, "last_seen_at": signed_in.last_seen_at,
             "expires_at": signed_in.expires_at,
-            "current": signed_in.id == caller.token.grant.session_id}
+            "current": signed_in.id == caller.token.session_id}
 
 
 def end_session(caller: Caller, session_id: uuid.UUID) -> None:
