@@ -14,6 +14,7 @@ import requests
 import sqlalchemy as sa
 from authlib.integrations.requests_client import OAuth2Session
 
+from tests import helpers
 from tests.helpers import capture_callback, shot
 from tests.live import CALLBACK
 from tests.mailcatcher import link_in, text_of
@@ -24,13 +25,7 @@ STRONG = "velvet thunder over granite"
 @pytest.fixture(scope="module")
 def owner_api(mail_stack):
     """The owner's token (admin-cli's password grant), self-service sign-up switched on."""
-    live = mail_stack.tenant
-    client_id, secret = live.clients["admin-cli"]
-    token = requests.post(f"{mail_stack.issuer}/token", auth=(client_id, secret), timeout=10,
-                          data={"grant_type": "password", "username": live.owner,
-                                "password": live.password}).json()["access_token"]
-    session = requests.Session()
-    session.headers["Authorization"] = f"Bearer {token}"
+    session = helpers.owner_api(mail_stack.tenant, mail_stack.issuer)
     assert session.patch(f"{mail_stack.issuer}/api/v1/tenant", timeout=10,
                          json={"self_signup_enabled": True}).status_code == 200
     return session

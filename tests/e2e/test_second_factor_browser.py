@@ -12,9 +12,9 @@ import uuid
 
 import pyotp
 import pytest
-import requests
 from authlib.integrations.requests_client import OAuth2Session
 
+from tests import helpers
 from tests.helpers import browser_sign_in, capture_callback, check_page, verify_jwt
 from tests.live import CALLBACK
 from tests.mailcatcher import text_of
@@ -23,14 +23,7 @@ from tests.mailcatcher import text_of
 @pytest.fixture(scope="module")
 def owner_api(mail_stack):
     """The owner's token, taken while the policy still lets the password grant have it."""
-    live = mail_stack.tenant
-    client_id, secret = live.clients["admin-cli"]
-    token = requests.post(f"{mail_stack.issuer}/token", auth=(client_id, secret), timeout=10,
-                          data={"grant_type": "password", "username": live.owner,
-                                "password": live.password}).json()["access_token"]
-    session = requests.Session()
-    session.headers["Authorization"] = f"Bearer {token}"
-    return session
+    return helpers.owner_api(mail_stack.tenant, mail_stack.issuer)
 
 
 def new_user(mail_stack, owner_api, role="user") -> str:
