@@ -3,6 +3,7 @@
 
     python bench/oauth_load.py [--duration 10] [--repeat 3] [--connections 8] [--warmup 2]
                                [--large] [--stack] [--peer-url URL | --no-peer]
+                               [--only ROW [ROW ...]]
                                [--load-py PATH] [--processes N]
 
 Creates a fresh PostgreSQL database on TESSERA_BENCH_DATABASE_URL (default: the server on
@@ -14,7 +15,9 @@ production topology on the same database (stack.py); --large adds a second datab
 to the issue's sizes (large.py) and compares the two. The peer (default
 http://127.0.0.1:18001, skipped when it does not answer) runs its scenarios in the same
 rounds. Prints a table per Tessera deployment (report.py) and exits 1 when a target is
-missed. The databases are dropped and the servers stopped at the end.
+missed. The databases are dropped and the servers stopped at the end. --only measures
+some rows (by the short names in scenarios.ONLY, /health always) while working on them;
+its table leaves the others out.
 """
 from __future__ import annotations
 
@@ -69,7 +72,8 @@ def deploy_tessera(stack: ExitStack, gen, args) -> dict:
         seed_large(large.admin_url)
         bases[LARGE] = (stack.enter_context(support.serve_api(large, args.processes)),
                         large_fixture, refresh_pool(large_fixture.refresh_tokens))
-    return {name: scenarios.tessera(gen, base, args.connections, fixture, pool)
+    return {name: scenarios.only(scenarios.tessera(gen, base, args.connections, fixture, pool),
+                                 args.only)
             for name, (base, fixture, pool) in bases.items()}
 
 
@@ -137,8 +141,9 @@ def run(args) -> int:
         bound = stack.enter_context(Argon2Bound())  # forks: before any thread
         targets = deploy_tessera(stack, gen, args)
         if peer:
-            targets[PEER] = scenarios.peer(gen, peer, args.connections, {
-                key: getattr(args, f"peer_{key}") for key in scenarios.PEER_DEFAULTS})
+            targets[PEER] = scenarios.only(scenarios.peer(gen, peer, args.connections, {
+                key: getattr(args, f"peer_{key}") for key in scenarios.PEER_DEFAULTS}),
+                args.only)
         print(f"\n# {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores, "
               f"load average {os.getloadavg()[0]:.1f}; load generator {args.load_py}, "
               f"{args.connections} connections, {args.repeat} interleaved {args.duration:g} s "
@@ -167,6 +172,8 @@ def main() -> int:
     parser.add_argument("--load-py", type=Path, default=DEFAULT_LOAD_PY)
     parser.add_argument("--peer-url", help=f"default {DEFAULT_PEER} when it answers")
     parser.add_argument("--no-peer", action="store_true")
+    parser.add_argument("--only", nargs="+", choices=sorted(scenarios.ONLY),
+                        help="measure these rows (and /health) only")
     for key, default in scenarios.PEER_DEFAULTS.items():
         parser.add_argument(f"--peer-{key.replace('_', '-')}", default=default,
                             help=f"default {default}")

@@ -33,6 +33,10 @@ PEER_DEFAULTS = {
     "user": "bench-user:bench-pass-0123456789", "scope": "read",
 }
 PEER_KINDS = ("me", "cc", "password", "introspect")
+#: oauth_load.py --only: short name -> (Tessera's row, the peer's kind it is compared with)
+ONLY = {"me": (ME, "me"), "projects": (PROJECTS, "me"), "introspection": (INTROSPECTION,
+        "introspect"), "cc-rs256": (CC_RS256, "cc"), "cc-es256": (CC_ES256, "cc"),
+        "refresh": (REFRESH, None), "password": (PASSWORD_GRANT, "password")}
 
 
 def tessera(gen, base_url: str, connections: int, fixture: Fixture,
@@ -75,3 +79,13 @@ def peer(gen, base_url: str, connections: int, options: dict) -> tuple[Server, d
 def _credentials(value: str) -> tuple[str, str]:
     first, _, second = value.partition(":")
     return first, second
+
+
+def only(target: tuple[Server, dict], names: list[str] | None) -> tuple[Server, dict]:
+    """``target``'s scenarios, only those named in ``names`` (keys of ONLY) and /health,
+    or all of them when ``names`` is None."""
+    if names is None:
+        return target
+    server, runs = target
+    keep = {HEALTH, *(part for name in names for part in ONLY[name])}
+    return server, {row: scenario for row, scenario in runs.items() if row in keep}
