@@ -24,6 +24,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(load_config(app.instance_path))
     app.config.update(config or {})
     app.request_class = edge.ApiRequest
+    app.session_interface = edge.NoCookieSession()
     app.json = edge.StrictJSONProvider(app)
     app.json.sort_keys = False
     register_extensions(app)

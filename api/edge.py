@@ -13,6 +13,8 @@ the database sees it.
 - JSON bodies (:class:`StrictJSONProvider`): RFC 8259 UTF-8, nested at most
   :data:`MAX_JSON_DEPTH` deep (checked before the parser recurses), numbers
   finite, strings valid Unicode (no lone surrogates) without NUL, else 400.
+- Cookies: the API keeps no session (:class:`NoCookieSession`); a session cookie means
+  nothing to it.
 
 Path identifiers are checked by the router itself (the converters of :mod:`identifiers`).
 """
@@ -28,6 +30,7 @@ from urllib.parse import unquote
 
 from flask import Request, request
 from flask.json.provider import DefaultJSONProvider
+from flask.sessions import SessionInterface
 from werkzeug.exceptions import BadRequest
 
 #: Arrays and objects inside each other; Tessera's own payloads need a handful.
@@ -82,6 +85,19 @@ def _basic_credentials_well_formed(authorization: str) -> bool:
     except UnicodeDecodeError:
         return False
     return "\x00" not in unquote(text)
+
+
+class NoCookieSession(SessionInterface):
+    """The API keeps no cookie session: every caller says who it is on each request (a
+    bearer token, client credentials, the frontend's key). Flask's default session would
+    build a signing serializer on every request to look for a cookie the API never sets;
+    this one hands Flask its null session, which refuses writes."""
+
+    def open_session(self, app, request) -> None:
+        return None
+
+    def save_session(self, app, session, response) -> None:
+        return None
 
 
 class ApiRequest(Request):

@@ -163,3 +163,16 @@ def test_bodies_over_one_mebibyte_are_a_413(owner, client):
                                               "password": "y" * MAX_BODY_BYTES})
     assert form.status_code == 413
     assert owner.post("/projects", json={"name": "x" * 200}).status_code == 201
+
+
+def test_the_api_keeps_no_cookie_session(app, client):
+    """Nothing in the API can put state in a cookie: its session is Flask's null one."""
+    from flask import session
+
+    with app.test_request_context("/health", headers={"Cookie": "session=forged"}):
+        app.preprocess_request()
+        assert not session and session.__class__.__name__ == "NullSession"
+        with pytest.raises(RuntimeError):
+            session["user"] = "anyone"
+    response = client.get("/health", headers={"Cookie": "session=forged"})
+    assert response.status_code == 200 and "Set-Cookie" not in response.headers
