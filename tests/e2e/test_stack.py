@@ -170,6 +170,22 @@ def test_tokens_and_revocations_hold_across_instances(stack):
     assert all(me(stack, token).status_code == 401 for _ in range(6))
 
 
+def test_requests_within_nginx_limits_reach_the_app_and_no_instance_is_taken_down(stack):
+    """An 8 KB request line (REQUEST_URI and QUERY_STRING both carry it) or three 8 KB
+    headers make uwsgi packets over 16 KiB, and 500 headers as many variables: the workers
+    take them (uwsgi.ini's buffer-size, max-vars). A worker that dropped them made nginx take
+    its instance for dead, and two such requests answered 502 to everyone for 10 s."""
+    me_url = f"{stack['issuer']}/api/v1/me"
+    requests_within_limits = [
+        {"url": f"{me_url}?padding={'a' * 7900}"},
+        {"url": me_url, "headers": {f"X-Padding-{number}": "a" * 7900 for number in range(3)}},
+        {"url": me_url, "headers": {f"X-Header-{number}": "value" for number in range(500)}}]
+    for _ in range(2):  # both instances
+        for request in requests_within_limits:
+            assert requests.get(**request, timeout=10).status_code == 401
+    assert requests.get(f"{stack['base']}/health", timeout=5).status_code == 200
+
+
 def test_killing_an_instance_under_load_loses_no_request(stack):
     time.sleep(2)
     token = service_token(stack)
