@@ -7,8 +7,9 @@ the body bytes of that first read no longer fit one uwsgi packet and the router 
 connection; with 16 KiB worker buffers a worker dropped headers over 16 KiB (or an 8 KB URL)
 and the connection closed without an answer; with uWSGI's default max-vars, a request with
 a hundred headers and more hung. The router's own limit stays: it cannot form a uwsgi packet
-(64 KiB) from a request line and headers over ~60 KB, or ~56 KB with a body; up to 32 KiB
-(nginx's limit, which refuses more: 8 KiB a line) any body goes.
+(64 KiB) from headers over ~60 KB (~56 KB with a body) or a URL over ~28 KB (REQUEST_URI and
+QUERY_STRING both carry it); with up to 32 KiB of them (nginx's limit, which refuses more:
+8 KiB a line) any body goes.
 """
 from __future__ import annotations
 
