@@ -2,12 +2,15 @@
 
 Services raise the typed errors below; HTTP, marshmallow and database errors are
 mapped into the same shape. OAuth endpoints answer with their own RFC 6749
-bodies (Authlib builds those) and never reach these handlers for protocol errors.
+bodies (Authlib builds those); the one protocol error Authlib raises before an endpoint
+handles anything (``insecure_transport``: a URL that is neither HTTPS nor loopback) gets
+the same RFC 6749 body here.
 """
 from __future__ import annotations
 
 import logging
 
+from authlib.oauth2 import OAuth2Error
 from flask import Flask, Response, json
 from marshmallow import ValidationError
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
@@ -86,6 +89,12 @@ def problem(status: int, title: str, detail: str | None = None, **extra) -> Resp
     return Response(json.dumps(body), status=status, mimetype=PROBLEM_JSON)
 
 
+def protocol_error(error: OAuth2Error) -> Response:
+    """An RFC 6749 error as Authlib's endpoints answer it."""
+    return Response(json.dumps(dict(error.get_body())), status=error.status_code,
+                    headers=error.get_headers())
+
+
 def register_errorhandlers(app: Flask) -> None:
     """Map every error a request can raise to a problem document."""
 
@@ -109,6 +118,8 @@ def register_errorhandlers(app: Flask) -> None:
             if name in headers:
                 response.headers[name] = headers[name]
         return response
+
+    app.register_error_handler(OAuth2Error, protocol_error)
 
     @app.errorhandler(IntegrityError)
     def handle_integrity_error(error: IntegrityError):

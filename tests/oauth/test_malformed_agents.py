@@ -56,3 +56,15 @@ def test_malformed_grant_parameters_are_4xx(client, factories, tenant, form):
     verify = client.get("/t/acme/device/verify",
                         query_string={"user_code": form.get("device_code", "é✓")})
     assert verify.status_code == 302
+
+
+@pytest.mark.parametrize("path", ["token", "introspect", "revoke", "device_authorization"])
+def test_plain_http_to_a_public_host_is_insecure_transport(client, tenant, path):
+    """RFC 6749 §1.6 (Authlib refuses a non-TLS URL that is not loopback): a clean
+    ``insecure_transport`` error, not a 500, when a deployment serves plain HTTP."""
+    response = client.post(f"/t/acme/{path}", base_url="http://auth.example.com",
+                           data={"grant_type": "client_credentials", "token": "x"},
+                           headers={"Authorization": "Basic eDp5"})
+    assert response.status_code == 400, response.get_data(as_text=True)
+    assert response.json["error"] == "insecure_transport"
+    assert "Traceback" not in response.get_data(as_text=True)
