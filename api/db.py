@@ -114,11 +114,16 @@ class Timestamped:
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
+def tenant_fk(index: bool = True) -> Mapped[uuid.UUID]:
+    """A tenant-owned table's ``tenant_id``; ``index=False`` where a unique index led by
+    ``tenant_id`` and the table's lookup key (``__table_args__``) stands in for the plain one."""
+    return mapped_column(sa.ForeignKey("tenants.id", ondelete="CASCADE"), index=index)
+
+
 class TenantScoped:
     """Mixin for every tenant-owned model; see the module docstring."""
 
-    tenant_id: Mapped[uuid.UUID] = mapped_column(
-        sa.ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    tenant_id: Mapped[uuid.UUID] = tenant_fk()
 
 
 @event.listens_for(sa.Engine, "connect")

@@ -5,13 +5,14 @@ names Authlib's protocol engine calls, so the model is the client Authlib sees.
 """
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from api.db import TenantScoped, Timestamped, UUIDPrimaryKey, utcnow
+from api.db import TenantScoped, Timestamped, UUIDPrimaryKey, tenant_fk, utcnow
 from api.extensions import db
 from api.security import matches_digest
 
@@ -54,7 +55,12 @@ class Client(UUIDPrimaryKey, Timestamped, TenantScoped, db.Model):
     """An application registered with a tenant."""
 
     __tablename__ = "clients"
+    #: Client authentication finds the client by ``client_id`` within the tenant in one index
+    #: condition, statistics or not (``client_id`` stays unique across tenants too).
+    __table_args__ = (sa.Index("uq_clients_tenant_id_client_id", "tenant_id", "client_id",
+                               unique=True),)
 
+    tenant_id: Mapped[uuid.UUID] = tenant_fk(index=False)
     client_id: Mapped[str] = mapped_column(sa.String(64), unique=True)
     client_secret_hash: Mapped[str | None] = mapped_column(sa.String(64))
     client_name: Mapped[str] = mapped_column(sa.String(200))

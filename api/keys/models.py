@@ -1,12 +1,13 @@
 """Per-tenant signing keys and the life each one goes through (see :mod:`api.keys.services`)."""
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from api.db import TenantScoped, UUIDPrimaryKey, utcnow
+from api.db import TenantScoped, UUIDPrimaryKey, tenant_fk, utcnow
 from api.extensions import db
 
 
@@ -19,7 +20,11 @@ class SigningKey(UUIDPrimaryKey, TenantScoped, db.Model):
     """
 
     __tablename__ = "signing_keys"
+    #: The bearer check asks for a key by ``kid`` within the tenant: one index condition,
+    #: statistics or not (``kid`` stays unique across tenants too).
+    __table_args__ = (sa.Index("uq_signing_keys_tenant_id_kid", "tenant_id", "kid", unique=True),)
 
+    tenant_id: Mapped[uuid.UUID] = tenant_fk(index=False)
     kid: Mapped[str] = mapped_column(sa.String(64), unique=True)
     algorithm: Mapped[str] = mapped_column(sa.String(16))
     private_key_encrypted: Mapped[str] = mapped_column(sa.Text)

@@ -33,6 +33,8 @@ from api.users.models import User
 
 #: Separates the role names and permission names aggregated into one column.
 _SEPARATOR = "\n"
+#: The statement's tenant, filtering every tenant-owned table it reads.
+_TENANT = bindparam("tenant", type_=sa.Uuid)
 
 
 @dataclass(frozen=True)
@@ -101,25 +103,38 @@ def _names(joined: sa.Select, column) -> sa.ScalarSelect:
     return joined.with_only_columns(func.aggregate_strings(column, _SEPARATOR)).scalar_subquery()
 
 
+def _by_key(name: str, entity, key, *columns) -> sa.Lateral:
+    """``columns`` of the one row of ``entity`` (a tenant-owned model) whose primary key
+    is ``key``, as a LATERAL subquery planned on its own (``OFFSET 0`` keeps PostgreSQL from
+    merging it into the join): the statement reads token, grant, client and user in that
+    order, each by its key, and never starts from a tenant's clients or scans a tenant's
+    rows, whatever the planner's statistics (migration 0016)."""
+    return (select(*columns).where(entity.id == key, entity.tenant_id == _TENANT)
+            .offset(sa.literal_column("0")).lateral(name))
+
+
 def _statement() -> sa.Select:
-    tenant = bindparam("tenant", type_=sa.Uuid)
+    grant = _by_key("grant", Grant, Token.grant_id, Grant.session_id, Grant.client_id,
+                    Grant.user_id, Grant.revoked_at)
+    client = _by_key("client", Client, grant.c.client_id, Client.id, Client.client_id,
+                     Client.client_name)
+    user = _by_key("user", User, grant.c.user_id, User.id, User.email, User.email_verified,
+                   User.name, User.given_name, User.family_name)
     roles = (select(Role.id).select_from(user_roles).join(Role, Role.id == user_roles.c.role_id)
-             .where(user_roles.c.user_id == User.id, Role.tenant_id == tenant))
+             .where(user_roles.c.user_id == user.c.id, Role.tenant_id == _TENANT))
     permissions = (roles.join(role_permissions, role_permissions.c.role_id == Role.id)
                    .join(Permission, Permission.id == role_permissions.c.permission_id))
     published = select(SigningKey.id).where(
-        SigningKey.kid == bindparam("kid"), SigningKey.tenant_id == tenant,
+        SigningKey.kid == bindparam("kid"), SigningKey.tenant_id == _TENANT,
         SigningKey.published_at(bindparam("now", type_=SigningKey.revoked_at.type))).exists()
-    return (select(Token.id, Token.scope, Token.grant_id, Grant.session_id, Client.id,
-                   Client.client_id, Client.client_name, User.id, User.email,
-                   User.email_verified, User.name, User.given_name, User.family_name,
-                   _names(roles, Role.name),
-                   _names(permissions, Permission.name))
-            .join(Grant, sa.and_(Grant.id == Token.grant_id, Grant.tenant_id == tenant))
-            .join(Client, sa.and_(Client.id == Grant.client_id, Client.tenant_id == tenant))
-            .outerjoin(User, sa.and_(User.id == Grant.user_id, User.tenant_id == tenant))
-            .where(Token.jti == bindparam("jti"), Token.tenant_id == tenant,
-                   Token.revoked_at.is_(None), Grant.revoked_at.is_(None), published))
+    return (select(Token.id, Token.scope, Token.grant_id, grant.c.session_id, client.c.id,
+                   client.c.client_id, client.c.client_name, user.c.id, user.c.email,
+                   user.c.email_verified, user.c.name, user.c.given_name, user.c.family_name,
+                   _names(roles, Role.name), _names(permissions, Permission.name))
+            .select_from(Token).join(grant, sa.true()).join(client, sa.true())
+            .outerjoin(user, sa.true())
+            .where(Token.jti == bindparam("jti"), Token.tenant_id == _TENANT,
+                   Token.revoked_at.is_(None), grant.c.revoked_at.is_(None), published))
 
 
 LOOKUP = PreparedRead("tessera_bearer", _statement())

@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from api.clients.models import Client
-from api.db import TenantScoped, UUIDPrimaryKey, utcnow
+from api.db import TenantScoped, UUIDPrimaryKey, tenant_fk, utcnow
 from api.extensions import db
 from api.oauth.acr import acr_for
 from api.users.models import User
@@ -140,6 +140,10 @@ class Grant(UUIDPrimaryKey, TenantScoped, db.Model):
 
     __tablename__ = "grants"
 
+    #: No index led by ``tenant_id``: a grant is found by id (its tokens' joins), client,
+    #: user or session, so no plan can scan a tenant's grants for one of them, statistics or
+    #: not (with one, a table never analyzed took the tenant for nearly unique).
+    tenant_id: Mapped[uuid.UUID] = tenant_fk(index=False)
     client_id: Mapped[uuid.UUID] = _client_fk()
     user_id: Mapped[uuid.UUID | None] = _user_fk()
     grant_type: Mapped[str] = mapped_column(sa.String(64))
@@ -167,6 +171,10 @@ class Token(UUIDPrimaryKey, TenantScoped, db.Model):
 
     __tablename__ = "tokens"
 
+    #: No index led by ``tenant_id``: tokens are only ever found by ``jti``, refresh-token
+    #: digest or grant, each unique or selective, so the planner cannot pick a scan of the
+    #: tenant's tokens (statistics or not), and each issuance writes one index less.
+    tenant_id: Mapped[uuid.UUID] = tenant_fk(index=False)
     grant_id: Mapped[uuid.UUID] = mapped_column(
         sa.ForeignKey("grants.id", ondelete="CASCADE"), index=True)
     jti: Mapped[str] = mapped_column(sa.String(64), unique=True)
