@@ -24,7 +24,7 @@ USERS = 100_000
 PROJECTS_PER_TENANT = 5
 
 _CONTEXT = """
-SELECT t.id AS tenant, c.id AS client, r.id AS user_role, u.password_hash AS hash,
+SELECT t.id AS tenant, c.id AS client, r.id AS user_role, u.id AS "user",
        (SELECT count(*) FROM tenants) AS tenants,
        (SELECT count(*) FROM users WHERE tenant_id = t.id) AS users,
        (SELECT count(*) FROM tokens) AS tokens
@@ -37,11 +37,12 @@ WHERE t.slug = :slug
 
 _STEPS = {
     "tenants": ["""
-        INSERT INTO tenants (id, slug, name, access_token_lifetime, refresh_token_lifetime,
-                             self_signup_enabled, created_at, updated_at)
-        SELECT md5('tenant-' || t)::uuid, 'bulk-' || t, 'Bulk tenant ' || t, 3600, 2592000,
-               false, now(), now()
-        FROM generate_series(1, :fillers) AS t"""],
+        INSERT INTO tenants
+        SELECT (jsonb_populate_record(NULL::tenants, to_jsonb(m) || jsonb_build_object(
+            'id', md5('tenant-' || t)::uuid, 'slug', 'bulk-' || t, 'name', 'Bulk tenant ' || t,
+            'created_at', now(), 'updated_at', now()))).*
+        FROM tenants AS m CROSS JOIN generate_series(1, :fillers) AS t
+        WHERE m.id = :tenant"""],
     "their roles and keys": ["""
         INSERT INTO roles (id, tenant_id, name, description, is_system, created_at, updated_at)
         SELECT md5('role-' || t || '-' || r.name)::uuid, md5('tenant-' || t)::uuid, r.name,
@@ -60,11 +61,12 @@ _STEPS = {
         FROM generate_series(1, :fillers) AS t CROSS JOIN signing_keys AS k
         WHERE k.tenant_id = :tenant AND k.retired_at IS NULL AND k.revoked_at IS NULL"""],
     "their owners, clients and projects": ["""
-        INSERT INTO users (id, tenant_id, email, password_hash, is_active, created_at,
-                           updated_at)
-        SELECT md5('owner-' || t)::uuid, md5('tenant-' || t)::uuid,
-               'owner@bulk-' || t || '.example', :hash, true, now(), now()
-        FROM generate_series(1, :fillers) AS t""", """
+        INSERT INTO users
+        SELECT (jsonb_populate_record(NULL::users, to_jsonb(u) || jsonb_build_object(
+            'id', md5('owner-' || t)::uuid, 'tenant_id', md5('tenant-' || t)::uuid,
+            'email', 'owner@bulk-' || t || '.example'))).*
+        FROM users AS u CROSS JOIN generate_series(1, :fillers) AS t
+        WHERE u.id = :user""", """
         INSERT INTO user_roles (user_id, role_id)
         SELECT md5('owner-' || t)::uuid, md5('role-' || t || '-owner')::uuid
         FROM generate_series(1, :fillers) AS t""", """
@@ -82,11 +84,11 @@ _STEPS = {
                'Project ' || p, '', md5('owner-' || t)::uuid, now(), now()
         FROM generate_series(1, :fillers) AS t CROSS JOIN generate_series(1, :projects) AS p"""],
     "users of the measured tenant": ["""
-        INSERT INTO users (id, tenant_id, email, password_hash, is_active, created_at,
-                           updated_at)
-        SELECT md5('member-' || m)::uuid, :tenant, 'member' || m || '@bench.example', :hash,
-               true, now(), now()
-        FROM generate_series(1, :members) AS m""", """
+        INSERT INTO users
+        SELECT (jsonb_populate_record(NULL::users, to_jsonb(u) || jsonb_build_object(
+            'id', md5('member-' || m)::uuid, 'email', 'member' || m || '@bench.example'))).*
+        FROM users AS u CROSS JOIN generate_series(1, :members) AS m
+        WHERE u.id = :user""", """
         INSERT INTO user_roles (user_id, role_id)
         SELECT md5('member-' || m)::uuid, :user_role FROM generate_series(1, :members) AS m"""],
     "grants and tokens": ["""
@@ -141,6 +143,6 @@ def _values(connection: sa.Connection) -> dict:
     row = connection.execute(sa.text(_CONTEXT), {"slug": MEASURED, "email": USER_EMAIL}).one()
     grants = (TOKENS - row.tokens) // 2
     return {"tenant": row.tenant, "client": row.client, "user_role": row.user_role,
-            "hash": row.hash, "scope": SCOPE, "projects": PROJECTS_PER_TENANT,
+            "user": row.user, "scope": SCOPE, "projects": PROJECTS_PER_TENANT,
             "fillers": TENANTS - row.tenants, "members": USERS - row.users,
             "grants": grants, "measured_grants": grants // 2}

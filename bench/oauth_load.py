@@ -9,9 +9,10 @@
 Creates a fresh PostgreSQL database on TESSERA_BENCH_DATABASE_URL (default: the server on
 127.0.0.1:5432), seeds it (seed.py), serves uwsgi.ini:api on it in production mode, and
 measures the scenarios (scenarios.py) with ../shared/peers/dot/load.py (loadgen.py): a
-warm-up of each, then --repeat rounds, each one run of every scenario on every server and
-one measurement of the argon2id bound (argon2_bound.py); medians. --stack adds the
-production topology on the same database (stack.py); --large adds a second database grown
+warm-up of each, then --repeat rounds, each one run of every scenario on every server (a
+scenario on all of them back to back, so that they are compared under the same load of the
+machine) and one measurement of the argon2id bound (argon2_bound.py); medians. --stack adds
+the production topology on the same database (stack.py); --large adds a second database grown
 to the issue's sizes (large.py) and compares the two. The peer (default
 http://127.0.0.1:18001, skipped when it does not answer) runs its scenarios in the same
 rounds. Prints a table per Tessera deployment (report.py) and exits 1 when a target is
@@ -112,16 +113,25 @@ def measure(targets: dict, bound: Argon2Bound, args) -> tuple[dict, dict]:
         bounds.append(bound.measure())
         print(f"round {number}/{args.repeat}  {report.BOUND}: {bounds[-1]['rps']:.1f}/s",
               flush=True)
-        for name, (server, runs) in targets.items():
-            for row, scenario in runs.items():
-                result = server.run(scenario, args.duration)
-                results[name][row].append(result)
-                print(f"round {number}/{args.repeat}  {name}: {row}: {result['rps']:.1f} req/s, "
-                      f"p50 {result['p50_ms']:.2f} ms, p99 {result['p99_ms']:.2f} ms, "
-                      f"errors {result['errors']} {result['error_kinds'] or ''}", flush=True)
-                time.sleep(PAUSE)
+        for name, server, row, scenario in _interleaved(targets):
+            result = server.run(scenario, args.duration)
+            results[name][row].append(result)
+            print(f"round {number}/{args.repeat}  {name}: {row}: {result['rps']:.1f} req/s, "
+                  f"p50 {result['p50_ms']:.2f} ms, p99 {result['p99_ms']:.2f} ms, "
+                  f"errors {result['errors']} {result['error_kinds'] or ''}", flush=True)
+            time.sleep(PAUSE)
     return ({name: {row: _median(runs) for row, runs in rows.items()}
              for name, rows in results.items()}, _median(bounds))
+
+
+def _interleaved(targets: dict):
+    """(target, server, row, scenario): each scenario on every target back to back, so that
+    what the shared machine does meanwhile weighs alike on the figures compared."""
+    rows = dict.fromkeys(row for _, runs in targets.values() for row in runs)
+    for row in rows:
+        for name, (server, runs) in targets.items():
+            if row in runs:
+                yield name, server, row, runs[row]
 
 
 def _median(runs: list[dict]) -> dict:
