@@ -31,6 +31,8 @@ such a session is refused.
 """
 from __future__ import annotations
 
+import os
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
@@ -105,6 +107,24 @@ class UUIDPrimaryKey:
     """A random UUID primary key."""
 
     id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True, default=uuid.uuid4)
+
+
+def uuid7() -> uuid.UUID:
+    """A UUID version 7 (RFC 9562 §5.7): Unix milliseconds in its first 48 bits, 74 random
+    bits after. Rows written at a high rate keyed by one (grants, tokens) go to the end of
+    their primary-key index and of the indexes that point at them, instead of to a random
+    page of each: on a large table that is a page read and written (and a full-page image
+    in the WAL after each checkpoint) saved per index and row."""
+    milliseconds = time.time_ns() // 1_000_000 & (1 << 48) - 1
+    random = int.from_bytes(os.urandom(10), "big")  # 80 bits: 12 + 62 of them are used
+    return uuid.UUID(int=milliseconds << 80 | 0x7 << 76 | (random >> 68) << 64
+                     | 0b10 << 62 | random & (1 << 62) - 1)
+
+
+class TimeOrderedPrimaryKey:
+    """A UUID version 7 primary key (:func:`uuid7`), for rows written at a high rate."""
+
+    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True, default=uuid7)
 
 
 class Timestamped:

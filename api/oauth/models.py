@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from api.clients.models import Client
-from api.db import TenantScoped, UUIDPrimaryKey, tenant_fk, utcnow
+from api.db import TenantScoped, TimeOrderedPrimaryKey, UUIDPrimaryKey, tenant_fk, utcnow
 from api.extensions import db
 from api.oauth.acr import acr_for
 from api.users.models import User
@@ -135,7 +135,7 @@ class AuthorizationCode(UUIDPrimaryKey, TenantScoped, db.Model):
         return self.expires_at <= utcnow()
 
 
-class Grant(UUIDPrimaryKey, TenantScoped, db.Model):
+class Grant(TimeOrderedPrimaryKey, TenantScoped, db.Model):
     """One authorization and the family of tokens issued under it."""
 
     __tablename__ = "grants"
@@ -166,7 +166,7 @@ class Grant(UUIDPrimaryKey, TenantScoped, db.Model):
                                                passive_deletes=True)
 
 
-class Token(UUIDPrimaryKey, TenantScoped, db.Model):
+class Token(TimeOrderedPrimaryKey, TenantScoped, db.Model):
     """One issuance: an access token (by ``jti``) and, optionally, a refresh token."""
 
     __tablename__ = "tokens"

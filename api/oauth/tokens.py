@@ -33,7 +33,7 @@ from sqlalchemy import select, update
 
 import observability
 from api import audit
-from api.db import utcnow
+from api.db import utcnow, uuid7
 from api.extensions import db
 from api.keys.models import SigningKey
 from api.oauth import targets
@@ -80,7 +80,7 @@ def record_issued(token: dict, request, tenant: Tenant) -> Token:
     else:
         code = getattr(request, "authorization_code", None)
         target, exchange = targets.bound()
-        grant = Grant(id=uuid.uuid4(), client_id=client.id, user_id=user.id if user else None,
+        grant = Grant(id=uuid7(), client_id=client.id, user_id=user.id if user else None,
                       grant_type=request.payload.grant_type, scope=token.get("scope", ""),
                       expires_at=grant_expires_at, resource=target.stored, exchange=exchange,
                       session_id=code.session_id if code is not None else None)

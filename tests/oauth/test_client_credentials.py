@@ -46,6 +46,19 @@ def test_client_tokens_are_recorded_as_client_grants(db, oauth, service, tenant)
     assert "token.issued" in actions
 
 
+def test_grants_and_tokens_have_time_ordered_ids(db, oauth, service, tenant):
+    """UUIDv7 (api.db.uuid7): each issuance writes at the end of the indexes on their ids."""
+    app_client, secret = service
+    for _ in range(2):
+        oauth.client_credentials(app_client, secret)
+    with tenant_scope(db.session, tenant.id):
+        rows = db.session.execute(select(Token.id, Grant.id).join(Grant)
+                                  .order_by(Token.issued_at, Token.id)).all()
+    ids = [key for row in rows for key in row]
+    assert len(ids) == 4 and {key.version for key in ids} == {7}
+    assert rows[0].id.int >> 80 <= rows[1].id.int >> 80  # Unix milliseconds first
+
+
 def test_lifetime_comes_from_the_tenant(db, oauth, service, tenant):
     tenant.access_token_lifetime = 120
     db.session.commit()
