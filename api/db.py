@@ -135,8 +135,10 @@ class Timestamped:
 
 
 def tenant_fk(index: bool = True) -> Mapped[uuid.UUID]:
-    """A tenant-owned table's ``tenant_id``; ``index=False`` where a unique index led by
-    ``tenant_id`` and the table's lookup key (``__table_args__``) stands in for the plain one."""
+    """A tenant-owned table's ``tenant_id``; ``index=False`` where a plain index on it would
+    offer the planner a scan of the tenant's rows instead of a lookup by key (migration 0016):
+    the table is read by its keys only, or a unique index led by ``tenant_id`` and its lookup
+    key (``__table_args__``) stands in."""
     return mapped_column(sa.ForeignKey("tenants.id", ondelete="CASCADE"), index=index)
 
 
