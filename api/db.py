@@ -351,8 +351,10 @@ def _settings(scope) -> tuple[str, str]:
 
 
 @event.listens_for(Session, "loaded_as_persistent")
+@event.listens_for(Session, "detached_to_persistent")
 def _remember_owner(session: Session, obj) -> None:
-    """Note each loaded tenant-owned object's tenant where expiry cannot clear it."""
+    """Note each loaded tenant-owned object's tenant where expiry cannot clear it (also of
+    one read outside the session and attached to it, :mod:`api.clients.lookup`)."""
     if isinstance(obj, TenantScoped):
         inspect(obj).info[_OWNER_KEY] = obj.__dict__.get("tenant_id")
 

@@ -15,7 +15,7 @@ from flask import g, has_request_context, request
 from sqlalchemy import Select, insert, or_, select
 
 from api.audit.models import AuditEvent
-from api.db import current_scope, independent_transaction
+from api.db import current_scope, independent_transaction, utcnow
 from api.extensions import db
 
 SUCCESS = "success"
@@ -51,6 +51,15 @@ class Actor:
 OPERATOR = Actor("operator", label="cli")
 
 
+@dataclass(frozen=True)
+class Target:
+    """A target named by its table and id, for an event about a row written without the
+    ORM (:func:`insert_statement`)."""
+
+    __tablename__: str
+    id: uuid.UUID
+
+
 def record(action: str, actor: Actor, target=None, *, tenant_id: uuid.UUID | None = None,
            outcome: str = SUCCESS, **details) -> AuditEvent:
     """Add an audit event to the session; it commits with the use case it belongs to.
@@ -76,6 +85,16 @@ def record_now(action: str, actor: Actor, target=None, *, tenant_id: uuid.UUID |
     values["tenant_id"] = tenant_id or current_scope(db.session)
     with independent_transaction(db.session, values["tenant_id"]) as connection:
         connection.execute(insert(AuditEvent).values(**values))
+
+
+def insert_statement(action: str, actor: Actor, target, tenant_id: uuid.UUID, **details
+                     ) -> sa.Insert:
+    """The INSERT of an event, for a use case that writes its rows with SQL statements of
+    its own (:func:`api.oauth.tokens.record_issued`): the caller executes it in its
+    transaction, so it commits (or rolls back) with the use case as :func:`record` does."""
+    return insert(AuditEvent.__table__).values(id=uuid.uuid4(), tenant_id=tenant_id,
+                                               created_at=utcnow(), **_values(
+                                                   action, actor, target, SUCCESS, details))
 
 
 def _values(action: str, actor: Actor, target, outcome: str, details: dict) -> dict:

@@ -10,7 +10,7 @@ the JWKS at once, and no token it signed verifies any more.
 
 Nothing that can change is cached per process, so a rotation or revocation takes
 effect on every API process with the next request: which key signs is read once
-per request that signs (one indexed query, :func:`active_key`), and whether the
+per request that signs (one indexed query, prepared: :func:`active_key`), and whether the
 key of a presented token is still good is read with the token's own row
 (:func:`api.oauth.tokens.find_access_token`). Only the immutable parsed key
 material is kept per process, by ``kid`` (``_loaded``), so signing never
@@ -23,12 +23,14 @@ from datetime import datetime, timedelta
 
 from flask import has_request_context, request
 from joserfc.jwk import ECKey, RSAKey
-from sqlalchemy import select
+import sqlalchemy as sa
+from sqlalchemy import bindparam, select
 
 from api.db import utcnow
 from api.errors import Conflict, NotFound
 from api.extensions import db, signing_key_sealer
 from api.keys.models import SigningKey
+from api.prepared import PreparedRead
 
 DEFAULT_ALGORITHM = "RS256"
 #: Supported JWS algorithms and how to make a key for each.
@@ -47,6 +49,11 @@ JWKS_CACHE_LIFETIME = JWKS_MAX_AGE + 5
 DEFAULT_PREPUBLISH = 2 * JWKS_CACHE_LIFETIME
 
 _loaded: dict[str, RSAKey | ECKey] = {}
+#: ``(kid, alg)`` of the key that signs for ``:tenant`` at ``:now``.
+_ACTIVE = PreparedRead("tessera_signing_key", select(SigningKey.kid, SigningKey.algorithm).where(
+    SigningKey.tenant_id == bindparam("tenant", type_=sa.Uuid),
+    SigningKey.signing_at(bindparam("now", type_=SigningKey.activates_at.type)))
+    .order_by(SigningKey.activates_at.desc()).limit(sa.literal_column("1")))
 
 
 def create_key(tenant_id: uuid.UUID, algorithm: str = DEFAULT_ALGORITHM,
@@ -119,10 +126,7 @@ def active_key(tenant_id: uuid.UUID) -> tuple[str, str, RSAKey | ECKey]:
     (an access token and an ID token of one response share it), parsed once per process."""
     remembered = _request_memo()
     if tenant_id not in remembered:
-        kid, alg = db.session.execute(
-            select(SigningKey.kid, SigningKey.algorithm)
-            .where(SigningKey.tenant_id == tenant_id, SigningKey.signing_at(utcnow()))
-            .order_by(SigningKey.activates_at.desc()).limit(1)).one()
+        kid, alg = _ACTIVE.first(db.session, tenant_id, now=utcnow())
         if kid not in _loaded:
             encrypted = db.session.scalar(select(SigningKey.private_key_encrypted)
                                           .where(SigningKey.kid == kid))

@@ -46,6 +46,7 @@ from joserfc.jwk import KeySet
 from sqlalchemy import select, update
 
 from api import audit
+from api.clients import lookup as clients
 from api.clients.models import AUTH_METHODS, CONFIDENTIAL_AUTH_METHODS, Client
 from api.db import utcnow
 from api.errors import problem
@@ -136,7 +137,7 @@ class TenantAuthorizationServer(AuthorizationServer):
         """Nothing in Flask config: tokens and scopes are Tessera's (see build_server)."""
 
     def query_client(self, client_id: str) -> Client | None:
-        return db.session.scalar(select(Client).where(Client.client_id == client_id))
+        return clients.find(current_tenant().id, client_id)
 
     def save_token(self, token: dict, oauth_request) -> None:
         tokens.record_issued(token, oauth_request, current_tenant())

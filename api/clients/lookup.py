@@ -1,0 +1,59 @@
+"""Finding the client a protocol request names (by its ``client_id``), as the endpoints that
+authenticate clients do on every request: token, introspection, revocation, ...
+
+The row is read with one prepared statement (:mod:`api.prepared`: one round trip, outside
+the request's transaction, no ORM query), filtered by the tenant explicitly, with
+row-level security on top, and read again on every request: nothing of a client is kept
+between requests, so a deleted client or a rotated secret counts at once on every process.
+
+From the row the lookup makes the :class:`~api.clients.models.Client` that Authlib and
+Tessera's grants use, attached to the request's session as if the session had loaded it
+(persistent, its tenant remembered): an endpoint that changes it, or reads it after a
+commit, gets what an ORM query would have given.
+"""
+from __future__ import annotations
+
+import uuid
+
+import sqlalchemy as sa
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import make_transient_to_detached
+
+from api.clients.models import Client
+from api.extensions import db
+from api.prepared import PreparedRead
+
+_COLUMNS = tuple(Client.__table__.columns)
+#: The mapped attribute of each column, in the statement's order.
+_KEYS = tuple(Client.__mapper__.get_property_by_column(column).key for column in _COLUMNS)
+#: Columns the driver returns as strings when read outside SQLAlchemy (psycopg2's UUIDs).
+_UUIDS = frozenset(key for key, column in zip(_KEYS, _COLUMNS)
+                   if isinstance(column.type, sa.Uuid))
+
+LOOKUP = PreparedRead("tessera_client", select(*_COLUMNS).where(
+    Client.client_id == bindparam("client_id"),
+    Client.tenant_id == bindparam("tenant", type_=sa.Uuid)))
+
+
+def find(tenant_id: uuid.UUID, client_id: str) -> Client | None:
+    """The tenant's client ``client_id``, attached to the session; None if there is none."""
+    row = LOOKUP.first(db.session, tenant_id, client_id=client_id)
+    if row is None:
+        return None
+    values = {key: uuid.UUID(value) if key in _UUIDS and isinstance(value, str) else value
+              for key, value in zip(_KEYS, row)}
+    return _attached(values)
+
+
+def _attached(values: dict) -> Client:
+    """The session's own object for this row if it has one (as an ORM query returns it),
+    else a new persistent one holding ``values`` as loaded state."""
+    session = db.session()
+    existing = session.identity_map.get(session.identity_key(Client, values["id"]))
+    if existing is not None:
+        return existing
+    client = Client.__mapper__.class_manager.new_instance()
+    client.__dict__.update(values)
+    make_transient_to_detached(client)
+    session.add(client)  # detached -> persistent: api.db remembers its tenant
+    return client
