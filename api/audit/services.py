@@ -87,14 +87,22 @@ def record_now(action: str, actor: Actor, target=None, *, tenant_id: uuid.UUID |
         connection.execute(insert(AuditEvent).values(**values))
 
 
-def insert_statement(action: str, actor: Actor, target, tenant_id: uuid.UUID, **details
-                     ) -> sa.Insert:
-    """The INSERT of an event, for a use case that writes its rows with SQL statements of
-    its own (:func:`api.oauth.tokens.record_issued`): the caller executes it in its
-    transaction, so it commits (or rolls back) with the use case as :func:`record` does."""
-    return insert(AuditEvent.__table__).values(id=uuid.uuid4(), tenant_id=tenant_id,
-                                               created_at=utcnow(), **_values(
-                                                   action, actor, target, SUCCESS, details))
+#: An event's INSERT as a statement built once: :func:`insert_parameters` fills it.
+INSERT = insert(AuditEvent.__table__).values({
+    column.name: sa.bindparam(f"event_{column.name}", type_=column.type)
+    for column in AuditEvent.__table__.columns})
+
+
+def insert_parameters(action: str, actor: Actor, target, tenant_id: uuid.UUID,
+                      **details) -> dict:
+    """The parameters of :data:`INSERT` for an event, for a use case that writes its rows
+    with SQL statements of its own (:func:`api.oauth.tokens.record_issued`): the caller
+    executes it in its transaction, so the event commits (or rolls back) with the use case
+    as an event :func:`record` adds does."""
+    values = dict(id=uuid.uuid4(), tenant_id=tenant_id, created_at=utcnow(), ip=None,
+                  user_agent=None, request_id=None)
+    values.update(_values(action, actor, target, SUCCESS, details))
+    return {f"event_{name}": value for name, value in values.items()}
 
 
 def _values(action: str, actor: Actor, target, outcome: str, details: dict) -> dict:

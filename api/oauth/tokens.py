@@ -25,6 +25,7 @@ import time
 import uuid
 from datetime import datetime, timedelta, timezone
 
+import sqlalchemy as sa
 from flask import g
 from joserfc import jwt
 from joserfc.errors import JoseError
@@ -66,58 +67,85 @@ def _unverified_segment(jwt_string: str, index: int) -> dict:
     return json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
 
 
+def _bound(table: sa.Table, prefix: str, names: tuple[str, ...]) -> dict:
+    """``names`` of ``table``'s columns, each bound to the parameter ``{prefix}{name}`` (no
+    parameter is named as a column: SQLAlchemy would take it for one more to write)."""
+    return {name: sa.bindparam(prefix + name, type_=table.c[name].type) for name in names}
+
+
+_GRANTS, _TOKENS = Grant.__table__, Token.__table__
+#: The statements that record an issuance, built once (see :func:`record_issued`).
+_NEW_GRANT = insert(_GRANTS).values(
+    id=sa.bindparam("grant_id", type_=_GRANTS.c.id.type),
+    tenant_id=sa.bindparam("tenant", type_=_GRANTS.c.tenant_id.type),
+    **_bound(_GRANTS, "grant_", ("client_id", "user_id", "grant_type", "scope", "created_at",
+                                 "expires_at", "resource", "exchange", "session_id")))
+_EXTENDED_GRANT = update(_GRANTS).where(
+    _GRANTS.c.id == sa.bindparam("grant_id", type_=_GRANTS.c.id.type),
+    _GRANTS.c.tenant_id == sa.bindparam("tenant", type_=_GRANTS.c.tenant_id.type)
+).values(**_bound(_GRANTS, "grant_", ("expires_at",)))
+_NEW_TOKEN = insert(_TOKENS).values(
+    grant_id=sa.bindparam("grant_id", type_=_TOKENS.c.grant_id.type),
+    tenant_id=sa.bindparam("tenant", type_=_TOKENS.c.tenant_id.type),
+    **_bound(_TOKENS, "token_", ("id", "jti", "scope", "issued_at", "access_expires_at",
+                                 "refresh_token_hash", "refresh_expires_at")))
+#: On PostgreSQL, the grant's and the token's rows as data-modifying CTEs of the event's.
+_ISSUED = {grant: audit.INSERT.add_cte(grant.cte("grant_written"), _NEW_TOKEN.cte("token_written"))
+           for grant in (_NEW_GRANT, _EXTENDED_GRANT)}
+
+
 def record_issued(token: dict, request, tenant: Tenant) -> None:
     """Store what the token endpoint just issued (Authlib's ``save_token``): the grant (a
     new one, or the refreshed one's new expiry), the token row and the ``token.issued``
     audit event, in the request's transaction (the endpoint commits).
 
-    They are written with Core statements, not ORM objects (the endpoint reads none of them
-    back): on PostgreSQL the three in one statement, the first two as data-modifying CTEs
-    of the audit event's INSERT, so issuing costs one round trip and no flush; elsewhere
-    (SQLite has no such CTEs) one after the other. Every row names the tenant explicitly,
-    and row-level security checks it.
+    They are written with Core statements built once, not ORM objects (the endpoint reads
+    none of them back): on PostgreSQL the three in one statement, the grant's and the
+    token's as data-modifying CTEs of the audit event's INSERT, so issuing costs one round
+    trip and no flush; elsewhere (SQLite has no such CTEs) one after the other. Every row
+    names the tenant explicitly, and row-level security checks it.
     """
     claims = _unverified_segment(token["access_token"], 1)  # we signed it a moment ago
     client, user = request.client, request.user
     refresh = token.get("refresh_token")
     scope = token.get("scope", "")
     grant_type = request.payload.grant_type
-    refresh_expires_at = utcnow() + timedelta(seconds=tenant.refresh_token_lifetime)
-    grant_expires_at = refresh_expires_at if refresh else _at(claims["exp"])
+    now = utcnow()
+    refresh_expires_at = now + timedelta(seconds=tenant.refresh_token_lifetime)
     previous = getattr(request, "refresh_token", None)
     code = getattr(request, "authorization_code", None)
+    parameters = {
+        "tenant": tenant.id, "grant_expires_at": refresh_expires_at if refresh
+        else _at(claims["exp"]), "token_id": uuid7(), "token_jti": claims["jti"],
+        "token_scope": scope, "token_issued_at": _at(claims["iat"]),
+        "token_access_expires_at": _at(claims["exp"]),
+        "token_refresh_token_hash": digest(refresh) if refresh else None,
+        "token_refresh_expires_at": refresh_expires_at if refresh else None}
     if previous is not None:
-        grant_id = previous.grant_id
-        grant_write = (update(Grant.__table__)
-                       .where(Grant.id == grant_id, Grant.tenant_id == tenant.id)
-                       .values(expires_at=grant_expires_at))
+        grant = _EXTENDED_GRANT
+        parameters["grant_id"] = previous.grant_id
         db.session.expire(previous.grant, ["expires_at"])
     else:
+        grant = _NEW_GRANT
         target, exchange = targets.bound()
-        grant_id = uuid7()
-        grant_write = insert(Grant.__table__).values(
-            id=grant_id, tenant_id=tenant.id, client_id=client.id,
-            user_id=user.id if user else None, grant_type=grant_type, scope=scope,
-            created_at=utcnow(), expires_at=grant_expires_at, resource=target.stored,
-            exchange=exchange, session_id=code.session_id if code is not None else None)
-    token_write = insert(Token.__table__).values(
-        id=uuid7(), tenant_id=tenant.id, grant_id=grant_id, jti=claims["jti"],
-        scope=scope, issued_at=_at(claims["iat"]), access_expires_at=_at(claims["exp"]),
-        refresh_token_hash=digest(refresh) if refresh else None,
-        refresh_expires_at=refresh_expires_at if refresh else None)
+        parameters.update(
+            grant_id=uuid7(), grant_client_id=client.id,
+            grant_user_id=user.id if user else None, grant_grant_type=grant_type,
+            grant_scope=scope, grant_created_at=now, grant_resource=target.stored,
+            grant_exchange=exchange,
+            grant_session_id=code.session_id if code is not None else None)
     actor = audit.Actor.of_user(user) if user else audit.Actor.of_client(client)
-    event = audit.insert_statement("token.issued", actor, audit.Target(Grant.__tablename__,
-                                                                        grant_id),
-                                   tenant.id, client_id=client.client_id,
-                                   grant_type=grant_type, scope=scope, jti=claims["jti"])
+    parameters.update(audit.insert_parameters(
+        "token.issued", actor, audit.Target(Grant.__tablename__, parameters["grant_id"]),
+        tenant.id, client_id=client.client_id, grant_type=grant_type, scope=scope,
+        jti=claims["jti"]))
     if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(event.add_cte(grant_write.cte("grant_written"),
-                                         token_write.cte("token_written")))
+        db.session.execute(_ISSUED[grant], parameters)
     else:
-        for statement in (grant_write, token_write, event):
-            db.session.execute(statement)
+        for statement in (grant, _NEW_TOKEN, audit.INSERT):
+            db.session.execute(statement, parameters)
     if code is not None:  # so that a replay of the code can revoke this grant (flushed
-        code.grant_id = grant_id  # at commit, after the grant row it points at)
+        code.grant_id = parameters["grant_id"]  # at commit, after the grant row exists)
     TOKENS_ISSUED.labels(grant_type, tenant.slug).inc()
 
 

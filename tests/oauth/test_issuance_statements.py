@@ -1,0 +1,161 @@
+"""The token endpoint's own statements on PostgreSQL, as production runs them (committed rows,
+no outer test transaction): clients and the signing key read with prepared statements
+(api.clients.lookup, api.keys.services.active_key), and an issuance written as one statement
+(api.oauth.tokens.record_issued). Nothing of them is kept between requests, so a changed
+secret, a deleted client or a rotated or revoked key counts with the next request."""
+import pytest
+import sqlalchemy as sa
+from sqlalchemy import select
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from api.audit.models import AuditEvent
+from api.clients import lookup
+from api.clients.models import Client
+from api.clients.services import set_new_secret
+from api.db import tenant_scope
+from api.extensions import db as _db
+from api.keys import services as keys
+from api.oauth import tokens
+from api.oauth.models import Grant, Token
+from api.tenancy.models import Tenant
+from api.tenancy.services import forget_cached_tenants
+from tests import factories
+from tests.services import postgres_server_url, require
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture(autouse=True)
+def postgres():
+    require(postgres_server_url() is not None, "PostgreSQL (TESSERA_TEST_DATABASE_URL)")
+    forget_cached_tenants()  # each test's database has an "acme" of its own
+    yield
+    forget_cached_tenants()
+
+
+def client_credentials(http, slug: str, credentials) -> int | str:
+    """The access token the client gets, or the status code when it gets none."""
+    response = http.post(f"/t/{slug}/token", auth=credentials,
+                         data={"grant_type": "client_credentials"})
+    return response.json["access_token"] if response.status_code == 200 else \
+        response.status_code
+
+
+def test_the_client_read_with_a_prepared_statement_is_the_one_the_orm_loads(committed_app):
+    """Column by column, attached to the session, its tenant remembered: a change to it is
+    written, and after a commit it loads again in its own tenant."""
+    tenant = factories.tenant("acme")[0]
+    client, _ = factories.client(tenant, redirect_uris=["https://app.example/cb"],
+                                 grant_types=["authorization_code", "client_credentials"])
+    tenant_id, client_id = tenant.id, client.client_id
+    _db.session.remove()
+    with tenant_scope(_db.session, tenant_id):
+        expected = _db.session.scalar(select(Client).where(Client.client_id == client_id))
+        columns = {column.key: getattr(expected, column.key)
+                   for column in Client.__mapper__.column_attrs}
+    _db.session.remove()
+    with tenant_scope(_db.session, tenant_id):
+        found = lookup.find(tenant_id, client_id)
+        assert {key: getattr(found, key) for key in columns} == columns
+        assert sa.inspect(found).persistent and found in _db.session
+        assert _db.session.scalar(select(Client).where(Client.client_id == client_id)) is found
+        assert lookup.find(tenant_id, "no such client") is None
+        found.client_name = "Renamed"
+        _db.session.commit()
+    assert found.client_name == "Renamed"  # expired by the commit, loaded in its tenant
+    _db.session.remove()
+
+
+def test_the_client_lookup_names_the_tenant_even_where_row_level_security_does_not_hold(
+        committed_app):
+    """Run as a superuser, whom no policy holds, one tenant's client is not found in another."""
+    tenants = {slug: factories.tenant(slug)[0] for slug in ("acme", "globex")}
+    client_id = factories.client(tenants["acme"])[0].client_id
+    superuser = sa.create_engine(make_url(postgres_server_url()).set(
+        database=_db.engine.url.database))
+    try:
+        with Session(superuser) as session:
+            def row(slug):
+                return lookup.LOOKUP.first(session, tenants[slug].id, client_id=client_id)
+            assert row("globex") is None
+            assert row("acme") is not None
+    finally:
+        superuser.dispose()
+
+
+def test_a_new_secret_and_a_deleted_client_count_with_the_next_request(committed_app):
+    http = committed_app.test_client()
+    tenant = factories.tenant("acme")[0]
+    client, secret = factories.client(tenant)
+    assert isinstance(client_credentials(http, "acme", (client.client_id, secret)), str)
+    with tenant_scope(_db.session, tenant.id):
+        new_secret = set_new_secret(_db.session.get(Client, client.id))
+        _db.session.commit()
+    assert client_credentials(http, "acme", (client.client_id, secret)) == 401
+    assert isinstance(client_credentials(http, "acme", (client.client_id, new_secret)), str)
+    with tenant_scope(_db.session, tenant.id):
+        _db.session.delete(_db.session.get(Client, client.id))
+        _db.session.commit()
+    assert client_credentials(http, "acme", (client.client_id, new_secret)) == 401
+
+
+def test_a_rotated_or_revoked_signing_key_counts_with_the_next_token(committed_app):
+    http = committed_app.test_client()
+    tenant = factories.tenant("acme")[0]
+    client, secret = factories.client(tenant)
+
+    def kid() -> str:
+        token = client_credentials(http, "acme", (client.client_id, secret))
+        return tokens._unverified_segment(token, 0)["kid"]
+
+    first = kid()
+    with tenant_scope(_db.session, tenant.id):
+        rotated = keys.rotate(tenant.id, tenant.access_token_lifetime).kid
+        _db.session.commit()
+    assert kid() == rotated != first
+    with tenant_scope(_db.session, tenant.id):
+        _, replacement = keys.revoke(tenant.id, rotated, tenant.access_token_lifetime)
+        replacement_kid = replacement.kid
+        _db.session.commit()
+    assert kid() == replacement_kid not in (first, rotated)
+
+
+def test_an_issuance_writes_its_grant_token_and_audit_event_in_its_tenant(committed_app):
+    """client_credentials, then password and refresh (the refresh extends its grant)."""
+    http = committed_app.test_client()
+    tenant = factories.tenant("acme")[0]
+    factories.tenant("globex")
+    user = factories.user(tenant, "ann@acme.example")
+    service, service_secret = factories.client(tenant)
+    legacy, legacy_secret = factories.client(tenant, grant_types=["password", "refresh_token"],
+                                             scope="openid")
+    client_credentials(http, "acme", (service.client_id, service_secret))
+    issued = http.post("/t/acme/token", auth=(legacy.client_id, legacy_secret), data={
+        "grant_type": "password", "username": user.email, "password": factories.PASSWORD,
+        "scope": "openid"}).json
+    refreshed = http.post("/t/acme/token", auth=(legacy.client_id, legacy_secret), data={
+        "grant_type": "refresh_token", "refresh_token": issued["refresh_token"]})
+    assert refreshed.status_code == 200
+    with tenant_scope(_db.session, tenant.id):
+        grants = {grant.grant_type: grant for grant in _db.session.scalars(select(Grant))}
+        assert set(grants) == {"client_credentials", "password"}
+        assert grants["client_credentials"].client_id == service.id
+        assert grants["client_credentials"].user_id is None
+        password = grants["password"]
+        assert password.user_id == user.id and password.scope == "openid"
+        rows = _db.session.scalars(select(Token).order_by(Token.issued_at)).all()
+        expected = [grants["client_credentials"].id, password.id, password.id]
+        assert [row.grant_id for row in rows] == expected
+        assert rows[1].refresh_used_at is not None and rows[2].refresh_token_hash
+        assert password.expires_at == rows[2].refresh_expires_at  # extended by the refresh
+        events = _db.session.scalars(select(AuditEvent).where(
+            AuditEvent.action == "token.issued").order_by(AuditEvent.created_at)).all()
+        assert [(event.target_type, event.target_id, event.details["jti"])
+                for event in events] == [("grants", str(row.grant_id), row.jti) for row in rows]
+        assert {event.tenant_id for event in events} == {tenant.id}
+        assert [event.actor_type for event in events] == ["client", "user", "user"]
+        assert events[0].ip == "127.0.0.1" and events[0].request_id
+    globex = _db.session.scalar(select(Tenant.id).where(Tenant.slug == "globex"))
+    with tenant_scope(_db.session, globex):
+        assert _db.session.scalars(select(Token)).all() == []
