@@ -245,18 +245,31 @@ def find_refresh_token(token_string: str) -> Token | None:
     return db.session.scalar(select(Token).where(Token.refresh_token_hash == digest(token_string)))
 
 
+#: :func:`claim_refresh_token`'s two statements, built once; each names the tenant.
+_LOCK_GRANT = select(_GRANTS.c.id).where(
+    _GRANTS.c.id == sa.bindparam("grant", type_=_GRANTS.c.id.type),
+    _GRANTS.c.tenant_id == sa.bindparam("tenant", type_=_GRANTS.c.tenant_id.type)
+).with_for_update()
+_CLAIM = update(_TOKENS).where(
+    _TOKENS.c.id == sa.bindparam("token", type_=_TOKENS.c.id.type),
+    _TOKENS.c.tenant_id == sa.bindparam("tenant", type_=_TOKENS.c.tenant_id.type),
+    _TOKENS.c.refresh_used_at.is_(None)
+).values(refresh_used_at=sa.bindparam("now", type_=_TOKENS.c.refresh_used_at.type))
+
+
 def claim_refresh_token(token: Token) -> bool:
     """Mark the refresh token used; False when another request already did (reuse).
 
     The grant row is locked first, as revocation locks it first (grant, then its
     tokens): parallel refreshes and revocations of one family queue up in the same
-    order instead of deadlocking.
+    order instead of deadlocking. Both statements run on the session's connection, in its
+    transaction and tenant (row-level security), and name the token's tenant themselves.
     """
-    db.session.execute(select(Grant.id).where(Grant.id == token.grant_id).with_for_update())
-    result = db.session.execute(
-        update(Token).where(Token.id == token.id, Token.refresh_used_at.is_(None))
-        .values(refresh_used_at=utcnow()).execution_options(synchronize_session=False))
-    return result.rowcount == 1
+    connection = db.session.connection()
+    parameters = {"grant": token.grant_id, "token": token.id, "tenant": token.tenant_id,
+                  "now": utcnow()}
+    connection.execute(_LOCK_GRANT, parameters)
+    return connection.execute(_CLAIM, parameters).rowcount == 1
 
 
 def revoke_grant(grant: Grant, actor: audit.Actor, reason: str) -> None:
