@@ -16,11 +16,12 @@ import sqlalchemy as sa
 
 from api import rls
 from api.app import create_app
+from api.clients import lookup
 from api.db import tenant_scope, utcnow
 from api.extensions import db
 from api.oauth import bearer, tokens
 from api.oauth.models import Token
-from api.oauth.server import authorization
+from api.prepared import PreparedRead
 from api.users.authentication import authenticate
 from api.users.models import User
 from tests.factories import PASSWORD
@@ -121,16 +122,12 @@ def assert_found_by(plan: dict, table: str, column: str) -> None:
         assert re.search(rf"\b{column} =", condition), (table, node)
 
 
-def test_the_bearer_checks_generic_plan_finds_token_grant_user_and_key_by_their_keys(
-        crowded):
-    tenant_id = crowded[0]
-    with tenant_scope(db.session, tenant_id):
-        key = db.session.execute(sa.text("SELECT kid FROM signing_keys")).scalar()
-        db.session.rollback()
-    statement = bearer.LOOKUP
-    statement._compile()  # the PREPARE that api.prepared sends
-    values = {"tenant": str(tenant_id), "jti": "jti-value", "kid": key, "now": utcnow()}
-    connection = db.engine.raw_connection()  # the runtime role's: row-level security holds
+def generic_plan(statement: PreparedRead, tenant_id, values: dict) -> dict:
+    """The generic plan of a prepared read (the PREPARE that api.prepared sends), as the
+    runtime role in ``tenant_id`` (row-level security holds)."""
+    statement._compile()
+    values = {"tenant": str(tenant_id), **values}
+    connection = db.engine.raw_connection()
     try:
         with connection.cursor() as cursor:
             cursor.execute("SET plan_cache_mode = force_generic_plan")
@@ -139,9 +136,19 @@ def test_the_bearer_checks_generic_plan_finds_token_grant_user_and_key_by_their_
             placeholders = ", ".join(["%s"] * len(statement._order))
             cursor.execute(f"EXPLAIN (FORMAT JSON) EXECUTE {statement.name}({placeholders})",
                            [values[name] for name in statement._order])
-            plan = cursor.fetchone()[0][0]
+            return cursor.fetchone()[0][0]
     finally:
         connection.invalidate()  # its session settings and prepared statement go with it
+
+
+def test_the_bearer_checks_generic_plan_finds_token_grant_user_and_key_by_their_keys(
+        crowded):
+    tenant_id = crowded[0]
+    with tenant_scope(db.session, tenant_id):
+        key = db.session.execute(sa.text("SELECT kid FROM signing_keys")).scalar()
+        db.session.rollback()
+    plan = generic_plan(bearer.LOOKUP, tenant_id, {"jti": "jti-value", "kid": key,
+                                                   "now": utcnow()})
     assert_found_by(plan, "tokens", "jti")
     assert_found_by(plan, "grants", "id")
     assert_found_by(plan, "users", "id")
@@ -186,12 +193,14 @@ def test_a_refresh_token_is_found_by_its_digest(crowded, explained):
                     "refresh_token_hash")
 
 
-def test_client_authentication_finds_the_client_by_its_client_id(crowded, explained):
+def test_client_authentication_finds_the_client_by_its_client_id(crowded):
+    """With a prepared statement of its own (api.clients.lookup)."""
     tenant_id, client_id, key, _ = crowded
+    assert_found_by(generic_plan(lookup.LOOKUP, tenant_id, {"client_id": key}), "clients",
+                    "client_id")
     with tenant_scope(db.session, tenant_id):
-        assert authorization.query_client(key).id == client_id
+        assert lookup.find(tenant_id, key).id == client_id
         db.session.rollback()
-    assert_found_by(plan_of(explained, "clients", "client_id"), "clients", "client_id")
 
 
 def test_the_password_grant_finds_its_user_by_email_and_a_refresh_by_id(crowded, explained):
