@@ -9,7 +9,9 @@ import pytest
 import sqlalchemy as sa
 from marshmallow import Schema, fields, post_dump
 
-from api.rest import dump_many
+from api.rest import columns_only, dump_many
+from api.v1.projects.models import Project
+from api.v1.projects.schemas import ProjectSchema
 
 
 class Inner(Schema):
@@ -82,3 +84,19 @@ def test_rows_read_by_attribute():
 
 def test_dump_hooks_go_through_marshmallow():
     assert dump_many(Hooked(), [{"name": "quiet"}]) == [{"name": "QUIET"}]
+
+
+def test_a_flat_schema_selects_only_its_columns():
+    """A page of a flat schema builds no ORM objects: the entity becomes its columns (still
+    Project's, so the tenant scope applies, tests/api/test_tenant_scope.py); a schema that
+    computes a value keeps the entity."""
+    statement = sa.select(Project).order_by(Project.created_at)
+    narrowed = columns_only(statement, ProjectSchema())
+    assert [column["name"] for column in narrowed.column_descriptions] == list(
+        ProjectSchema().dump_fields)
+    assert all(column["entity"] is Project for column in narrowed.column_descriptions)
+
+    class Computed(ProjectSchema):
+        shout = fields.Function(lambda project: project.name.upper())
+
+    assert columns_only(statement, Computed()) is statement
