@@ -327,8 +327,9 @@ def independent_transaction(session: Session,
     the request's locks, and survives the request's rollback; its statements run in
     ``tenant_id``, or else in the session's scope. SQLite has a single
     writer (and the test suite joins every session into one outer transaction), so
-    there the block shares the session's transaction and the session is committed
-    after it: call it before the use case has changed anything.
+    there the block runs in a savepoint of the session's transaction (an error in it undoes
+    the block alone) and the session is committed after it: call it before the use case has
+    changed anything.
     """
     bind = session.info[_WRITABLE][0] if _WRITABLE in session.info else session.get_bind()
     if isinstance(bind, sa.Engine) and bind.dialect.name == "postgresql":
@@ -336,7 +337,8 @@ def independent_transaction(session: Session,
             connection.info[_SOURCE] = {_SCOPE_KEY: tenant_id or session.info.get(_SCOPE_KEY)}
             yield connection
     else:
-        with tenant_scope(session, tenant_id) if tenant_id else nullcontext():
+        with tenant_scope(session, tenant_id) if tenant_id else nullcontext(), \
+                session.begin_nested():
             yield session.connection()
         session.commit()
 

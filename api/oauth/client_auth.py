@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import time
+import uuid
 from datetime import datetime, timezone
 
 from authlib.oauth2.rfc6749 import InvalidClientError
@@ -29,11 +30,12 @@ from flask import current_app, request
 from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet, OctKey
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
 from api import outbound
 from api.clients.models import CLIENT_SECRET_JWT, PRIVATE_KEY_JWT, Client
+from api.db import independent_transaction
 from api.extensions import client_secret_sealer, db
 from api.oauth.descriptions import plain
 from api.oauth.models import ClientAssertion
@@ -89,15 +91,20 @@ class TenantClientAssertion(JWTBearerClientAssertion):
         super().verify_claims(claims)
 
     def validate_jti(self, claims, jti) -> bool:
-        """Record ``jti`` for this client until the assertion expires; False if it was."""
+        """Record ``jti`` for this client until the assertion expires; False if it was.
+
+        The record commits in a transaction of its own: the assertion is spent once
+        accepted, whether the request then fails or, as introspection does, commits
+        nothing itself."""
         if not isinstance(jti, str) or not 0 < len(jti) <= 255:
             return False
         client = db.session.scalar(select(Client).where(Client.client_id == claims["sub"]))
         expires_at = datetime.fromtimestamp(claims["exp"] + LEEWAY, timezone.utc)
         try:
-            with db.session.begin_nested():
-                db.session.add(ClientAssertion(client_id=client.id, jti=jti,
-                                               expires_at=expires_at))
+            with independent_transaction(db.session) as connection:
+                connection.execute(insert(ClientAssertion.__table__).values(
+                    id=uuid.uuid4(), tenant_id=client.tenant_id, client_id=client.id,
+                    jti=jti, expires_at=expires_at))
         except IntegrityError:
             return False
         return True
