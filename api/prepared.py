@@ -18,7 +18,8 @@ The tenant scope holds on this path too: the statement carries an explicit
 ``tenant_id = :tenant`` on every tenant-owned table it reads, and row-level security
 applies on top (``app.tenant_id`` is set to the same tenant). Elsewhere (SQLite, or a
 session joined to an outer connection, as the test suite's) the statement runs through
-the session in the tenant's scope, as any other query.
+the session in the tenant's scope, as any other query (on SQLite, its ``portable`` form
+where the statement uses PostgreSQL's own syntax).
 """
 from __future__ import annotations
 
@@ -38,9 +39,12 @@ _PREPARED = "tessera_prepared"
 class PreparedRead:
     """One Core ``select`` (with a ``:tenant`` parameter), read one row at a time."""
 
-    def __init__(self, name: str, statement: sa.Select):
+    def __init__(self, name: str, statement: sa.Select, portable: sa.Select | None = None):
         self.name = name
         self.statement = statement
+        #: What runs on other databases (SQLite): the same read, where ``statement`` uses
+        #: PostgreSQL's own syntax.
+        self.portable = statement if portable is None else portable
         self._prepare: str | None = None
         self._execute: str | None = None
         self._order: tuple[str, ...] = ()
@@ -51,8 +55,9 @@ class PreparedRead:
         bind = session.get_bind()
         if isinstance(bind, sa.Engine) and bind.dialect.driver == "psycopg2":
             return self._first_prepared(bind, params)
+        statement = self.statement if bind.dialect.name == "postgresql" else self.portable
         with tenant_scope(session, tenant_id):
-            return session.execute(self.statement, params).first()
+            return session.execute(statement, params).first()
 
     def _compile(self) -> None:
         dialect = PGDialect_psycopg2(paramstyle="numeric_dollar")

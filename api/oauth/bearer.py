@@ -103,41 +103,48 @@ def _names(joined: sa.Select, column) -> sa.ScalarSelect:
     return joined.with_only_columns(func.aggregate_strings(column, _SEPARATOR)).scalar_subquery()
 
 
-def _by_key(name: str, entity, key, *columns) -> sa.Lateral:
-    """``columns`` of the one row of ``entity`` (a tenant-owned model) whose primary key
-    is ``key``, as a LATERAL subquery planned on its own (``OFFSET 0`` keeps PostgreSQL from
-    merging it into the join): the statement reads token, grant, client and user in that
-    order, each by its key, and never starts from a tenant's clients or scans a tenant's
-    rows, whatever the planner's statistics (migration 0016)."""
-    return (select(*columns).where(entity.id == key, entity.tenant_id == _TENANT)
-            .offset(sa.literal_column("0")).lateral(name))
+def _by_key(name: str, entity, key, columns: tuple,
+            lateral: bool) -> tuple[sa.FromClause, sa.ColumnElement]:
+    """``columns`` of the one row of ``entity`` (a tenant-owned model) whose primary key is
+    ``key``, and the join condition. On PostgreSQL (``lateral``) a LATERAL subquery planned
+    on its own (``OFFSET 0`` keeps PostgreSQL from merging it into the join): the statement
+    reads token, grant, client and user in that order, each by its key, and never starts from
+    a tenant's clients or scans a tenant's rows, whatever the planner's statistics (migration
+    0016). Elsewhere (SQLite, which has no LATERAL) a plain subquery joined on the key."""
+    rows = select(entity.id.label("key"), *columns).where(entity.tenant_id == _TENANT)
+    if lateral:
+        return (rows.where(entity.id == key).offset(sa.literal_column("0")).lateral(name),
+                sa.true())
+    subquery = rows.subquery(name)
+    return subquery, subquery.c.key == key
 
 
-def _statement() -> sa.Select:
-    grant = _by_key("grant", Grant, Token.grant_id, Grant.session_id, Grant.client_id,
-                    Grant.user_id, Grant.revoked_at)
-    client = _by_key("client", Client, grant.c.client_id, Client.id, Client.client_id,
-                     Client.client_name)
-    user = _by_key("user", User, grant.c.user_id, User.id, User.email, User.email_verified,
-                   User.name, User.given_name, User.family_name)
+def _statement(lateral: bool) -> sa.Select:
+    grant, on_grant = _by_key("grant", Grant, Token.grant_id, (
+        Grant.session_id, Grant.client_id, Grant.user_id, Grant.revoked_at), lateral)
+    client, on_client = _by_key("client", Client, grant.c.client_id, (
+        Client.client_id, Client.client_name), lateral)
+    user, on_user = _by_key("user", User, grant.c.user_id, (
+        User.email, User.email_verified, User.name, User.given_name, User.family_name),
+        lateral)
     roles = (select(Role.id).select_from(user_roles).join(Role, Role.id == user_roles.c.role_id)
-             .where(user_roles.c.user_id == user.c.id, Role.tenant_id == _TENANT))
+             .where(user_roles.c.user_id == user.c.key, Role.tenant_id == _TENANT))
     permissions = (roles.join(role_permissions, role_permissions.c.role_id == Role.id)
                    .join(Permission, Permission.id == role_permissions.c.permission_id))
     published = select(SigningKey.id).where(
         SigningKey.kid == bindparam("kid"), SigningKey.tenant_id == _TENANT,
         SigningKey.published_at(bindparam("now", type_=SigningKey.revoked_at.type))).exists()
-    return (select(Token.id, Token.scope, Token.grant_id, grant.c.session_id, client.c.id,
-                   client.c.client_id, client.c.client_name, user.c.id, user.c.email,
+    return (select(Token.id, Token.scope, Token.grant_id, grant.c.session_id, client.c.key,
+                   client.c.client_id, client.c.client_name, user.c.key, user.c.email,
                    user.c.email_verified, user.c.name, user.c.given_name, user.c.family_name,
                    _names(roles, Role.name), _names(permissions, Permission.name))
-            .select_from(Token).join(grant, sa.true()).join(client, sa.true())
-            .outerjoin(user, sa.true())
+            .select_from(Token).join(grant, on_grant).join(client, on_client)
+            .outerjoin(user, on_user)
             .where(Token.jti == bindparam("jti"), Token.tenant_id == _TENANT,
                    Token.revoked_at.is_(None), grant.c.revoked_at.is_(None), published))
 
 
-LOOKUP = PreparedRead("tessera_bearer", _statement())
+LOOKUP = PreparedRead("tessera_bearer", _statement(lateral=True), _statement(lateral=False))
 
 
 def _uuid(value) -> uuid.UUID:
