@@ -1,5 +1,7 @@
 """``/me/factors``, ``/me/recovery-codes``, ``/users/{id}/factors/reset`` and the tenant's
 ``mfa_policy``: enrolment, removal, new recovery codes, an admin's reset."""
+import uuid
+
 import pytest
 from sqlalchemy import select
 
@@ -105,7 +107,7 @@ def test_an_admin_resets_a_users_factors_audited_and_mailed(db, tenant, admin, c
     with tenant_scope(db.session, tenant.id):
         assert db.session.scalar(select(AuditEvent).where(
             AuditEvent.action == "mfa.factors_reset")).target_id == pat_id
-        email = db.session.get(User, pat_id).email
+        email = db.session.get(User, uuid.UUID(pat_id)).email
     outbox.deliver_due(include_waiting=True)
     assert mailbox.wait_for(email)["Subject"] == "Your Acme second factors were removed"
 
