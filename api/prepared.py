@@ -1,13 +1,15 @@
-"""Hot reads as server-side prepared statements, in one round trip, outside the session.
+"""Hot statements as server-side prepared statements, in one round trip, outside the session.
 
 A :class:`PreparedRead` is a SQLAlchemy Core ``select`` that a request runs on every call
-(the bearer check of :mod:`api.oauth.bearer`). On PostgreSQL (psycopg2) it runs on a
-connection of its own from the engine's pool, returned as soon as the row is read: the
-statement is ``PREPARE``\\ d once per connection and then only ``EXECUTE``\\ d (PostgreSQL
-plans it once, SQLAlchemy compiles it once per process), in autocommit, with the tenant's
-row-level-security setting in the same message (``set_config(..., true)`` is local to the
-implicit transaction of that one message). So the read costs one round trip: no BEGIN, no
-ROLLBACK, no ORM.
+(the bearer check of :mod:`api.oauth.bearer`); a :class:`PreparedWrite` is a Core write that
+is a use case's only one (a client_credentials issuance, :mod:`api.oauth.tokens`). On
+PostgreSQL (psycopg2) either runs on a connection of its own from the engine's pool,
+returned as soon as it is done: the statement is ``PREPARE``\\ d once per connection and
+then only ``EXECUTE``\\ d (PostgreSQL plans it once, SQLAlchemy compiles it once per
+process), in autocommit, with the tenant's row-level-security setting in the same message
+(``set_config(..., true)`` is local to the implicit transaction of that one message). So it
+costs one round trip: no BEGIN, no ROLLBACK or COMMIT, no ORM. A write commits with its
+message, as durably as any commit (synchronous commit, the server's setting, applies).
 
 Prepared statements live in the server session, so a pooler in front of PostgreSQL must
 give each client connection one server connection for its life (session pooling;
@@ -15,15 +17,17 @@ pgbouncer's transaction mode would send ``EXECUTE`` to a server that never saw t
 ``PREPARE``).
 
 The tenant scope holds on this path too: the statement carries an explicit
-``tenant_id = :tenant`` on every tenant-owned table it reads, and row-level security
-applies on top (``app.tenant_id`` is set to the same tenant). Elsewhere (SQLite, or a
-session joined to an outer connection, as the test suite's) the statement runs through
-the session in the tenant's scope, as any other query (on SQLite, its ``portable`` form
-where the statement uses PostgreSQL's own syntax).
+``tenant_id = :tenant`` on every tenant-owned table it reads and in every row it writes, and
+row-level security applies on top (``app.tenant_id`` is set to the same tenant). Elsewhere
+(SQLite, or a session joined to an outer connection, as the test suite's) a read runs
+through the session in the tenant's scope, as any other query (on SQLite, its ``portable``
+form where the statement uses PostgreSQL's own syntax), and a write is left to the caller's
+session (:meth:`PreparedWrite.run_alone` says so).
 """
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
@@ -36,49 +40,55 @@ from api.db import tenant_scope
 _PREPARED = "tessera_prepared"
 
 
-class PreparedRead:
-    """One Core ``select`` (with a ``:tenant`` parameter), read one row at a time."""
+class PreparedStatement:
+    """One Core statement (with a ``:tenant`` parameter), prepared on PostgreSQL."""
 
-    def __init__(self, name: str, statement: sa.Select, portable: sa.Select | None = None):
+    def __init__(self, name: str, statement: sa.Executable):
         self.name = name
         self.statement = statement
-        #: What runs on other databases (SQLite): the same read, where ``statement`` uses
-        #: PostgreSQL's own syntax.
-        self.portable = statement if portable is None else portable
         self._prepare: str | None = None
         self._execute: str | None = None
         self._order: tuple[str, ...] = ()
+        self._processors: dict[str, Callable] = {}
 
-    def first(self, session: Session, tenant_id: uuid.UUID, **params: Any) -> sa.Row | tuple | None:
-        """The first row for ``params`` in ``tenant_id`` (passed as ``:tenant``), or None."""
-        params["tenant"] = tenant_id
+    def _prepared_engine(self, session: Session) -> sa.Engine | None:
+        """The engine to run on outside the session, or None where the session must run it."""
         bind = session.get_bind()
-        if isinstance(bind, sa.Engine) and bind.dialect.driver == "psycopg2":
-            return self._first_prepared(bind, params)
-        statement = self.statement if bind.dialect.name == "postgresql" else self.portable
-        with tenant_scope(session, tenant_id):
-            return session.execute(statement, params).first()
+        return bind if isinstance(bind, sa.Engine) and bind.dialect.driver == "psycopg2" \
+            else None
 
     def _compile(self) -> None:
         dialect = PGDialect_psycopg2(paramstyle="numeric_dollar")
         # literals (rendered after compilation) go into the statement's text; the parameters
         # the caller passes (those without a value yet) stay $n
-        unset = {name: None for name, value in self.statement.compile(dialect=dialect)
-                 .params.items() if value is None}
-        compiled = self.statement.params(unset).compile(
-            dialect=dialect, compile_kwargs={"render_postcompile": True})
+        statement = self.statement
+        if isinstance(statement, sa.Select):
+            statement = statement.params({name: None for name, value in statement.compile(
+                dialect=dialect).params.items() if value is None})
+        compiled = statement.compile(dialect=dialect,
+                                     compile_kwargs={"render_postcompile": True})
         self._order = tuple(compiled.positiontup)
+        # what SQLAlchemy would make of each value (JSON serialised, datetimes in UTC)
+        self._processors = {
+            name: processor for name in self._order
+            if (processor := compiled.binds[name].type.dialect_impl(dialect)
+                .bind_processor(dialect)) is not None}
         placeholders = ", ".join(["%s"] * len(self._order))
         self._prepare = f"PREPARE {self.name} AS {compiled.string}".replace("%", "%%")
         self._execute = (f"SELECT set_config('app.tenant_id', %s, true); "
                          f"EXECUTE {self.name}({placeholders})")
 
-    def _first_prepared(self, engine: sa.Engine, params: dict) -> tuple | None:
+    def _value(self, name: str, value: Any) -> Any:
+        if name in self._processors:
+            value = self._processors[name](value)
+        return str(value) if isinstance(value, uuid.UUID) else value
+
+    def _run_prepared(self, engine: sa.Engine, params: dict, fetch: bool) -> tuple | None:
+        """Run it on a pooled connection in autocommit; its first row when ``fetch``."""
         if self._execute is None:
             self._compile()
         values = [str(params["tenant"]),
-                  *(str(value) if isinstance(value, uuid.UUID) else value
-                    for value in (params[name] for name in self._order))]
+                  *(self._value(name, params[name]) for name in self._order)]
         connection = engine.raw_connection()
         try:
             prepared = connection.info.setdefault(_PREPARED, set())
@@ -88,7 +98,7 @@ class PreparedRead:
             try:
                 with dbapi.cursor() as cursor:
                     cursor.execute(sql, values)
-                    row = cursor.fetchone()
+                    row = cursor.fetchone() if fetch else None
             except engine.dialect.loaded_dbapi.Error as error:
                 connection.invalidate()  # whatever it prepared, a new connection starts clean
                 # as SQLAlchemy's own (an unreachable database is a 503, api.errors)
@@ -102,3 +112,38 @@ class PreparedRead:
             return row
         finally:
             connection.close()
+
+
+class PreparedRead(PreparedStatement):
+    """One Core ``select`` (with a ``:tenant`` parameter), read one row at a time."""
+
+    def __init__(self, name: str, statement: sa.Select, portable: sa.Select | None = None):
+        super().__init__(name, statement)
+        #: What runs on other databases (SQLite): the same read, where ``statement`` uses
+        #: PostgreSQL's own syntax.
+        self.portable = statement if portable is None else portable
+
+    def first(self, session: Session, tenant_id: uuid.UUID, **params: Any) -> sa.Row | tuple | None:
+        """The first row for ``params`` in ``tenant_id`` (passed as ``:tenant``), or None."""
+        params["tenant"] = tenant_id
+        engine = self._prepared_engine(session)
+        if engine is not None:
+            return self._run_prepared(engine, params, fetch=True)
+        statement = self.statement if session.get_bind().dialect.name == "postgresql" \
+            else self.portable
+        with tenant_scope(session, tenant_id):
+            return session.execute(statement, params).first()
+
+
+class PreparedWrite(PreparedStatement):
+    """One Core write (with a ``:tenant`` parameter) that is a use case's only write."""
+
+    def run_alone(self, session: Session, tenant_id: uuid.UUID, params: dict) -> bool:
+        """Write with ``params`` in ``tenant_id`` (passed as ``:tenant``), committed when this
+        returns True; False where it cannot run alone (SQLite, a session joined to an outer
+        connection): the caller then writes in the session's transaction."""
+        engine = self._prepared_engine(session)
+        if engine is None:
+            return False
+        self._run_prepared(engine, dict(params, tenant=tenant_id), fetch=False)
+        return True

@@ -5,6 +5,8 @@ The row is read with one prepared statement (:mod:`api.prepared`: one round trip
 the request's transaction, no ORM query), filtered by the tenant explicitly, with
 row-level security on top, and read again on every request: nothing of a client is kept
 between requests, so a deleted client or a rotated secret counts at once on every process.
+An endpoint that reads something else on every request too can read it in the same
+statement (:func:`lookup_with`: the token endpoint reads the key that signs).
 
 From the row the lookup makes the :class:`~api.clients.models.Client` that Authlib and
 Tessera's grants use, attached to the request's session as if the session had loaded it
@@ -30,19 +32,38 @@ _KEYS = tuple(Client.__mapper__.get_property_by_column(column).key for column in
 _UUIDS = frozenset(key for key, column in zip(_KEYS, _COLUMNS)
                    if isinstance(column.type, sa.Uuid))
 
-LOOKUP = PreparedRead("tessera_client", select(*_COLUMNS).where(
-    Client.client_id == bindparam("client_id"),
-    Client.tenant_id == bindparam("tenant", type_=sa.Uuid)))
+_WHERE = (Client.client_id == bindparam("client_id"),
+          Client.tenant_id == bindparam("tenant", type_=sa.Uuid))
+LOOKUP = PreparedRead("tessera_client", select(*_COLUMNS).where(*_WHERE))
+
+
+def lookup_with(name: str, also: sa.Select) -> PreparedRead:
+    """A lookup that reads ``also`` with the client, in the same statement: a ``LATERAL``
+    subquery of at most one row (its columns null when it finds none), which may use the
+    ``:tenant`` parameter. For a request that needs both, one round trip. SQLite, which has
+    no ``LATERAL``, reads each of its columns as a scalar subquery."""
+    joined = also.lateral()
+    return PreparedRead(name, select(*_COLUMNS, *joined.c).select_from(
+        Client.__table__.outerjoin(joined, sa.true())).where(*_WHERE),
+        portable=select(*_COLUMNS, *(also.with_only_columns(column).scalar_subquery()
+                                     for column in also.selected_columns)).where(*_WHERE))
 
 
 def find(tenant_id: uuid.UUID, client_id: str) -> Client | None:
     """The tenant's client ``client_id``, attached to the session; None if there is none."""
-    row = LOOKUP.first(db.session, tenant_id, client_id=client_id)
+    return find_with(LOOKUP, tenant_id, client_id)[0]
+
+
+def find_with(read: PreparedRead, tenant_id: uuid.UUID, client_id: str,
+              **params) -> tuple[Client | None, tuple]:
+    """:func:`find` with a lookup of :func:`lookup_with` (``params`` are its subquery's):
+    the client and the columns read with it (empty when there is no client)."""
+    row = read.first(db.session, tenant_id, client_id=client_id, **params)
     if row is None:
-        return None
+        return None, ()
     values = {key: uuid.UUID(value) if key in _UUIDS and isinstance(value, str) else value
               for key, value in zip(_KEYS, row)}
-    return _attached(values)
+    return _attached(values), tuple(row[len(_KEYS):])
 
 
 def _attached(values: dict) -> Client:

@@ -10,8 +10,9 @@ the JWKS at once, and no token it signed verifies any more.
 
 Nothing that can change is cached per process, so a rotation or revocation takes
 effect on every API process with the next request: which key signs is read once
-per request that signs (one indexed query, prepared: :func:`active_key`), and whether the
-key of a presented token is still good is read with the token's own row
+per request that signs (one indexed query, prepared: :func:`active_key`; the token
+endpoint reads it in the statement that reads the client, :func:`remember_active`), and
+whether the key of a presented token is still good is read with the token's own row
 (:func:`api.oauth.tokens.find_access_token`). Only the immutable parsed key
 material is kept per process, by ``kid`` (``_loaded``), so signing never
 re-parses PEM.
@@ -50,10 +51,11 @@ DEFAULT_PREPUBLISH = 2 * JWKS_CACHE_LIFETIME
 
 _loaded: dict[str, RSAKey | ECKey] = {}
 #: ``(kid, alg)`` of the key that signs for ``:tenant`` at ``:now``.
-_ACTIVE = PreparedRead("tessera_signing_key", select(SigningKey.kid, SigningKey.algorithm).where(
+ACTIVE = select(SigningKey.kid, SigningKey.algorithm).where(
     SigningKey.tenant_id == bindparam("tenant", type_=sa.Uuid),
-    SigningKey.signing_at(bindparam("now", type_=SigningKey.activates_at.type)))
-    .order_by(SigningKey.activates_at.desc()).limit(sa.literal_column("1")))
+    SigningKey.signing_at(bindparam("now", type_=SigningKey.activates_at.type))) \
+    .order_by(SigningKey.activates_at.desc()).limit(sa.literal_column("1"))
+_ACTIVE = PreparedRead("tessera_signing_key", ACTIVE)
 
 
 def create_key(tenant_id: uuid.UUID, algorithm: str = DEFAULT_ALGORITHM,
@@ -126,15 +128,22 @@ def active_key(tenant_id: uuid.UUID) -> tuple[str, str, RSAKey | ECKey]:
     (an access token and an ID token of one response share it), parsed once per process."""
     remembered = _request_memo()
     if tenant_id not in remembered:
-        kid, alg = _ACTIVE.first(db.session, tenant_id, now=utcnow())
-        if kid not in _loaded:
-            encrypted = db.session.scalar(select(SigningKey.private_key_encrypted)
-                                          .where(SigningKey.kid == kid))
-            pem = signing_key_sealer.unseal(encrypted)
-            _loaded[kid] = _KEY_TYPES[alg].import_key(pem, parameters={"kid": kid})
-        remembered[tenant_id] = (kid, alg)
+        remembered[tenant_id] = tuple(_ACTIVE.first(db.session, tenant_id, now=utcnow()))
     kid, alg = remembered[tenant_id]
+    if kid not in _loaded:
+        encrypted = db.session.scalar(select(SigningKey.private_key_encrypted)
+                                      .where(SigningKey.kid == kid))
+        pem = signing_key_sealer.unseal(encrypted)
+        _loaded[kid] = _KEY_TYPES[alg].import_key(pem, parameters={"kid": kid})
     return kid, alg, _loaded[kid]
+
+
+def remember_active(tenant_id: uuid.UUID, kid: str | None, alg: str | None) -> None:
+    """What :data:`ACTIVE` found for the tenant when the request read it with something else
+    (:func:`api.clients.lookup.lookup_with`): :func:`active_key` reads no more. Nothing when
+    it found no key (:func:`active_key` then reads, and fails, itself)."""
+    if kid is not None:
+        _request_memo()[tenant_id] = (kid, alg)
 
 
 def _request_memo() -> dict:

@@ -137,7 +137,15 @@ class TenantAuthorizationServer(AuthorizationServer):
         """Nothing in Flask config: tokens and scopes are Tessera's (see build_server)."""
 
     def query_client(self, client_id: str) -> Client | None:
-        return clients.find(current_tenant().id, client_id)
+        """The tenant's client; at the token endpoint, read with the key that signs."""
+        tenant_id = current_tenant().id
+        if request.endpoint != TOKEN_ENDPOINT:
+            return clients.find(tenant_id, client_id)
+        client, signing_key = clients.find_with(TOKEN_CLIENT, tenant_id, client_id,
+                                                now=utcnow())
+        if client is not None:
+            keys.remember_active(tenant_id, *signing_key)
+        return client
 
     def save_token(self, token: dict, oauth_request) -> None:
         tokens.record_issued(token, oauth_request, current_tenant())
@@ -179,7 +187,10 @@ class TenantAuthorizationServer(AuthorizationServer):
                               current_tenant().slug)
 
 
-NO_STORE_ENDPOINTS = {"tenant.oauth.issue_token", "tenant.oauth.revoke_token",
+TOKEN_ENDPOINT = "tenant.oauth.issue_token"
+#: The token endpoint's client lookup, with the tenant's signing key (one round trip).
+TOKEN_CLIENT = clients.lookup_with("tessera_token_client", keys.ACTIVE)
+NO_STORE_ENDPOINTS = {TOKEN_ENDPOINT, "tenant.oauth.revoke_token",
                       "tenant.oauth.introspect_token", "tenant.oauth.authorize_device",
                       "tenant.oauth.register_client", "tenant.oauth.manage_registration"}
 AUTHORIZE_ENDPOINT = "tenant.oauth.authorize"
@@ -455,6 +466,10 @@ class ClientCredentialsGrant(grants.ClientCredentialsGrant):
     def validate_token_request(self) -> None:
         super().validate_token_request()
         targets.bind(targets.from_request(self.request))
+
+    def save_token(self, token: dict) -> None:
+        """The issuance is all the grant writes: it commits by itself (:mod:`.tokens`)."""
+        tokens.record_issued(token, self.request, current_tenant(), alone=True)
 
 
 class PasswordGrant(grants.ResourceOwnerPasswordCredentialsGrant):

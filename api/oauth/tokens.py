@@ -39,6 +39,7 @@ from api.extensions import db
 from api.keys.models import SigningKey
 from api.oauth import targets
 from api.oauth.models import Grant, Token
+from api.prepared import PreparedWrite
 from api.security import digest
 from api.tenancy.models import Tenant
 
@@ -92,9 +93,11 @@ _NEW_TOKEN = insert(_TOKENS).values(
 #: On PostgreSQL, the grant's and the token's rows as data-modifying CTEs of the event's.
 _ISSUED = {grant: audit.INSERT.add_cte(grant.cte("grant_written"), _NEW_TOKEN.cte("token_written"))
            for grant in (_NEW_GRANT, _EXTENDED_GRANT)}
+#: A new grant's issuance that is the request's only write, prepared (:mod:`api.prepared`).
+_ISSUED_ALONE = PreparedWrite("tessera_issue", _ISSUED[_NEW_GRANT])
 
 
-def record_issued(token: dict, request, tenant: Tenant) -> None:
+def record_issued(token: dict, request, tenant: Tenant, alone: bool = False) -> None:
     """Store what the token endpoint just issued (Authlib's ``save_token``): the grant (a
     new one, or the refreshed one's new expiry), the token row and the ``token.issued``
     audit event, in the request's transaction (the endpoint commits).
@@ -104,6 +107,12 @@ def record_issued(token: dict, request, tenant: Tenant) -> None:
     token's as data-modifying CTEs of the audit event's INSERT, so issuing costs one round
     trip and no flush; elsewhere (SQLite has no such CTEs) one after the other. Every row
     names the tenant explicitly, and row-level security checks it.
+
+    ``alone``: a new grant's issuance that is the request's only write (client_credentials
+    writes nothing else). On PostgreSQL that statement is then a prepared one, run by itself
+    in autocommit (:class:`~api.prepared.PreparedWrite`): it commits, synchronously, in the
+    same round trip, so the request pays no BEGIN and no COMMIT; it is durable before the
+    response is built, as the endpoint's commit would make it.
     """
     claims = _unverified_segment(token["access_token"], 1)  # we signed it a moment ago
     client, user = request.client, request.user
@@ -139,14 +148,21 @@ def record_issued(token: dict, request, tenant: Tenant) -> None:
         "token.issued", actor, audit.Target(Grant.__tablename__, parameters["grant_id"]),
         tenant.id, client_id=client.client_id, grant_type=grant_type, scope=scope,
         jti=claims["jti"]))
+    if not (alone and grant is _NEW_GRANT
+            and _ISSUED_ALONE.run_alone(db.session, tenant.id, parameters)):
+        _write_in_session(grant, parameters)
+    if code is not None:  # so that a replay of the code can revoke this grant (flushed
+        code.grant_id = parameters["grant_id"]  # at commit, after the grant row exists)
+    TOKENS_ISSUED.labels(grant_type, tenant.slug).inc()
+
+
+def _write_in_session(grant: sa.Insert | sa.Update, parameters: dict) -> None:
+    """An issuance's rows, in the request's transaction (see :func:`record_issued`)."""
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(_ISSUED[grant], parameters)
     else:
         for statement in (grant, _NEW_TOKEN, audit.INSERT):
             db.session.execute(statement, parameters)
-    if code is not None:  # so that a replay of the code can revoke this grant (flushed
-        code.grant_id = parameters["grant_id"]  # at commit, after the grant row exists)
-    TOKENS_ISSUED.labels(grant_type, tenant.slug).inc()
 
 
 def _public_key(tenant: Tenant, kid: str) -> RSAKey | ECKey | None:

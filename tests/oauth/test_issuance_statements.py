@@ -1,8 +1,9 @@
 """The token endpoint's own statements on PostgreSQL, as production runs them (committed rows,
-no outer test transaction): clients and the signing key read with prepared statements
+no outer test transaction): the client and the signing key read with one prepared statement
 (api.clients.lookup, api.keys.services.active_key), and an issuance written as one statement
-(api.oauth.tokens.record_issued). Nothing of them is kept between requests, so a changed
-secret, a deleted client or a rotated or revoked key counts with the next request."""
+(api.oauth.tokens.record_issued), a client_credentials one prepared and committed by itself.
+Nothing of them is kept between requests, so a changed secret, a deleted client or a
+rotated or revoked key counts with the next request."""
 import pytest
 import sqlalchemy as sa
 from sqlalchemy import select
@@ -13,11 +14,13 @@ from api.audit.models import AuditEvent
 from api.clients import lookup
 from api.clients.models import Client
 from api.clients.services import set_new_secret
-from api.db import tenant_scope
+from api.db import tenant_scope, utcnow
 from api.extensions import db as _db
 from api.keys import services as keys
 from api.oauth import tokens
 from api.oauth.models import Grant, Token
+from api.oauth.server import TOKEN_CLIENT
+from api.prepared import PreparedStatement
 from api.tenancy.models import Tenant
 from api.tenancy.services import forget_cached_tenants
 from tests import factories
@@ -67,21 +70,76 @@ def test_the_client_read_with_a_prepared_statement_is_the_one_the_orm_loads(comm
     _db.session.remove()
 
 
+@pytest.mark.parametrize("read", ["LOOKUP", "TOKEN_CLIENT"])
 def test_the_client_lookup_names_the_tenant_even_where_row_level_security_does_not_hold(
-        committed_app):
-    """Run as a superuser, whom no policy holds, one tenant's client is not found in another."""
+        committed_app, read):
+    """Run as a superuser, whom no policy holds, one tenant's client is not found in another;
+    the token endpoint's lookup reads the client's own tenant's signing key, not the newer
+    key of the tenant created after it."""
     tenants = {slug: factories.tenant(slug)[0] for slug in ("acme", "globex")}
     client_id = factories.client(tenants["acme"])[0].client_id
+    statement, params = (lookup.LOOKUP, {}) if read == "LOOKUP" else (TOKEN_CLIENT,
+                                                                      {"now": utcnow()})
     superuser = sa.create_engine(make_url(postgres_server_url()).set(
         database=_db.engine.url.database))
     try:
         with Session(superuser) as session:
             def row(slug):
-                return lookup.LOOKUP.first(session, tenants[slug].id, client_id=client_id)
+                return statement.first(session, tenants[slug].id, client_id=client_id,
+                                       **params)
             assert row("globex") is None
             assert row("acme") is not None
+            if statement is TOKEN_CLIENT:
+                with tenant_scope(_db.session, tenants["acme"].id):
+                    assert tuple(row("acme")[-2:]) == keys.active_key(tenants["acme"].id)[:2]
     finally:
         superuser.dispose()
+
+
+@pytest.fixture
+def prepared_runs(monkeypatch) -> list[str]:
+    """The names of the prepared statements run meanwhile (api.prepared), in order."""
+    names = []
+    run = PreparedStatement._run_prepared
+
+    def counted(self, engine, params, fetch):
+        names.append(self.name)
+        return run(self, engine, params, fetch)
+
+    monkeypatch.setattr(PreparedStatement, "_run_prepared", counted)
+    return names
+
+
+def test_a_client_credentials_token_is_one_read_and_one_write_committed_by_itself(
+        committed_app, prepared_runs):
+    """The client with the key that signs, then the grant, token and event, each one
+    prepared statement; nothing through the session (no BEGIN, no COMMIT), and the rows are
+    committed when the response is."""
+    http = committed_app.test_client()
+    tenant = factories.tenant("acme")[0]
+    client, secret = factories.client(tenant)
+    tenant_id, client_row, credentials = tenant.id, client.id, (client.client_id, secret)
+    client_credentials(http, "acme", credentials)  # the tenant is cached
+    _db.session.remove()  # as each request starts in production (here they share one)
+    through_session = []
+
+    def executed(connection, cursor, statement, *args):
+        through_session.append(statement)
+
+    sa.event.listen(_db.engine, "before_cursor_execute", executed)
+    try:
+        prepared_runs.clear()
+        token = client_credentials(http, "acme", credentials)
+    finally:
+        sa.event.remove(_db.engine, "before_cursor_execute", executed)
+    assert prepared_runs == ["tessera_token_client", "tessera_issue"]
+    assert through_session == []
+    jti = tokens._unverified_segment(token, 1)["jti"]
+    with tenant_scope(_db.session, tenant_id):
+        row = _db.session.scalar(select(Token).where(Token.jti == jti))
+        assert row.grant.grant_type == "client_credentials" and row.grant.client_id == client_row
+        assert _db.session.scalar(select(AuditEvent).where(
+            AuditEvent.action == "token.issued", AuditEvent.details["jti"].as_string() == jti))
 
 
 def test_a_new_secret_and_a_deleted_client_count_with_the_next_request(committed_app):

@@ -21,6 +21,7 @@ from api.db import tenant_scope, utcnow
 from api.extensions import db
 from api.oauth import bearer, tokens
 from api.oauth.models import Token
+from api.oauth.server import TOKEN_CLIENT
 from api.prepared import PreparedRead
 from api.users.authentication import authenticate
 from api.users.models import User
@@ -194,10 +195,13 @@ def test_a_refresh_token_is_found_by_its_digest(crowded, explained):
 
 
 def test_client_authentication_finds_the_client_by_its_client_id(crowded):
-    """With a prepared statement of its own (api.clients.lookup)."""
+    """With a prepared statement of its own (api.clients.lookup), and at the token endpoint
+    with the signing key in the same statement."""
     tenant_id, client_id, key, _ = crowded
     assert_found_by(generic_plan(lookup.LOOKUP, tenant_id, {"client_id": key}), "clients",
                     "client_id")
+    assert_found_by(generic_plan(TOKEN_CLIENT, tenant_id, {"client_id": key, "now": utcnow()}),
+                    "clients", "client_id")
     with tenant_scope(db.session, tenant_id):
         assert lookup.find(tenant_id, key).id == client_id
         db.session.rollback()
