@@ -4,9 +4,12 @@ An access token is accepted under the rules of :mod:`api.oauth.tokens` (signatur
 of the tenant's keys, ``iss``, ``tid``, ``aud``, ``exp``); what only the database knows
 comes back from one prepared statement (:mod:`api.prepared`), read on every request, so a
 revocation (of the token, its grant or its signing key) takes effect at once on every
-process: the token's row, unrevoked, with its unrevoked grant, the key still published,
-the grant's client, and its user with their role names and permissions. Every table in it
-is filtered by the tenant explicitly, and row-level security holds on top.
+process: the token's row, unrevoked, with its unrevoked grant, the key still published and
+the tenant's bearer generation (:data:`CHECK`). The grant's client, and its user with their
+role names and permissions, come from :mod:`api.oauth.bearer_cache` for that generation; when
+they are not there, a second statement reads everything (:data:`LOOKUP`) and fills it. On
+SQLite, which keeps no generation, :data:`LOOKUP` alone serves every request. Every table
+in both is filtered by the tenant explicitly, and row-level security holds on top.
 
 The result is a :class:`Bearer`, a snapshot of plain values that the request reads from
 (:mod:`api.access.caller`); nothing of it is attached to the session.
@@ -25,6 +28,7 @@ from api.db import utcnow
 from api.extensions import db
 from api.keys.models import SigningKey
 from api.oauth import tokens
+from api.oauth.bearer_cache import BearerCache
 from api.oauth.models import Grant, Token
 from api.prepared import PreparedRead
 from api.rbac.models import Permission, Role, role_permissions, user_roles
@@ -119,9 +123,23 @@ def _by_key(name: str, entity, key, columns: tuple,
     return subquery, subquery.c.key == key
 
 
-def _statement(lateral: bool) -> sa.Select:
+def _statement(snapshot: bool, lateral: bool = True) -> sa.Select:
+    """The token's row, unrevoked, with its unrevoked grant, its key still published and the
+    tenant's bearer generation; with the grant's client and its user, their role names and
+    permissions when ``snapshot`` (``lateral``: see :func:`_by_key`)."""
     grant, on_grant = _by_key("grant", Grant, Token.grant_id, (
         Grant.session_id, Grant.client_id, Grant.user_id, Grant.revoked_at), lateral)
+    published = select(SigningKey.id).where(
+        SigningKey.kid == bindparam("kid"), SigningKey.tenant_id == _TENANT,
+        SigningKey.published_at(bindparam("now", type_=SigningKey.revoked_at.type))).exists()
+    generation = select(Tenant.bearer_generation).where(Tenant.id == _TENANT).scalar_subquery()
+    token = (select(Token.id, Token.scope, Token.grant_id, grant.c.session_id,
+                    grant.c.client_id, grant.c.user_id, generation)
+             .select_from(Token).join(grant, on_grant)
+             .where(Token.jti == bindparam("jti"), Token.tenant_id == _TENANT,
+                    Token.revoked_at.is_(None), grant.c.revoked_at.is_(None), published))
+    if not snapshot:
+        return token
     client, on_client = _by_key("client", Client, grant.c.client_id, (
         Client.client_id, Client.client_name), lateral)
     user, on_user = _by_key("user", User, grant.c.user_id, (
@@ -131,20 +149,20 @@ def _statement(lateral: bool) -> sa.Select:
              .where(user_roles.c.user_id == user.c.key, Role.tenant_id == _TENANT))
     permissions = (roles.join(role_permissions, role_permissions.c.role_id == Role.id)
                    .join(Permission, Permission.id == role_permissions.c.permission_id))
-    published = select(SigningKey.id).where(
-        SigningKey.kid == bindparam("kid"), SigningKey.tenant_id == _TENANT,
-        SigningKey.published_at(bindparam("now", type_=SigningKey.revoked_at.type))).exists()
-    return (select(Token.id, Token.scope, Token.grant_id, grant.c.session_id, client.c.key,
-                   client.c.client_id, client.c.client_name, user.c.key, user.c.email,
-                   user.c.email_verified, user.c.name, user.c.given_name, user.c.family_name,
-                   _names(roles, Role.name), _names(permissions, Permission.name))
-            .select_from(Token).join(grant, on_grant).join(client, on_client)
-            .outerjoin(user, on_user)
-            .where(Token.jti == bindparam("jti"), Token.tenant_id == _TENANT,
-                   Token.revoked_at.is_(None), grant.c.revoked_at.is_(None), published))
+    return (token.add_columns(client.c.client_id, client.c.client_name, user.c.key,
+                              user.c.email, user.c.email_verified, user.c.name,
+                              user.c.given_name, user.c.family_name, _names(roles, Role.name),
+                              _names(permissions, Permission.name))
+            .join(client, on_client).outerjoin(user, on_user))
 
 
-LOOKUP = PreparedRead("tessera_bearer", _statement(lateral=True), _statement(lateral=False))
+#: Every request on PostgreSQL: what can change per token, and the tenant's generation.
+CHECK = PreparedRead("tessera_bearer_check", _statement(snapshot=False))
+#: Elsewhere, and when the generation's client or user is not cached: everything.
+LOOKUP = PreparedRead("tessera_bearer", _statement(snapshot=True),
+                      _statement(snapshot=True, lateral=False))
+#: Clients and users by tenant generation (PostgreSQL only: SQLite keeps no generation).
+CACHE = BearerCache()
 
 
 def _uuid(value) -> uuid.UUID:
@@ -155,20 +173,43 @@ def _split(names: str | None) -> frozenset[str]:
     return frozenset(names.split(_SEPARATOR)) if names else frozenset()
 
 
-def lookup(tenant_id: uuid.UUID, jti: str, kid: str, claims: dict) -> Bearer | None:
-    """The token ``jti`` of this tenant, signed with ``kid``, if it and its grant are
-    unrevoked and the key is still published; None otherwise."""
+def _bearer(jti: str, claims: dict, row, parts: tuple) -> Bearer:
+    """The Bearer of ``row`` (either statement's) with ``parts``: its client and user."""
+    token_id, scope, grant_id, session_id = row[:4]
+    return Bearer(_uuid(token_id), jti, scope, _uuid(grant_id),
+                  None if session_id is None else _uuid(session_id), *parts, claims)
+
+
+def _snapshot(tenant_id: uuid.UUID, jti: str, kid: str, claims: dict, cache: bool
+              ) -> Bearer | None:
+    """The token read with its client and user (kept in the cache when ``cache``)."""
     row = LOOKUP.first(db.session, tenant_id, jti=jti, kid=kid, now=utcnow())
     if row is None:
         return None
-    (token_id, scope, grant_id, session_id, client_id, client_key, client_name, user_id,
-     email, verified, name, given_name, family_name, roles, permissions) = row
-    user = None if user_id is None else BearerUser(
-        _uuid(user_id), email, verified, name, given_name, family_name, _split(roles),
+    (client_id, user_id, generation, client_key, client_name, user_key, email, verified, name,
+     given_name, family_name, roles, permissions) = row[4:]
+    client = BearerClient(_uuid(client_id), client_key, client_name)
+    user = None if user_key is None else BearerUser(
+        _uuid(user_key), email, verified, name, given_name, family_name, _split(roles),
         _split(permissions))
-    return Bearer(_uuid(token_id), jti, scope, _uuid(grant_id),
-                  None if session_id is None else _uuid(session_id),
-                  BearerClient(_uuid(client_id), client_key, client_name), user, claims)
+    if cache:
+        CACHE.put(tenant_id, generation, client_id, client, user_id, user)
+    return _bearer(jti, claims, row, (client, user))
+
+
+def lookup(tenant_id: uuid.UUID, jti: str, kid: str, claims: dict) -> Bearer | None:
+    """The token ``jti`` of this tenant, signed with ``kid``, if it and its grant are
+    unrevoked and the key is still published; None otherwise."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return _snapshot(tenant_id, jti, kid, claims, cache=False)
+    row = CHECK.first(db.session, tenant_id, jti=jti, kid=kid, now=utcnow())
+    if row is None:
+        return None
+    client_id, user_id, generation = row[4:7]
+    parts = CACHE.get(tenant_id, generation, client_id, user_id)
+    if parts is None:
+        return _snapshot(tenant_id, jti, kid, claims, cache=True)
+    return _bearer(jti, claims, row, parts)
 
 
 def authenticate(token_string: str, tenant: Tenant, issuer: str,

@@ -56,6 +56,10 @@ class Tenant(UUIDPrimaryKey, Timestamped, db.Model):
     #: ``primary_color`` (``#rrggbb``); each optional.
     branding: Mapped[dict] = mapped_column(default=dict)
     deleted_at: Mapped[datetime | None]
+    #: Changes whenever anything a cached bearer snapshot holds does (migration 0017,
+    #: :mod:`api.oauth.bearer_cache`); read by the bearer check alone, never loaded.
+    bearer_generation: Mapped[int] = mapped_column(sa.BigInteger, server_default="0",
+                                                   deferred=True)
 
     @property
     def is_deleted(self) -> bool:

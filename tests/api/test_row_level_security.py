@@ -4,6 +4,7 @@ The suite connects as a runtime role, like production, so every statement here i
 hand-written SQL that the ORM's tenant scoping lets through (it sees no table in a
 text statement): what comes back, or changes, is up to the database alone.
 """
+import itertools
 import logging
 from datetime import timedelta
 
@@ -271,7 +272,7 @@ def test_upgrade_with_one_url_grants_nothing_and_works(empty_database):
 
 def test_the_bearer_check_names_the_tenant_even_where_row_level_security_does_not_hold(
         committed_app):
-    """The bearer check's prepared statement (api.oauth.bearer, api.prepared) filters every
+    """The bearer check's prepared statements (api.oauth.bearer, api.prepared) filter every
     table by the tenant itself: run as a superuser, whom no policy holds, a token of one
     tenant is still not found in another; as the runtime role it is found in its own."""
     http, tenants, issued = committed_app.test_client(), {}, {}
@@ -290,11 +291,12 @@ def test_the_bearer_check_names_the_tenant_even_where_row_level_security_does_no
         with superuser.connect() as connection:
             assert connection.exec_driver_sql(
                 "SELECT rolsuper FROM pg_roles WHERE rolname = current_user").scalar()
-        for engine in (superuser, _db.engine):
+        for engine, statement in itertools.product((superuser, _db.engine),
+                                                   (bearer.CHECK, bearer.LOOKUP)):
             with Session(engine) as session:
                 def lookup(tenant_id):
-                    return bearer.LOOKUP.first(session, tenant_id, jti=claims["jti"], kid=kid,
-                                               now=utcnow())
+                    return statement.first(session, tenant_id, jti=claims["jti"], kid=kid,
+                                           now=utcnow())
                 assert lookup(tenants["globex"]) is None
                 assert lookup(tenants["acme"]) is not None
     finally:

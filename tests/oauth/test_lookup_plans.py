@@ -142,18 +142,22 @@ def generic_plan(statement: PreparedRead, tenant_id, values: dict) -> dict:
         connection.invalidate()  # its session settings and prepared statement go with it
 
 
-def test_the_bearer_checks_generic_plan_finds_token_grant_user_and_key_by_their_keys(
-        crowded):
+@pytest.mark.parametrize("statement", [bearer.CHECK, bearer.LOOKUP], ids=lambda s: s.name)
+def test_the_bearer_checks_generic_plans_find_each_row_by_its_key(crowded, statement):
     tenant_id = crowded[0]
     with tenant_scope(db.session, tenant_id):
         key = db.session.execute(sa.text("SELECT kid FROM signing_keys")).scalar()
         db.session.rollback()
-    plan = generic_plan(bearer.LOOKUP, tenant_id, {"jti": "jti-value", "kid": key,
-                                                   "now": utcnow()})
+    plan = generic_plan(statement, tenant_id, {"jti": "jti-value", "kid": key,
+                                               "now": utcnow()})
     assert_found_by(plan, "tokens", "jti")
     assert_found_by(plan, "grants", "id")
-    assert_found_by(plan, "users", "id")
     assert_found_by(plan, "signing_keys", "kid")
+    assert_found_by(plan, "tenants", "id")
+    if statement is bearer.LOOKUP:
+        assert_found_by(plan, "users", "id")
+    else:  # the rest comes from api.oauth.bearer_cache
+        assert {"users", "clients", "roles"}.isdisjoint(scans(plan))
 
 
 @pytest.fixture
