@@ -16,6 +16,7 @@ The result is a :class:`Bearer`, a snapshot of plain values that the request rea
 """
 from __future__ import annotations
 
+import functools
 import time
 import uuid
 from dataclasses import dataclass
@@ -169,7 +170,9 @@ def _uuid(value) -> uuid.UUID:
     return value if isinstance(value, uuid.UUID) else uuid.UUID(value)
 
 
+@functools.lru_cache(maxsize=256)
 def _split(names: str | None) -> frozenset[str]:
+    """The names in ``names`` (users of the same roles share one set)."""
     return frozenset(names.split(_SEPARATOR)) if names else frozenset()
 
 

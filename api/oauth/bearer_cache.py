@@ -10,8 +10,9 @@ process, and there is nothing to invalidate or to go down (the database is the c
 mechanism). Generations come from one sequence and are never reused, even after a rollback.
 
 Each tenant keeps one generation's entries at a time, replaced by the first read of another;
-the cache is bounded (:data:`TENANTS`, :data:`ENTRIES`) by starting over when full. Reads and
-writes are single dictionary operations, safe across a process's threads.
+the whole cache holds at most :data:`ENTRIES` clients and users, and starts over when full.
+Reads and writes are single dictionary operations, safe across a process's threads (the
+count of entries may drift by a few under contention: it only bounds memory).
 """
 from __future__ import annotations
 
@@ -20,10 +21,8 @@ from collections.abc import Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
-#: Tenants cached at once; more, and the cache starts over.
-TENANTS = 1000
-#: Clients and users cached per tenant; more, and the tenant's entries start over.
-ENTRIES = 10_000
+#: Clients and users cached at once, over all tenants (a user is about a kilobyte).
+ENTRIES = 20_000
 
 
 @dataclass
@@ -38,6 +37,7 @@ class BearerCache:
 
     def __init__(self) -> None:
         self._tenants: dict[uuid.UUID, _Generation] = {}
+        self._size = 0
 
     def get(self, tenant_id: uuid.UUID, generation: int, client_id: Hashable,
             user_id: Hashable | None) -> tuple[Any, Any] | None:
@@ -58,11 +58,16 @@ class BearerCache:
             user_id: Hashable | None, user: Any) -> None:
         """Keep ``client`` (and ``user``, unless None) as they are in ``generation``."""
         entry = self._tenants.get(tenant_id)
-        if entry is None or entry.number != generation \
-                or len(entry.clients) + len(entry.users) >= ENTRIES:
-            if entry is None and len(self._tenants) >= TENANTS:
-                self._tenants.clear()
+        if entry is not None and entry.number != generation:
+            self._size -= len(entry.clients) + len(entry.users)
+            entry = None
+        if self._size >= ENTRIES:
+            self._tenants.clear()
+            self._size, entry = 0, None
+        if entry is None:
             entry = self._tenants[tenant_id] = _Generation(generation)
+        self._size += (client_id not in entry.clients) + (
+            user is not None and user_id not in entry.users)
         entry.clients[client_id] = client
-        if user_id is not None and user is not None:
+        if user is not None:
             entry.users[user_id] = user

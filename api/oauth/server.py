@@ -27,7 +27,8 @@ import time
 from datetime import timedelta
 
 from authlib.common.urls import add_params_to_uri
-from authlib.integrations.flask_oauth2 import AuthorizationServer, ResourceProtector
+from authlib.integrations.flask_oauth2 import (AuthorizationServer, ResourceProtector,
+                                               token_authenticated)
 from authlib.oauth2 import OAuth2Error
 from authlib.oauth2.rfc6749 import grants
 from authlib.oauth2.rfc6749.errors import (InvalidClientError, InvalidGrantError,
@@ -619,6 +620,16 @@ class TenantResourceProtector(ResourceProtector):
     def __init__(self, form_body: bool = False):
         super().__init__()
         self.form_body = form_body
+
+    def acquire_token(self, scopes=None, **kwargs):
+        """Authlib's, given Flask's request itself: its JSON request wrapper would rebuild the
+        URL of every request, which neither the header's parsing nor the validators read."""
+        claims = {name: [value] if isinstance(value, str) else value
+                  for name, value in {**kwargs, "scopes": scopes}.items()}
+        token = self.validate_request(request=request, **claims)
+        token_authenticated.send(self, token=token)
+        g.authlib_server_oauth2_token = token
+        return token
 
     def parse_request_authorization(self, oauth_request):
         token = _form_body_token() if self.form_body else None

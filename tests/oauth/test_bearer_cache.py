@@ -6,6 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from api.db import tenant_scope
+from api.oauth import bearer_cache
 from tests.factories import PASSWORD
 from tests.helpers import REDIRECT_URI, Callers, basic_auth
 from tests.services import postgres_server_url
@@ -156,3 +157,22 @@ def test_each_change_gives_the_tenant_a_generation_never_seen_before(postgres, d
     elsewhere(db, tenant, f"UPDATE users SET name = 'Three' WHERE id = {MEMBER_ID}")
     assert generation(db, tenant) not in seen  # ... is never reused
     assert len(seen) == 3  # the start and two rolled back, each its own
+
+
+def test_the_cache_keeps_one_generation_per_tenant_and_a_bounded_number_of_entries(
+        monkeypatch):
+    monkeypatch.setattr(bearer_cache, "ENTRIES", 3)
+    cache, tenant, other = bearer_cache.BearerCache(), "tenant", "other"
+    cache.put(tenant, 1, "client", "c1", "user", "u1")
+    assert cache.get(tenant, 1, "client", "user") == ("c1", "u1")
+    assert cache.get(tenant, 1, "client", None) == ("c1", None)
+    assert cache.get(tenant, 2, "client", "user") is None  # another generation
+    assert cache.get(other, 1, "client", "user") is None  # another tenant
+    cache.put(tenant, 2, "client", "c2", None, None)  # replaces generation 1
+    assert cache.get(tenant, 1, "client", None) is None
+    assert cache.get(tenant, 2, "client", "user") is None  # the user is not cached yet
+    cache.put(other, 1, "client", "c", "user", "u")
+    assert cache.get(tenant, 2, "client", None) == ("c2", None)  # 3 entries: full
+    cache.put(other, 1, "client", "c", "user2", "u2")  # starts over
+    assert cache.get(tenant, 2, "client", None) is None
+    assert cache.get(other, 1, "client", "user2") == ("c", "u2")
