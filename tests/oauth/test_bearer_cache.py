@@ -5,11 +5,11 @@ in this process is told."""
 import pytest
 import sqlalchemy as sa
 
-from api.db import tenant_scope
+from api.db import UTCDateTime, tenant_scope, utcnow
 from api.oauth import bearer_cache
 from tests.factories import PASSWORD
 from tests.helpers import REDIRECT_URI, Callers, basic_auth
-from tests.services import postgres_server_url
+from tests.services import postgres_server_url, require
 
 MEMBER = "member@acme.io"
 
@@ -30,10 +30,15 @@ def member(callers, factories, tenant):
     return callers.as_user(MEMBER)
 
 
-def elsewhere(db, tenant, statement: str, **params) -> None:
-    """Run ``statement`` in ``tenant`` and commit, as another process would."""
+def elsewhere(db, tenant, statement: str, client=None) -> None:
+    """Run ``statement`` in ``tenant`` and commit, as another process would (``:client``: the
+    id of ``client``, ``:now``: the time)."""
+    types = {"client": sa.Uuid, "now": UTCDateTime}
+    text = sa.text(statement).bindparams(*(sa.bindparam(name, type_=type_)
+                                           for name, type_ in types.items()
+                                           if f":{name}" in statement))
     with tenant_scope(db.session, tenant.id):
-        db.session.execute(sa.text(statement), {"member": MEMBER, **params})
+        db.session.execute(text, {"member": MEMBER, "client": client, "now": utcnow()})
         db.session.commit()
 
 
@@ -78,9 +83,9 @@ def test_a_change_made_elsewhere_is_seen_by_the_next_request(db, member, callers
 
 @pytest.mark.parametrize("statement", [
     "DELETE FROM clients WHERE id = :client",
-    "UPDATE signing_keys SET revoked_at = now()",
-    "UPDATE grants SET revoked_at = now()",
-    "UPDATE tokens SET revoked_at = now()",
+    "UPDATE signing_keys SET revoked_at = :now",
+    "UPDATE grants SET revoked_at = :now",
+    "UPDATE tokens SET revoked_at = :now",
 ], ids=["client deleted", "key revoked", "grant revoked", "token revoked"])
 def test_an_ended_token_is_refused_by_the_next_request(db, member, callers, tenant, statement):
     assert member.get("/me").status_code == 200 and member.get("/me").status_code == 200
@@ -97,8 +102,8 @@ def test_a_deleted_users_token_is_refused_by_the_next_request(member, owner):
 
 @pytest.fixture
 def postgres():
-    if postgres_server_url() is None:
-        pytest.skip("triggers and generations are PostgreSQL's (TESSERA_TEST_DATABASE_URL)")
+    """Triggers, generations and the cache are PostgreSQL's."""
+    require(postgres_server_url() is not None, "PostgreSQL (TESSERA_TEST_DATABASE_URL)")
 
 
 def generation(db, tenant) -> int:
@@ -106,6 +111,7 @@ def generation(db, tenant) -> int:
                               {"id": tenant.id}).scalar()
 
 
+@pytest.mark.postgres
 def test_the_second_request_reads_client_and_user_from_the_cache(postgres, db, member):
     sent = []
 
@@ -123,6 +129,7 @@ def test_the_second_request_reads_client_and_user_from_the_cache(postgres, db, m
         sa.event.remove(db.engine, "before_cursor_execute", remember)
 
 
+@pytest.mark.postgres
 def test_signing_in_and_issuing_tokens_leave_the_generation_alone(postgres, db, callers,
                                                                   member, tenant, oauth):
     start = generation(db, tenant)
@@ -144,6 +151,7 @@ def test_signing_in_and_issuing_tokens_leave_the_generation_alone(postgres, db, 
     assert generation(db, tenant) == start
 
 
+@pytest.mark.postgres
 def test_each_change_gives_the_tenant_a_generation_never_seen_before(postgres, db, member,
                                                                      tenant):
     seen = {generation(db, tenant)}
