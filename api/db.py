@@ -44,6 +44,7 @@ from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import (DeclarativeBase, InstanceState, Mapped, ORMExecuteState, Session,
                             mapped_column, registry, with_loader_criteria)
+from sqlalchemy.pool import Pool
 from sqlalchemy.sql.util import find_tables
 
 _SCOPE_KEY = "tenant_scope"
@@ -60,9 +61,9 @@ _SOURCE, _APPLIED = "tessera_scope_source", "tessera_tenant_applied"
 _NO_TENANT = ("", "")
 #: Statements that must run alone (a failed transaction accepts nothing else).
 _TRANSACTION_CONTROL = ("SAVEPOINT", "ROLLBACK", "RELEASE", "COMMIT", "BEGIN")
-#: Session.info: the session only reads (:func:`read_only`); the bind its writes would use.
-_READ_ONLY, _WRITABLE = "tessera_read_only", "tessera_writable_bind"
-_AUTOCOMMIT = "AUTOCOMMIT"
+#: Session.info: the session only reads (:func:`read_only`); _AUTOCOMMIT as its value: its
+#: transactions on an engine run in autocommit. Connection.info: this checkout runs so.
+_READ_ONLY, _AUTOCOMMIT = "tessera_read_only", "tessera_autocommit"
 
 
 def utcnow() -> datetime:
@@ -228,26 +229,22 @@ class ReadOnlyError(RuntimeError):
 
 def read_only(session: Session) -> None:
     """From here on ``session`` only reads (see the module docstring); on PostgreSQL (with
-    psycopg2, which sends the ``SET LOCAL`` and the statement in one message) its
-    statements run in autocommit, on a connection of their own if it already holds one
-    (the tenant's lookup, when the tenant was not cached)."""
-    session.info[_READ_ONLY] = True
+    psycopg2, which sends the ``SET LOCAL`` and the statement in one message) each
+    transaction it begins on its engine runs in autocommit (one it already holds, the
+    tenant's lookup when the tenant was not cached, goes on as it began).
+
+    Autocommit is psycopg2's own switch, turned on when the session's transaction begins and
+    off when the connection returns to the pool, both without a message to the server;
+    SQLAlchemy's ``isolation_level`` option would restore the isolation level on the way
+    back with a ``SET`` (a round trip per request)."""
     bind = session.get_bind()
-    if isinstance(bind, sa.Engine) and bind.dialect.driver == "psycopg2":
-        session.info[_WRITABLE] = (bind, session.bind)
-        session.bind = _autocommit(bind)
+    autocommit = isinstance(bind, sa.Engine) and bind.dialect.driver == "psycopg2"
+    session.info[_READ_ONLY] = _AUTOCOMMIT if autocommit else True
 
 
 def read_only_ends(session: Session) -> None:
     """Undo :func:`read_only` (its request is over; a test may go on with the session)."""
     session.info.pop(_READ_ONLY, None)
-    if _WRITABLE in session.info:
-        session.bind = session.info.pop(_WRITABLE)[1]
-
-
-@lru_cache(maxsize=4)
-def _autocommit(engine: sa.Engine) -> sa.Engine:
-    return engine.execution_options(isolation_level=_AUTOCOMMIT)
 
 
 def _restore(session: Session, previous) -> None:
@@ -331,7 +328,7 @@ def independent_transaction(session: Session,
     the block alone) and the session is committed after it: call it before the use case has
     changed anything.
     """
-    bind = session.info[_WRITABLE][0] if _WRITABLE in session.info else session.get_bind()
+    bind = session.get_bind()
     if isinstance(bind, sa.Engine) and bind.dialect.name == "postgresql":
         with bind.begin() as connection:
             connection.info[_SOURCE] = {_SCOPE_KEY: tenant_id or session.info.get(_SCOPE_KEY)}
@@ -374,6 +371,16 @@ def _load_in_owners_tenant(state: ORMExecuteState) -> None:
 def _follow_session_scope(session: Session, transaction, connection: sa.Connection) -> None:
     if connection.dialect.name == "postgresql":
         connection.info[_SOURCE] = session.info
+    if session.info.get(_READ_ONLY) == _AUTOCOMMIT and not connection.info.get(_AUTOCOMMIT):
+        connection.connection.dbapi_connection.autocommit = True  # nothing began yet
+        connection.info[_AUTOCOMMIT] = True
+
+
+@event.listens_for(Pool, "checkin")
+def _autocommit_ends(dbapi_connection, connection_record) -> None:
+    """Return a connection that :func:`read_only` put in autocommit as the pool gave it."""
+    if connection_record.info.pop(_AUTOCOMMIT, None) and dbapi_connection is not None:
+        dbapi_connection.autocommit = False
 
 
 @event.listens_for(sa.Engine, "begin")
@@ -396,7 +403,7 @@ def _apply_settings(connection: sa.Connection, cursor, statement: str, parameter
         return statement, parameters
     options = context.execution_options
     wanted = _settings(options.get(_ROW_TENANT) or source.get(_SCOPE_KEY))
-    autocommit = options.get("isolation_level") == _AUTOCOMMIT
+    autocommit = info.get(_AUTOCOMMIT, False)
     applied = _NO_TENANT if autocommit else info[_APPLIED]  # autocommit: each its own
     if wanted == applied or statement.startswith(_TRANSACTION_CONTROL):
         return statement, parameters

@@ -315,3 +315,19 @@ def test_a_session_that_only_reads_runs_each_statement_in_autocommit_in_its_tena
                     for _ in range(3)] == [1, 1, 1]
             assert session.connection().connection.dbapi_connection.autocommit
             assert session.execute(text("SELECT now() = statement_timestamp()")).scalar()
+
+
+def test_a_connection_leaves_autocommit_without_a_round_trip(committed_app):
+    """api.db.read_only: the pool gets the connection back out of autocommit with psycopg2's
+    default characteristics, which it restores without a message to the server (SQLAlchemy's
+    ``isolation_level`` option made it send ``SET default_transaction_isolation`` each time)."""
+    tenant_id = factories.tenant("acme")[0].id
+    _db.engine.dispose()
+    for _ in range(2):
+        with Session(_db.engine) as session:
+            read_only(session)
+            with tenant_scope(session, tenant_id):
+                assert session.execute(text("SELECT count(*) FROM users")).scalar() == 1
+    with _db.engine.connect() as connection:
+        dbapi = connection.connection.dbapi_connection
+        assert (dbapi.autocommit, dbapi.isolation_level) == (False, None)
