@@ -11,7 +11,7 @@ from marshmallow.decorators import POST_DUMP, PRE_DUMP
 from sqlalchemy import Select, func
 from werkzeug.exceptions import BadRequest
 
-from api.db import read_only, read_only_ends
+from api.db import read_only, read_only_ends, select_rows
 from api.extensions import db
 
 
@@ -84,14 +84,23 @@ def paginate(statement: Select, page: int, per_page: int) -> tuple[list, int]:
     """One page of ``statement``'s entities (or, when it selects columns, its rows as
     mappings) and the total count, in one query: the count is a window over the whole
     result (``count(*) OVER ()``, computed before LIMIT). A page past the end has no row
-    to carry it, so there the count is a query of its own."""
-    rows = db.session.execute(statement.add_columns(func.count().over())
-                              .limit(per_page).offset((page - 1) * per_page)).all()
+    to carry it, so there the count is a query of its own.
+
+    A page of columns is read with :func:`api.db.select_rows` (the tenant's criteria, no
+    ORM execution around them); one that selects an entity goes through the session."""
+    described = statement.column_descriptions
+    paged = (statement.add_columns(func.count().over())
+             .limit(per_page).offset((page - 1) * per_page))
+    if _only_columns(described):
+        rows = select_rows(db.session(), paged)
+        items = [row._mapping for row in rows]
+    else:
+        rows = db.session.execute(paged).all()
+        items = [row[0] for row in rows] if _entity(described) is not None else [
+            row._mapping for row in rows]
     if not rows:
         return [], count_rows(statement) if page > 1 else 0
-    if _one_entity(statement) is not None:
-        return [row[0] for row in rows], rows[0][-1]
-    return [row._mapping for row in rows], rows[0][-1]
+    return items, rows[0][-1]
 
 
 def page_of(schema: Schema, items: list, total: int, page: int, per_page: int) -> dict:
@@ -200,7 +209,15 @@ def columns_only(statement: Select, schema: Schema) -> Select:
 
 def _one_entity(statement: Select):
     """The mapped class ``statement`` selects, when it selects just that; else None."""
-    described = statement.column_descriptions
+    return _entity(statement.column_descriptions)
+
+
+def _entity(described: list[dict]):
     if len(described) == 1 and described[0]["expr"] is described[0]["entity"]:
         return described[0]["entity"]
     return None
+
+
+def _only_columns(described: list[dict]) -> bool:
+    """Whether a statement so described selects columns only (its rows hold no ORM object)."""
+    return all(isinstance(column["type"], sa.types.TypeEngine) for column in described)

@@ -1,8 +1,9 @@
 """The one mechanism that scopes tenant-owned queries (api.db)."""
 import pytest
+import sqlalchemy as sa
 from sqlalchemy import delete, select, update
 
-from api.db import ReadOnlyError, TenantScopeError, read_only, tenant_scope
+from api.db import ReadOnlyError, TenantScopeError, read_only, select_rows, tenant_scope
 from api.users.models import User
 from tests.helpers import each_tenant
 
@@ -85,3 +86,24 @@ def test_a_session_that_only_reads_refuses_every_write(db, two_tenants, write):
             else:
                 db.session.execute(delete(User))
     db.session.rollback()
+
+
+def test_rows_read_around_the_orm_carry_the_tenant_criteria(db, two_tenants):
+    """api.db.select_rows: the statement sent names the scoped tenant itself (row-level
+    security, on PostgreSQL, is not what filters here); no scope, no rows."""
+    first, *_ = two_tenants
+    sent = []
+    sa.event.listen(db.engine, "before_cursor_execute", capture := lambda *args: sent.append(
+        (args[2], args[3])))
+    try:
+        with tenant_scope(db.session, first.id):
+            rows = select_rows(db.session(), select(User.email).order_by(User.email))
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", capture)
+    assert [row.email for row in rows] == ["a@first.io"]
+    statement, parameters = sent[-1]
+    assert "users.tenant_id = " in statement
+    values = parameters.values() if isinstance(parameters, dict) else parameters
+    assert first.id.hex in {str(value).replace("-", "") for value in values}  # SQLite: hex
+    with pytest.raises(TenantScopeError):
+        select_rows(db.session(), select(User.email))
