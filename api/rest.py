@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from flask import request
 from marshmallow import Schema, fields, missing, validate
 from marshmallow.decorators import POST_DUMP, PRE_DUMP
-from sqlalchemy import Select, func
+from sqlalchemy import RowMapping, Select, func
 from werkzeug.exceptions import BadRequest
 
 from api.db import read_only, read_only_ends, select_rows
@@ -108,7 +108,7 @@ def page_of(schema: Schema, items: list, total: int, page: int, per_page: int) -
             "total": total}
 
 
-#: schema -> how each of its fields is dumped (see ``dump_many``), or None: marshmallow's own
+#: schema -> how each of its fields is dumped (``_plan``), or None: marshmallow's own
 _plans: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
@@ -121,19 +121,26 @@ def dump_many(schema: Schema, items: list) -> list[dict]:
     mapping, else an attribute) and formatted by the field's own ``_serialize``, so the
     output is the same. Fields that compute their value (``Method``, ``Function``), read
     a dotted path, or find no value (their ``dump_default``) go through
-    ``field.serialize``; schemas with dump hooks go through ``schema.dump``.
+    ``field.serialize``; schemas with dump hooks go through ``schema.dump``. Rows of one
+    statement (mappings with the same keys, as :func:`paginate` returns) that hold every
+    field of a flat schema are dumped a row at a time, each value read by its key.
     """
     plan = _plans.get(schema, missing)
     if plan is missing:
         plan = _plans[schema] = _plan(schema)
     if plan is None:
         return schema.dump(items, many=True)
-    return [_dump_one(plan, item) for item in items]
+    steps, by_key = plan
+    if by_key and items and isinstance(items[0], RowMapping) and all(
+            attribute in items[0] for _, attribute, _, _ in by_key):
+        return [{key: serialize(row[attribute], name, row)
+                 for key, attribute, serialize, name in by_key} for row in items]
+    return [_dump_one(steps, item) for item in items]
 
 
-def _dump_one(plan: list[tuple[str, Callable]], item) -> dict:
+def _dump_one(steps: list[tuple[str, Callable]], item) -> dict:
     dumped = {}
-    for key, dump_value in plan:
+    for key, dump_value in steps:
         value = dump_value(item)
         if value is not missing:  # as marshmallow: no value and no dump_default, no key
             dumped[key] = value
@@ -150,18 +157,21 @@ def _plain_attributes(schema: Schema) -> list[str] | None:
     return attributes if plain and not any("." in name for name in attributes) else None
 
 
-def _plan(schema: Schema) -> list[tuple[str, Callable]] | None:
+def _plan(schema: Schema) -> tuple[list, list] | None:
+    """How ``dump_many`` dumps with ``schema``: a step per field, and, for a flat schema
+    (:func:`_plain_attributes`), each field's key, attribute, formatter and name."""
     if schema._hooks[PRE_DUMP] or schema._hooks[POST_DUMP]:
         return None
-    plan = []
+    steps, by_key = [], []
     for name, field in schema.dump_fields.items():
         attribute = field.attribute or name
         key = field.data_key if field.data_key is not None else name
         if field._CHECK_ATTRIBUTE and "." not in attribute:
-            plan.append((key, _plain(schema, name, field, attribute)))
+            steps.append((key, _plain(schema, name, field, attribute)))
+            by_key.append((key, attribute, field._serialize, name))
         else:
-            plan.append((key, _through_marshmallow(schema, name, field)))
-    return plan
+            steps.append((key, _through_marshmallow(schema, name, field)))
+    return steps, by_key if _plain_attributes(schema) is not None else []
 
 
 def _plain(schema: Schema, name: str, field: fields.Field, attribute: str) -> Callable:

@@ -82,6 +82,36 @@ def test_rows_read_by_attribute():
         {"name": "one"}, {"name": "two"}]
 
 
+class Flat(Schema):
+    id = fields.UUID()
+    name = fields.String(allow_none=True)
+    renamed = fields.String(data_key="shownAs")
+    source = fields.String(attribute="elsewhere")
+    count = fields.Integer()
+    at = fields.AwareDateTime()
+
+
+def test_rows_of_a_statement_are_dumped_by_key(monkeypatch):
+    """A page's rows (mappings of one statement holding every field of a flat schema): the
+    same output as marshmallow's, each value read by its key, a row at a time."""
+    at = datetime(2026, 1, 2, 3, 4, 5, 6000, tzinfo=timezone.utc)
+    with sa.create_engine("sqlite://").connect() as connection:
+        rows = [row._mapping for row in connection.execute(sa.union_all(*(sa.select(
+            sa.literal(uuid.UUID(int=number), sa.Uuid).label("id"),
+            sa.literal(None if number else "first", sa.String).label("name"),
+            sa.literal("r").label("renamed"), sa.literal("e").label("elsewhere"),
+            sa.literal(number).label("count"), sa.literal(at, sa.DateTime).label("at"),
+            sa.literal("unused").label("extra"))
+            for number in range(3))))]
+    schema = Flat()
+    expected = schema.dump(rows, many=True)
+    monkeypatch.setattr("api.rest._dump_one", None)  # the step-by-step path is not taken
+    assert dump_many(schema, rows) == expected
+    assert expected[0] == {"id": str(uuid.UUID(int=0)), "name": "first", "shownAs": "r",
+                           "source": "e", "count": 0, "at": "2026-01-02T03:04:05.006000"}
+    assert expected[1]["name"] is None
+
+
 def test_dump_hooks_go_through_marshmallow():
     assert dump_many(Hooked(), [{"name": "quiet"}]) == [{"name": "QUIET"}]
 
