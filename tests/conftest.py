@@ -15,7 +15,7 @@ from api.extensions import db as _db  # noqa: E402
 from tests.live import (LiveStack, LiveTenant, MailStack, free_port, seed_live_tenant,  # noqa: E402
                         uwsgi)
 from tests.mailcatcher import MailCatcher  # noqa: E402
-from tests.services import Database, fresh_postgres, postgres_server_url  # noqa: E402
+from tests.services import Database, fresh_postgres, postgres_server_url, require  # noqa: E402
 
 
 @contextmanager
@@ -123,6 +123,31 @@ def tenant(factories):
 @pytest.fixture
 def client(app, db):
     return app.test_client()
+
+
+@pytest.fixture
+def callers(client, factories, tenant):
+    """Callers of the tenant REST API, each holding a real token from a real grant."""
+    from tests.helpers import Callers
+
+    return Callers(client, factories, tenant)
+
+
+@pytest.fixture
+def owner(callers):
+    return callers.as_user("owner@acme.io")
+
+
+@pytest.fixture
+def postgres():
+    """For tests of what only PostgreSQL has (required on CI, else skipped); the tenant cache
+    starts and ends empty, since tests on databases of their own each have an "acme"."""
+    from api.tenancy.services import forget_cached_tenants
+
+    require(postgres_server_url() is not None, "PostgreSQL (TESSERA_TEST_DATABASE_URL)")
+    forget_cached_tenants()
+    yield
+    forget_cached_tenants()
 
 
 @pytest.fixture

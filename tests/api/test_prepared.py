@@ -10,17 +10,11 @@ from api.extensions import db as _db
 from api.prepared import PreparedRead, PreparedWrite
 from api.users.models import User
 from tests import factories
-from tests.services import postgres_server_url, require
 
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.postgres, pytest.mark.usefixtures("postgres")]
 
 COUNT = PreparedRead("tessera_test_count", sa.select(sa.func.count(User.id)).where(
     User.tenant_id == sa.bindparam("tenant", type_=sa.Uuid)))
-
-
-@pytest.fixture(autouse=True)
-def postgres():
-    require(postgres_server_url() is not None, "PostgreSQL (TESSERA_TEST_DATABASE_URL)")
 
 
 def test_a_dropped_connection_is_the_database_unavailable_and_the_next_read_reconnects(

@@ -24,9 +24,9 @@ from api.oauth.purge import purge_expired
 from api.tenancy.models import Tenant
 from api.users.models import User
 from tests import factories
-from tests.services import postgres_server_url, require
+from tests.services import postgres_server_url
 
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.postgres, pytest.mark.usefixtures("postgres")]
 
 #: Tables every tenant shares, without policies (api.rls says why).
 SHARED = {"alembic_version", "permissions", "tenants", "throttle_counters"}
@@ -36,11 +36,6 @@ ASSOCIATIONS = {"user_roles": "users", "role_permissions": "roles"}
 TENANT_OWNED = {mapper.local_table.name for mapper in Base.registry.mappers
                 if issubclass(mapper.class_, TenantScoped)}
 DENIED = sa.exc.ProgrammingError  # psycopg2's InsufficientPrivilege and policy violations
-
-
-@pytest.fixture(autouse=True)
-def postgres():
-    require(postgres_server_url() is not None, "PostgreSQL (TESSERA_TEST_DATABASE_URL)")
 
 
 def protected_tables(db) -> list[str]:

@@ -9,20 +9,10 @@ from joserfc.jwk import RSAKey
 
 from api.db import tenant_scope
 from api.extensions import db as _db
-from api.tenancy.services import forget_cached_tenants
 from tests import factories
-from tests.services import postgres_server_url, require
 
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.postgres, pytest.mark.usefixtures("postgres")]
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
-
-
-@pytest.fixture(autouse=True)
-def postgres():
-    require(postgres_server_url() is not None, "PostgreSQL (TESSERA_TEST_DATABASE_URL)")
-    forget_cached_tenants()  # each test's database has an "acme" of its own
-    yield
-    forget_cached_tenants()
 
 
 def post(http, path: str, data: dict):

@@ -8,20 +8,9 @@ import sqlalchemy as sa
 from api.db import UTCDateTime, tenant_scope, utcnow
 from api.oauth import bearer_cache
 from tests.factories import PASSWORD
-from tests.helpers import REDIRECT_URI, Callers, basic_auth
-from tests.services import postgres_server_url, require
+from tests.helpers import REDIRECT_URI, basic_auth
 
 MEMBER = "member@acme.io"
-
-
-@pytest.fixture
-def callers(client, factories, tenant):
-    return Callers(client, factories, tenant)
-
-
-@pytest.fixture
-def owner(callers):
-    return callers.as_user("owner@acme.io")
 
 
 @pytest.fixture
@@ -98,12 +87,6 @@ def test_a_deleted_users_token_is_refused_by_the_next_request(member, owner):
     assert member.get("/me").status_code == 200
     assert owner.delete(f"/users/{user_id}").status_code == 204
     assert member.get("/me").status_code == 401
-
-
-@pytest.fixture
-def postgres():
-    """Triggers, generations and the cache are PostgreSQL's."""
-    require(postgres_server_url() is not None, "PostgreSQL (TESSERA_TEST_DATABASE_URL)")
 
 
 def generation(db, tenant) -> int:

@@ -22,19 +22,10 @@ from api.oauth.models import Grant, Token
 from api.oauth.server import TOKEN_CLIENT
 from api.prepared import PreparedStatement
 from api.tenancy.models import Tenant
-from api.tenancy.services import forget_cached_tenants
 from tests import factories
-from tests.services import postgres_server_url, require
+from tests.services import postgres_server_url
 
-pytestmark = pytest.mark.postgres
-
-
-@pytest.fixture(autouse=True)
-def postgres():
-    require(postgres_server_url() is not None, "PostgreSQL (TESSERA_TEST_DATABASE_URL)")
-    forget_cached_tenants()  # each test's database has an "acme" of its own
-    yield
-    forget_cached_tenants()
+pytestmark = [pytest.mark.postgres, pytest.mark.usefixtures("postgres")]
 
 
 def client_credentials(http, slug: str, credentials) -> int | str:

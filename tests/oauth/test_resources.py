@@ -10,11 +10,6 @@ ORDERS = "https://orders.acme.example/api"
 
 
 @pytest.fixture
-def callers(client, factories, tenant):
-    return Callers(client, factories, tenant)
-
-
-@pytest.fixture
 def orders(callers):
     """The tenant registers its orders API, which accepts two scopes."""
     owner = callers.as_user("owner@acme.io")
