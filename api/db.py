@@ -342,13 +342,15 @@ def _stamp_new_rows(session: Session, flush_context, instances) -> None:
 
 
 @contextmanager
-def independent_transaction(session: Session,
-                            tenant_id: uuid.UUID | None = None) -> Iterator[sa.Connection]:
+def independent_transaction(session: Session, tenant_id: uuid.UUID | None = None,
+                            autocommit: bool = False) -> Iterator[sa.Connection]:
     """A transaction of its own, committed at the end of the block whatever the request does.
 
     On PostgreSQL it runs on a separate connection, so it neither waits for nor holds
     the request's locks, and survives the request's rollback; its statements run in
-    ``tenant_id``, or else in the session's scope. SQLite has a single
+    ``tenant_id``, or else in the session's scope. With ``autocommit`` each statement
+    there is a transaction of its own (no BEGIN or COMMIT round trip): for a block of one
+    statement, which may carry its own ``SET LOCAL`` in the same message. SQLite has a single
     writer (and the test suite joins every session into one outer transaction), so
     there the block runs in a savepoint of the session's transaction (an error in it undoes
     the block alone) and the session is committed after it: call it before the use case has
@@ -358,6 +360,8 @@ def independent_transaction(session: Session,
     if isinstance(bind, sa.Engine) and bind.dialect.name == "postgresql":
         with bind.begin() as connection:
             connection.info[_SOURCE] = {_SCOPE_KEY: tenant_id or session.info.get(_SCOPE_KEY)}
+            if autocommit:
+                _autocommit_begins(connection)
             yield connection
     else:
         with tenant_scope(session, tenant_id) if tenant_id else nullcontext(), \
@@ -398,13 +402,19 @@ def _follow_session_scope(session: Session, transaction, connection: sa.Connecti
     if connection.dialect.name == "postgresql":
         connection.info[_SOURCE] = session.info
     if session.info.get(_READ_ONLY) == _AUTOCOMMIT and not connection.info.get(_AUTOCOMMIT):
-        connection.connection.dbapi_connection.autocommit = True  # nothing began yet
-        connection.info[_AUTOCOMMIT] = True
+        _autocommit_begins(connection)
+
+
+def _autocommit_begins(connection: sa.Connection) -> None:
+    """From now until the pool has it back, ``connection`` (psycopg2's, in a transaction that
+    has sent nothing yet) runs each statement in autocommit."""
+    connection.connection.dbapi_connection.autocommit = True
+    connection.info[_AUTOCOMMIT] = True
 
 
 @event.listens_for(Pool, "checkin")
 def _autocommit_ends(dbapi_connection, connection_record) -> None:
-    """Return a connection that :func:`read_only` put in autocommit as the pool gave it."""
+    """Return a connection put in autocommit (:func:`_autocommit_begins`) as the pool gave it."""
     if connection_record.info.pop(_AUTOCOMMIT, None) and dbapi_connection is not None:
         dbapi_connection.autocommit = False
 

@@ -2,7 +2,8 @@
 which ``amr`` values (RFC 8176 §2) a success adds.
 
 Sign-in and the account API know factors only through this registry, so another kind (a
-passkey) is one :func:`register` call: a :class:`Factor` says whether a user has it,
+passkey) is one :func:`register` call: a :class:`Factor` says whether a user has it (as
+SQL, so that :func:`enrolled` asks about every factor in one query),
 checks a response (consuming it: every response works once), and may give the second-step
 page what it needs first (``options``: a WebAuthn challenge, say).
 
@@ -18,9 +19,11 @@ Built in:
 """
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import sqlalchemy as sa
 from sqlalchemy import select
 
 from api.errors import InvalidInput
@@ -39,7 +42,8 @@ class Factor:
     name: str
     #: RFC 8176 values a successful step with this factor adds (``mfa`` is added for all).
     amr: tuple[str, ...]
-    has: Callable[[User], bool]
+    #: SQL: whether the user with this id has the factor (an EXISTS), see :meth:`has`.
+    held: Callable[[uuid.UUID], sa.Exists]
     #: Check the step's response (the request body) for the user, consuming it on success:
     #: falsy when refused; else True, or the ``amr`` values this very response proved when
     #: they depend on it (a passkey: ``hwk`` or ``swk``), in place of ``amr``.
@@ -51,6 +55,9 @@ class Factor:
     #: Remove every one of the user's factors of this kind (an admin's reset); the built-in
     #: ones are removed by :func:`api.mfa.services.reset` itself.
     remove_all: Callable[[User], None] | None = None
+
+    def has(self, user: User) -> bool:
+        return db.session.scalar(select(self.held(user.id)))
 
 
 _REGISTRY: dict[str, Factor] = {}
@@ -68,8 +75,11 @@ def get(name: str) -> Factor:
 
 
 def enrolled(user: User) -> list[str]:
-    """The primary factors the user has (an enrolment in progress does not count)."""
-    return [f.name for f in _REGISTRY.values() if f.primary and f.has(user)]
+    """The primary factors the user has (an enrolment in progress does not count), read in
+    one query."""
+    primary = [f for f in _REGISTRY.values() if f.primary]
+    held = db.session.execute(select(*(f.held(user.id) for f in primary))).one()
+    return [f.name for f, has in zip(primary, held) if has]
 
 
 def usable(user: User) -> list[str]:
@@ -111,6 +121,10 @@ def _verify_recovery_code(user: User, response: dict) -> bool:
     return recovery.use(user.id, str(response.get("code", "")))
 
 
-register(Factor(TOTP, ("otp",), lambda user: confirmed_totp(user) is not None, _verify_totp))
-register(Factor(RECOVERY_CODE, ("otp",), lambda user: recovery.remaining(user.id) > 0,
-                _verify_recovery_code, primary=False))
+def _totp_held(user_id: uuid.UUID) -> sa.Exists:
+    return select(TotpFactor.id).where(TotpFactor.user_id == user_id,
+                                       TotpFactor.confirmed_at.is_not(None)).exists()
+
+
+register(Factor(TOTP, ("otp",), _totp_held, _verify_totp))
+register(Factor(RECOVERY_CODE, ("otp",), recovery.held, _verify_recovery_code, primary=False))

@@ -11,6 +11,7 @@ import re
 import secrets
 import uuid
 
+import sqlalchemy as sa
 from sqlalchemy import delete, func, select, update
 
 from api.db import utcnow
@@ -39,6 +40,12 @@ def first_codes(user_id: uuid.UUID) -> list[str]:
     """For a user who just added a factor: a fresh set of codes (returned once) if they have
     none left, else none (their codes stay as they are)."""
     return [] if remaining(user_id) else replace(user_id)
+
+
+def held(user_id: uuid.UUID) -> sa.Exists:
+    """SQL: whether the user has an unused code."""
+    return select(RecoveryCode.id).where(RecoveryCode.user_id == user_id,
+                                         RecoveryCode.used_at.is_(None)).exists()
 
 
 def remaining(user_id: uuid.UUID) -> int:

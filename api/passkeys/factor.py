@@ -37,5 +37,5 @@ def remove_all(user: User) -> None:
 
 
 def register_factor() -> None:
-    factors.register(factors.Factor(services.FACTOR, ("hwk",), services.has_passkey, verify,
+    factors.register(factors.Factor(services.FACTOR, ("hwk",), services.passkey_held, verify,
                                     options=options, remove_all=remove_all))

@@ -24,6 +24,7 @@ from datetime import timedelta
 from typing import NoReturn
 from urllib.parse import urlsplit
 
+import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy import func, select, update
 from webauthn import (generate_authentication_options, generate_registration_options,
@@ -205,9 +206,9 @@ def rename(user: User, passkey_id: uuid.UUID, name: str, actor: audit.Actor) -> 
     return passkey
 
 
-def has_passkey(user: User) -> bool:
-    return db.session.scalar(select(Passkey.id).where(Passkey.user_id == user.id)
-                             .limit(1)) is not None
+def passkey_held(user_id: uuid.UUID) -> sa.Exists:
+    """SQL: whether the user has a passkey."""
+    return select(Passkey.id).where(Passkey.user_id == user_id).exists()
 
 
 def remove(tenant: Tenant, user: User, passkey_id: uuid.UUID, actor: audit.Actor) -> None:

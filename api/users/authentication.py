@@ -153,10 +153,10 @@ def _take_attempt(tenant_id: uuid.UUID, email: str, ip: str | None, kind: str = 
     ceiling = ACCOUNT_CEILING if ceiling is None else ceiling
     account = f"{kind}:{tenant_id}:{email}"
     account_ip, ip_key = f"{account}:{ip}", f"signin-ip:{ip}"
-    hits = ratelimit.hit_all([account_ip, ip_key], WINDOW_SECONDS)
-    throttled = hits[account_ip] > ACCOUNT_AND_IP_LIMIT or hits[ip_key] > IP_LIMIT
-    failures = 0 if throttled else ratelimit.hit(account, WINDOW_SECONDS)
-    if throttled or failures > ceiling:
+    hits = ratelimit.hit_guarded({account_ip: ACCOUNT_AND_IP_LIMIT, ip_key: IP_LIMIT}, account,
+                                 WINDOW_SECONDS)  # the account counts past both limits only
+    failures = hits.get(account)
+    if failures is None or failures > ceiling:
         record_failure(tenant_id, refused, email)
         raise SignInThrottled()
     time.sleep(slowdown(failures))
