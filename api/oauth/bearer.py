@@ -39,7 +39,7 @@ from api.users.models import User
 #: Separates the role names and permission names aggregated into one column.
 _SEPARATOR = "\n"
 #: The statement's tenant, filtering every tenant-owned table it reads.
-_TENANT = bindparam("tenant", type_=sa.Uuid)
+TENANT = bindparam("tenant", type_=sa.Uuid)
 
 
 @dataclass(frozen=True)
@@ -108,15 +108,25 @@ def _names(joined: sa.Select, column) -> sa.ScalarSelect:
     return joined.with_only_columns(func.aggregate_strings(column, _SEPARATOR)).scalar_subquery()
 
 
-def _by_key(name: str, entity, key, columns: tuple,
-            lateral: bool) -> tuple[sa.FromClause, sa.ColumnElement]:
+def roles_and_permissions(user_key) -> tuple[sa.ScalarSelect, sa.ScalarSelect]:
+    """SQL: the role names and the permission names of the user ``user_key`` (a column),
+    each as one string (:func:`split_names` takes it apart)."""
+    roles = (select(Role.id).select_from(user_roles).join(Role, Role.id == user_roles.c.role_id)
+             .where(user_roles.c.user_id == user_key, Role.tenant_id == TENANT))
+    permissions = (roles.join(role_permissions, role_permissions.c.role_id == Role.id)
+                   .join(Permission, Permission.id == role_permissions.c.permission_id))
+    return _names(roles, Role.name), _names(permissions, Permission.name)
+
+
+def by_key(name: str, entity, key, columns: tuple,
+           lateral: bool) -> tuple[sa.FromClause, sa.ColumnElement]:
     """``columns`` of the one row of ``entity`` (a tenant-owned model) whose primary key is
     ``key``, and the join condition. On PostgreSQL (``lateral``) a LATERAL subquery planned
     on its own (``OFFSET 0`` keeps PostgreSQL from merging it into the join): the statement
     reads token, grant, client and user in that order, each by its key, and never starts from
     a tenant's clients or scans a tenant's rows, whatever the planner's statistics (migration
     0016). Elsewhere (SQLite, which has no LATERAL) a plain subquery joined on the key."""
-    rows = select(entity.id.label("key"), *columns).where(entity.tenant_id == _TENANT)
+    rows = select(entity.id.label("key"), *columns).where(entity.tenant_id == TENANT)
     if lateral:
         return (rows.where(entity.id == key).offset(sa.literal_column("0")).lateral(name),
                 sa.true())
@@ -127,33 +137,29 @@ def _by_key(name: str, entity, key, columns: tuple,
 def _statement(snapshot: bool, lateral: bool = True) -> sa.Select:
     """The token's row, unrevoked, with its unrevoked grant, its key still published and the
     tenant's bearer generation; with the grant's client and its user, their role names and
-    permissions when ``snapshot`` (``lateral``: see :func:`_by_key`)."""
-    grant, on_grant = _by_key("grant", Grant, Token.grant_id, (
+    permissions when ``snapshot`` (``lateral``: see :func:`by_key`)."""
+    grant, on_grant = by_key("grant", Grant, Token.grant_id, (
         Grant.session_id, Grant.client_id, Grant.user_id, Grant.revoked_at), lateral)
     published = select(SigningKey.id).where(
-        SigningKey.kid == bindparam("kid"), SigningKey.tenant_id == _TENANT,
+        SigningKey.kid == bindparam("kid"), SigningKey.tenant_id == TENANT,
         SigningKey.published_at(bindparam("now", type_=SigningKey.revoked_at.type))).exists()
-    generation = select(Tenant.bearer_generation).where(Tenant.id == _TENANT).scalar_subquery()
+    generation = select(Tenant.bearer_generation).where(Tenant.id == TENANT).scalar_subquery()
     token = (select(Token.id, Token.scope, Token.grant_id, grant.c.session_id,
                     grant.c.client_id, grant.c.user_id, generation)
              .select_from(Token).join(grant, on_grant)
-             .where(Token.jti == bindparam("jti"), Token.tenant_id == _TENANT,
+             .where(Token.jti == bindparam("jti"), Token.tenant_id == TENANT,
                     Token.revoked_at.is_(None), grant.c.revoked_at.is_(None), published))
     if not snapshot:
         return token
-    client, on_client = _by_key("client", Client, grant.c.client_id, (
+    client, on_client = by_key("client", Client, grant.c.client_id, (
         Client.client_id, Client.client_name), lateral)
-    user, on_user = _by_key("user", User, grant.c.user_id, (
+    user, on_user = by_key("user", User, grant.c.user_id, (
         User.email, User.email_verified, User.name, User.given_name, User.family_name),
         lateral)
-    roles = (select(Role.id).select_from(user_roles).join(Role, Role.id == user_roles.c.role_id)
-             .where(user_roles.c.user_id == user.c.key, Role.tenant_id == _TENANT))
-    permissions = (roles.join(role_permissions, role_permissions.c.role_id == Role.id)
-                   .join(Permission, Permission.id == role_permissions.c.permission_id))
     return (token.add_columns(client.c.client_id, client.c.client_name, user.c.key,
                               user.c.email, user.c.email_verified, user.c.name,
-                              user.c.given_name, user.c.family_name, _names(roles, Role.name),
-                              _names(permissions, Permission.name))
+                              user.c.given_name, user.c.family_name,
+                              *roles_and_permissions(user.c.key))
             .join(client, on_client).outerjoin(user, on_user))
 
 
@@ -166,12 +172,12 @@ LOOKUP = PreparedRead("tessera_bearer", _statement(snapshot=True),
 CACHE = BearerCache()
 
 
-def _uuid(value) -> uuid.UUID:
+def as_uuid(value) -> uuid.UUID:
     return value if isinstance(value, uuid.UUID) else uuid.UUID(value)
 
 
 @functools.lru_cache(maxsize=256)
-def _split(names: str | None) -> frozenset[str]:
+def split_names(names: str | None) -> frozenset[str]:
     """The names in ``names`` (users of the same roles share one set)."""
     return frozenset(names.split(_SEPARATOR)) if names else frozenset()
 
@@ -179,8 +185,8 @@ def _split(names: str | None) -> frozenset[str]:
 def _bearer(jti: str, claims: dict, row, parts: tuple) -> Bearer:
     """The Bearer of ``row`` (either statement's) with ``parts``: its client and user."""
     token_id, scope, grant_id, session_id = row[:4]
-    return Bearer(_uuid(token_id), jti, scope, _uuid(grant_id),
-                  None if session_id is None else _uuid(session_id), *parts, claims)
+    return Bearer(as_uuid(token_id), jti, scope, as_uuid(grant_id),
+                  None if session_id is None else as_uuid(session_id), *parts, claims)
 
 
 def _snapshot(tenant_id: uuid.UUID, jti: str, kid: str, claims: dict, cache: bool
@@ -191,10 +197,10 @@ def _snapshot(tenant_id: uuid.UUID, jti: str, kid: str, claims: dict, cache: boo
         return None
     (client_id, user_id, generation, client_key, client_name, user_key, email, verified, name,
      given_name, family_name, roles, permissions) = row[4:]
-    client = BearerClient(_uuid(client_id), client_key, client_name)
+    client = BearerClient(as_uuid(client_id), client_key, client_name)
     user = None if user_key is None else BearerUser(
-        _uuid(user_key), email, verified, name, given_name, family_name, _split(roles),
-        _split(permissions))
+        as_uuid(user_key), email, verified, name, given_name, family_name, split_names(roles),
+        split_names(permissions))
     if cache:
         CACHE.put(tenant_id, generation, client_id, client, user_id, user)
     return _bearer(jti, claims, row, (client, user))

@@ -55,7 +55,7 @@ from api.extensions import db
 from api.keys import services as keys
 from api.mfa import factors
 from api.mfa import policy as mfa_policy
-from api.oauth import (acr, bearer, challenges, device, exchange, form_post, logout,
+from api.oauth import (acr, bearer, challenges, device, exchange, form_post, logout, refresh,
                        registration, targets, tokens)
 from api.oauth.client_auth import ClientSecretJWT, PrivateKeyJWT
 from api.oauth.descriptions import plain
@@ -407,49 +407,49 @@ def user_info(user: User, scope: str) -> UserInfo:
 
 
 class RefreshTokenGrant(grants.RefreshTokenGrant):
-    """RFC 6749 §6 with rotation; presenting a used refresh token revokes the grant."""
+    """RFC 6749 §6 with rotation; presenting a used refresh token revokes the grant. The
+    token, its grant and its user are read in one query (:mod:`.refresh`)."""
 
     TOKEN_ENDPOINT_AUTH_METHODS = ANY_CLIENT_AUTH
     INCLUDE_NEW_REFRESH_TOKEN = True
 
-    def authenticate_refresh_token(self, refresh_token: str):
-        token = tokens.find_refresh_token(refresh_token)
+    def authenticate_refresh_token(self, refresh_token: str) -> refresh.RefreshToken | None:
+        token = refresh.find(current_tenant().id, refresh_token)
         if token is None or not token.check_client(self.request.client):
             return None
-        if token.refresh_used_at is not None:
+        if token.used:
             self._revoke_reused(token)
             return None
-        if not token.refresh_usable():
+        if not token.usable:
             return None
-        targets.bind(_same_target(self.request, token.grant.resource), token.grant.exchange)
+        targets.bind(_same_target(self.request, token.resource), token.exchange)
         return token
 
-    def issue_token(self, user, refresh_token):
+    def issue_token(self, user, refresh_token: refresh.RefreshToken):
         """Claim the refresh token atomically first: of parallel uses exactly one wins."""
-        if not tokens.claim_refresh_token(refresh_token):
+        if not refresh.claim(refresh_token):
             self._revoke_reused(refresh_token)
             raise InvalidGrantError()
         return super().issue_token(user, refresh_token)
 
-    def _revoke_reused(self, token) -> None:
+    def _revoke_reused(self, token: refresh.RefreshToken) -> None:
         """RFC 9700 §4.14: reuse revokes the whole family (the endpoint commits)."""
         actor = audit.Actor.of_client(self.request.client)
-        audit.record("refresh_token.reused", actor, token.grant, outcome=audit.DENIED)
-        tokens.revoke_grant(token.grant, actor, "refresh token reused")
+        grant = db.session.get(Grant, token.grant_id)
+        audit.record("refresh_token.reused", actor, grant, outcome=audit.DENIED)
+        tokens.revoke_grant(grant, actor, "refresh token reused")
 
-    def authenticate_user(self, refresh_token):
+    def authenticate_user(self, refresh_token: refresh.RefreshToken):
         """The grant's user while they may sign in. The console's grants (first-party
         clients) end once the tenant's policy asks the user for a second factor their
         sign-in did not have: the console signs in again, second factor included."""
-        grant = refresh_token.grant
-        if grant.user_id is None:
+        user = refresh_token.user
+        if user is None:
             return None
-        user = load_with_permissions(grant.user_id)
-        if user is None or not user.can_sign_in:
-            return None
-        if grant.client.is_first_party and mfa_policy.required_of(current_tenant(), user):
-            signed_in = db.session.get(SignInSession, grant.session_id) \
-                if grant.session_id else None
+        if self.request.client.is_first_party and mfa_policy.required_of(
+                current_tenant(), load_with_permissions(user.id)):
+            signed_in = db.session.get(SignInSession, refresh_token.session_id) \
+                if refresh_token.session_id else None
             if acr.acr_for(signed_in.amr if signed_in else ()) != acr.MFA:
                 raise InvalidGrantError("A second factor is now required; sign in again.")
         return user

@@ -130,10 +130,9 @@ def record_issued(token: dict, request, tenant: Tenant, alone: bool = False) -> 
         "token_access_expires_at": _at(claims["exp"]),
         "token_refresh_token_hash": digest(refresh) if refresh else None,
         "token_refresh_expires_at": refresh_expires_at if refresh else None}
-    if previous is not None:
+    if previous is not None:  # a snapshot (api.oauth.refresh): no grant object to expire
         grant = _EXTENDED_GRANT
         parameters["grant_id"] = previous.grant_id
-        db.session.expire(previous.grant, ["expires_at"])
     else:
         grant = _NEW_GRANT
         target, exchange = targets.bound()
@@ -259,33 +258,6 @@ def verified_claims() -> dict:
 def find_refresh_token(token_string: str) -> Token | None:
     """The token row holding this refresh token, in the current tenant, or None."""
     return db.session.scalar(select(Token).where(Token.refresh_token_hash == digest(token_string)))
-
-
-#: :func:`claim_refresh_token`'s two statements, built once; each names the tenant.
-_LOCK_GRANT = select(_GRANTS.c.id).where(
-    _GRANTS.c.id == sa.bindparam("grant", type_=_GRANTS.c.id.type),
-    _GRANTS.c.tenant_id == sa.bindparam("tenant", type_=_GRANTS.c.tenant_id.type)
-).with_for_update()
-_CLAIM = update(_TOKENS).where(
-    _TOKENS.c.id == sa.bindparam("token", type_=_TOKENS.c.id.type),
-    _TOKENS.c.tenant_id == sa.bindparam("tenant", type_=_TOKENS.c.tenant_id.type),
-    _TOKENS.c.refresh_used_at.is_(None)
-).values(refresh_used_at=sa.bindparam("now", type_=_TOKENS.c.refresh_used_at.type))
-
-
-def claim_refresh_token(token: Token) -> bool:
-    """Mark the refresh token used; False when another request already did (reuse).
-
-    The grant row is locked first, as revocation locks it first (grant, then its
-    tokens): parallel refreshes and revocations of one family queue up in the same
-    order instead of deadlocking. Both statements run on the session's connection, in its
-    transaction and tenant (row-level security), and name the token's tenant themselves.
-    """
-    connection = db.session.connection()
-    parameters = {"grant": token.grant_id, "token": token.id, "tenant": token.tenant_id,
-                  "now": utcnow()}
-    connection.execute(_LOCK_GRANT, parameters)
-    return connection.execute(_CLAIM, parameters).rowcount == 1
 
 
 def revoke_grant(grant: Grant, actor: audit.Actor, reason: str) -> None:

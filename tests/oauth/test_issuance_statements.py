@@ -3,7 +3,12 @@ no outer test transaction): the client and the signing key read with one prepare
 (api.clients.lookup, api.keys.services.active_key), and an issuance written as one statement
 (api.oauth.tokens.record_issued), a client_credentials one prepared and committed by itself.
 Nothing of them is kept between requests, so a changed secret, a deleted client or a
-rotated or revoked key counts with the next request."""
+rotated or revoked key counts with the next request.
+
+Also the refresh and password grants' own: a refresh reads its token, grant and user with
+one prepared statement (api.oauth.refresh) and writes two statements; the password grant's
+throttle counters are one statement per step, each in autocommit with synchronous_commit
+off (api.ratelimit), and the user's factors one query (api.mfa.factors)."""
 import pytest
 import sqlalchemy as sa
 from sqlalchemy import select
@@ -17,10 +22,12 @@ from api.clients.services import set_new_secret
 from api.db import tenant_scope, utcnow
 from api.extensions import db as _db
 from api.keys import services as keys
-from api.oauth import tokens
+from api.oauth import refresh, tokens
 from api.oauth.models import Grant, Token
 from api.oauth.server import TOKEN_CLIENT
 from api.prepared import PreparedStatement
+from api.ratelimit import services as ratelimit
+from api.ratelimit.models import ThrottleCounter
 from api.tenancy.models import Tenant
 from tests import factories
 from tests.services import postgres_server_url
@@ -208,3 +215,89 @@ def test_an_issuance_writes_its_grant_token_and_audit_event_in_its_tenant(commit
     globex = _db.session.scalar(select(Tenant.id).where(Tenant.slug == "globex"))
     with tenant_scope(_db.session, globex):
         assert _db.session.scalars(select(Token)).all() == []
+
+
+@pytest.fixture
+def statements(committed_app):
+    """The statements sent through SQLAlchemy meanwhile, each with whether its connection
+    was in autocommit (one message, no BEGIN or COMMIT)."""
+    sent = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        sent.append((statement, cursor.connection.autocommit))
+
+    sa.event.listen(_db.engine, "before_cursor_execute", record)
+    try:
+        yield sent
+    finally:
+        sa.event.remove(_db.engine, "before_cursor_execute", record)
+
+
+@pytest.fixture
+def legacy(committed_app):
+    tenant = factories.tenant("acme")[0]
+    user = factories.user(tenant, "ann@acme.example")
+    client, secret = factories.client(tenant, grant_types=["password", "refresh_token"],
+                                      scope="openid")
+    return tenant, user, (client.client_id, secret)
+
+
+def password_grant(http, credentials, email: str, password: str = factories.PASSWORD):
+    return http.post("/t/acme/token", auth=credentials, data={
+        "grant_type": "password", "username": email, "password": password, "scope": "openid"})
+
+
+def test_a_refresh_reads_with_one_prepared_statement_and_writes_two(committed_app, legacy,
+                                                                    statements):
+    tenant, user, credentials = legacy
+    http = committed_app.test_client()
+    issued = password_grant(http, credentials, user.email).json
+    with tenant_scope(_db.session, tenant.id):
+        found = refresh.find(tenant.id, issued["refresh_token"])
+        _db.session.rollback()
+    assert found.user.id == user.id and found.user.permissions and found.usable
+    assert refresh.find(tenant.id, "not a refresh token") is None
+    statements.clear()
+    refreshed = http.post("/t/acme/token", auth=credentials, data={
+        "grant_type": "refresh_token", "refresh_token": issued["refresh_token"]})
+    assert refreshed.status_code == 200
+    assert [statement.split()[0] for statement, _ in statements] == ["UPDATE", "WITH"]
+    assert "UPDATE tokens SET refresh_used_at" in statements[0][0]
+    assert "FOR UPDATE" in statements[0][0]  # the grant is locked first, as revocation does
+    with tenant_scope(_db.session, tenant.id):
+        used = refresh.find(tenant.id, issued["refresh_token"])
+        _db.session.rollback()
+    assert used.used and not used.usable
+
+
+def test_the_password_grants_throttle_is_one_autocommit_statement_per_step(
+        committed_app, legacy, statements):
+    _, user, credentials = legacy
+    http, email = committed_app.test_client(), user.email
+    password_grant(http, credentials, email)  # prepared reads and caches warm
+    statements.clear()
+    assert password_grant(http, credentials, email).status_code == 200
+    throttle = [autocommit for statement, autocommit in statements
+                if "throttle_counters" in statement]
+    assert throttle == [True, True]  # count the attempt; settle it after the password
+    assert len(statements) == 7
+    factor_reads = [statement for statement, _ in statements if "totp_factors" in statement]
+    assert len(factor_reads) == 1 and "passkeys" in factor_reads[0]
+
+
+def test_guards_past_their_limit_keep_the_guarded_key_uncounted_and_every_count_commits(
+        committed_app):
+    """Written at once, in autocommit: a request that rolls back does not take them back."""
+    guards = {"guard-a": 2, "guard-b": 5}
+    with tenant_scope(_db.session, factories.tenant("acme")[0].id):
+        hits = [ratelimit.hit_guarded(guards, "guarded", 60) for _ in range(4)]
+        _db.session.rollback()
+    assert hits[0] == {"guard-a": 1, "guard-b": 1, "guarded": 1}
+    assert hits[1] == {"guard-a": 2, "guard-b": 2, "guarded": 2}
+    assert hits[2] == {"guard-a": 3, "guard-b": 3}  # guard-a past 2: "guarded" not counted
+    assert hits[3] == {"guard-a": 4, "guard-b": 4}
+    with _db.engine.connect() as connection:
+        assert sorted(connection.execute(select(ThrottleCounter.hits)).scalars()) == [2, 4, 4]
+    ratelimit.settle(60, clear=["guard-a"], release=["guard-b", "guarded"])
+    with _db.engine.connect() as connection:
+        assert sorted(connection.execute(select(ThrottleCounter.hits)).scalars()) == [1, 3]

@@ -19,7 +19,7 @@ from api.app import create_app
 from api.clients import lookup
 from api.db import tenant_scope, utcnow
 from api.extensions import db
-from api.oauth import bearer, tokens
+from api.oauth import bearer, refresh, tokens
 from api.oauth.models import Token
 from api.oauth.server import TOKEN_CLIENT
 from api.prepared import PreparedRead
@@ -196,6 +196,14 @@ def test_a_refresh_token_is_found_by_its_digest(crowded, explained):
         db.session.rollback()
     assert_found_by(plan_of(explained, "tokens", "refresh_token_hash"), "tokens",
                     "refresh_token_hash")
+
+
+def test_the_refresh_grants_generic_plan_finds_token_grant_and_user_by_their_keys(crowded):
+    """The refresh grant's prepared read (api.oauth.refresh): the token by its digest."""
+    plan = generic_plan(refresh.LOOKUP, crowded[0], {"digest": "a digest", "now": utcnow()})
+    assert_found_by(plan, "tokens", "refresh_token_hash")
+    assert_found_by(plan, "grants", "id")
+    assert_found_by(plan, "users", "id")
 
 
 def test_client_authentication_finds_the_client_by_its_client_id(crowded):

@@ -1,0 +1,132 @@
+"""The refresh token grant's reads and writes (RFC 6749 §6, rotation with reuse detection).
+
+A presented refresh token is found by its digest with one prepared statement
+(:mod:`api.prepared`), no ORM: the token's row, its grant, and the grant's user with their
+role names and permissions, as a :class:`RefreshToken` snapshot of plain values. Every
+table in it is filtered by the tenant explicitly and read by its key (as in the bearer
+check, :mod:`api.oauth.bearer`), and row-level security holds on top.
+
+Whether it may be used is decided by :func:`claim`, one statement in the request's
+transaction that locks the grant and marks the token used: of parallel uses exactly one
+wins, and the loser is a reuse. Revocation and introspection find refresh tokens as token
+rows (:func:`api.oauth.tokens.find_refresh_token`).
+"""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy import bindparam, select, update
+
+from api.db import utcnow
+from api.extensions import db
+from api.oauth.bearer import TENANT, as_uuid, by_key, roles_and_permissions, split_names
+from api.oauth.models import Grant, Token
+from api.prepared import PreparedRead
+from api.security import digest
+from api.users.models import User
+
+
+@dataclass(frozen=True)
+class RefreshUser:
+    """The user a refresh token speaks for, while they may sign in (Authlib's UserMixin)."""
+
+    id: uuid.UUID
+    email: str
+    roles: frozenset[str]
+    permissions: frozenset[str]
+
+    def get_user_id(self) -> uuid.UUID:
+        return self.id
+
+
+@dataclass(frozen=True)
+class RefreshToken:
+    """A refresh token's row and grant (Authlib's TokenMixin)."""
+
+    id: uuid.UUID
+    tenant_id: uuid.UUID
+    scope: str
+    grant_id: uuid.UUID
+    #: The grant's client (its ``clients.id``).
+    client_id: uuid.UUID
+    #: The grant's user, unless there is none or they may no longer sign in.
+    user: RefreshUser | None
+    resource: str | None
+    exchange: dict | None
+    session_id: uuid.UUID | None
+    #: Already exchanged once: presenting it again is a reuse.
+    used: bool
+    #: Unused, unexpired, its grant unrevoked (as :meth:`Token.refresh_usable`).
+    usable: bool
+
+    def check_client(self, client) -> bool:
+        return self.client_id == client.id
+
+    def get_scope(self) -> str:
+        return self.scope
+
+
+def _statement(lateral: bool) -> sa.Select:
+    now = bindparam("now", type_=Token.refresh_expires_at.type)
+    grant, on_grant = by_key("grant", Grant, Token.grant_id, (
+        Grant.client_id, Grant.user_id, Grant.revoked_at, Grant.resource, Grant.exchange,
+        Grant.session_id), lateral)
+    user, on_user = by_key("user", User, grant.c.user_id, (
+        User.email, User.is_active, User.deleted_at), lateral)
+    return (select(Token.id, Token.scope, Token.grant_id, grant.c.client_id, grant.c.user_id,
+                   grant.c.resource, grant.c.exchange, grant.c.session_id,
+                   Token.refresh_used_at.is_not(None),
+                   sa.and_(Token.refresh_used_at.is_(None), grant.c.revoked_at.is_(None),
+                           Token.refresh_expires_at > now),
+                   sa.and_(user.c.is_active, user.c.deleted_at.is_(None)), user.c.email,
+                   *roles_and_permissions(user.c.key))
+            .select_from(Token).join(grant, on_grant).outerjoin(user, on_user)
+            .where(Token.refresh_token_hash == bindparam("digest"), Token.tenant_id == TENANT))
+
+
+LOOKUP = PreparedRead("tessera_refresh", _statement(lateral=True), _statement(lateral=False))
+
+
+def find(tenant_id: uuid.UUID, token_string: str) -> RefreshToken | None:
+    """The refresh token ``token_string`` of this tenant, usable or not, or None."""
+    row = LOOKUP.first(db.session, tenant_id, digest=digest(token_string), now=utcnow())
+    if row is None:
+        return None
+    (token_id, scope, grant_id, client_id, user_id, resource, exchange, session_id, used,
+     usable, live, email, roles, permissions) = row
+    user = RefreshUser(as_uuid(user_id), email, split_names(roles),
+                       split_names(permissions)) if live else None
+    return RefreshToken(as_uuid(token_id), tenant_id, scope, as_uuid(grant_id),
+                        as_uuid(client_id), user, resource, exchange,
+                        None if session_id is None else as_uuid(session_id), used, bool(usable))
+
+
+_GRANTS, _TOKENS = Grant.__table__, Token.__table__
+#: :func:`claim`'s statement, built once; it names the tenant. On PostgreSQL the grant's
+#: FOR UPDATE subquery is an InitPlan, run (and its lock taken) before the token is read.
+_CLAIM = update(_TOKENS).where(
+    _TOKENS.c.id == sa.bindparam("token", type_=_TOKENS.c.id.type),
+    _TOKENS.c.tenant_id == sa.bindparam("tenant", type_=_TOKENS.c.tenant_id.type),
+    _TOKENS.c.refresh_used_at.is_(None),
+    select(_GRANTS.c.id).where(
+        _GRANTS.c.id == sa.bindparam("grant", type_=_GRANTS.c.id.type),
+        _GRANTS.c.tenant_id == sa.bindparam("tenant", type_=_GRANTS.c.tenant_id.type)
+    ).with_for_update().exists()
+).values(refresh_used_at=sa.bindparam("now", type_=_TOKENS.c.refresh_used_at.type))
+
+
+def claim(token: RefreshToken) -> bool:
+    """Mark the refresh token used; False when another request already did (reuse).
+
+    One statement: the grant row is locked first (before the token's row is read), as
+    revocation locks it first (grant, then its tokens), so parallel refreshes and
+    revocations of one family queue up in the same order instead of deadlocking; a refresh
+    that waited for another sees the token already used (PostgreSQL rechecks the row it
+    updates). It runs on the session's connection, in its transaction and tenant
+    (row-level security), and names the token's tenant itself.
+    """
+    return db.session.connection().execute(_CLAIM, {
+        "grant": token.grant_id, "token": token.id, "tenant": token.tenant_id,
+        "now": utcnow()}).rowcount == 1
