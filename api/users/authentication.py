@@ -30,7 +30,9 @@ from __future__ import annotations
 import time
 import uuid
 
-from sqlalchemy import select
+import sqlalchemy as sa
+from sqlalchemy import select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from api import audit
 from api.db import utcnow
@@ -117,8 +119,27 @@ def admit(tenant_id: uuid.UUID, user: User, require_verified: bool, clear: list[
     if require_verified and not user.email_verified:
         record_failure(tenant_id, "sign_in.unverified", user.email)
         raise EmailNotVerified(user)
-    user.last_sign_in_at = utcnow()
-    audit.record("sign_in.succeeded", audit.Actor.of_user(user), user, **details)
+    now = utcnow()
+    parameters = {"user": user.id, "tenant": tenant_id, "now": now, **audit.insert_parameters(
+        "sign_in.succeeded", audit.Actor.of_user(user), user, tenant_id, **details)}
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(_SIGNED_IN_AND_RECORDED, parameters)
+    else:
+        for statement in (_SIGNED_IN, audit.INSERT):
+            db.session.execute(statement, parameters)
+    set_committed_value(user, "last_sign_in_at", now)
+
+
+_USERS = User.__table__
+#: :func:`admit`'s writes, built once: the user's ``last_sign_in_at``, and on PostgreSQL the
+#: ``sign_in.succeeded`` event's INSERT with it as a data-modifying CTE (one statement, in
+#: the request's transaction; no ORM flush). Both name the tenant.
+_SIGNED_IN = update(_USERS).where(
+    _USERS.c.id == sa.bindparam("user", type_=_USERS.c.id.type),
+    _USERS.c.tenant_id == sa.bindparam("tenant", type_=_USERS.c.tenant_id.type)
+).values(last_sign_in_at=sa.bindparam("now", type_=_USERS.c.last_sign_in_at.type),
+         updated_at=sa.bindparam("now", type_=_USERS.c.updated_at.type))
+_SIGNED_IN_AND_RECORDED = audit.INSERT.add_cte(_SIGNED_IN.cte("signed_in"))
 
 
 def confirm_password(tenant_id: uuid.UUID, user: User, password: str, ip: str | None) -> None:

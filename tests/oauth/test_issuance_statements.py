@@ -280,7 +280,7 @@ def test_the_password_grants_throttle_is_one_autocommit_statement_per_step(
     throttle = [autocommit for statement, autocommit in statements
                 if "throttle_counters" in statement]
     assert throttle == [True, True]  # count the attempt; settle it after the password
-    assert len(statements) == 7
+    assert len(statements) == 6
     factor_reads = [statement for statement, _ in statements if "totp_factors" in statement]
     assert len(factor_reads) == 1 and "passkeys" in factor_reads[0]
 
