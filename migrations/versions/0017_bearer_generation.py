@@ -2,8 +2,9 @@
 
 The bearer check (api.oauth.bearer) reads the token, its grant and its key on every request,
 and the client, the user and the user's roles and permissions from a per-process cache keyed
-by ``tenants.bearer_generation``. On PostgreSQL, triggers give the tenant a new generation,
-in the same transaction, whenever anything that cache holds changes:
+by ``tenants.bearer_generation``. On PostgreSQL, statement-level triggers give each tenant a
+statement touched a new generation, in the same transaction, once per statement however many
+rows it changed, whenever anything that cache holds changes:
 
 - ``users``: ``email``, ``email_verified``, ``name``, ``given_name``, ``family_name``,
   ``deleted_at``, and deletion; nothing else (sign-in's ``last_sign_in_at``, password
@@ -32,7 +33,7 @@ branch_labels = None
 depends_on = None
 
 SEQUENCE = "bearer_generations"
-FUNCTION = "bump_bearer_generation"
+PREFIX = "bump_bearer_generation"
 
 #: table -> the columns whose change bumps the generation (every row of an association)
 WATCHED = {
@@ -43,37 +44,50 @@ WATCHED = {
     "role_permissions": None,
 }
 
-#: The row's tenant: its own column, or through its role (a role removed in the same
-#: statement has bumped the generation itself, as has a user for user_roles).
-BUMP = f"""
-CREATE FUNCTION {FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-    changed record;
-    tenant uuid;
+
+def _tenants(table: str, rows: str) -> str:
+    """The tenants of the transition table ``rows``: their own column, or through their
+    role (a role removed in the same statement has bumped the generation itself, as has a
+    user for user_roles)."""
+    if WATCHED[table] is None:
+        return f"SELECT roles.tenant_id FROM {rows} JOIN roles ON roles.id = {rows}.role_id"
+    return f"SELECT tenant_id FROM {rows}"
+
+
+def _changed(table: str) -> str:
+    """The tenants of the updated rows whose watched columns changed."""
+    old = ", ".join(f"old_rows.{column}" for column in WATCHED[table])
+    new = ", ".join(f"new_rows.{column}" for column in WATCHED[table])
+    return (f"SELECT new_rows.tenant_id FROM new_rows JOIN old_rows ON old_rows.id = "
+            f"new_rows.id WHERE ROW({old}) IS DISTINCT FROM ROW({new})")
+
+
+def _trigger(table: str, event: str, tenants: str) -> list[str]:
+    """One statement-level trigger and its function: each statement bumps each tenant it
+    touched once, however many rows it changed (a bulk insert of user_roles is one UPDATE
+    of the tenant's row, not one per row)."""
+    function, transition = f"{PREFIX}_{table}_{event.lower()}", {
+        "INSERT": "NEW TABLE AS new_rows", "DELETE": "OLD TABLE AS old_rows",
+        "UPDATE": "OLD TABLE AS old_rows NEW TABLE AS new_rows"}[event]
+    return [f"""
+CREATE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF TG_OP = 'DELETE' THEN changed := OLD; ELSE changed := NEW; END IF;
-    IF TG_TABLE_NAME IN ('user_roles', 'role_permissions') THEN
-        SELECT roles.tenant_id INTO tenant FROM roles WHERE roles.id = changed.role_id;
-    ELSE
-        tenant := changed.tenant_id;
-    END IF;
-    UPDATE tenants SET bearer_generation = nextval('{SEQUENCE}') WHERE id = tenant;
+    UPDATE tenants SET bearer_generation = nextval('{SEQUENCE}') WHERE id IN ({tenants});
     RETURN NULL;
 END
-$$
-"""
+$$""", f"CREATE TRIGGER {table}_bearer_generation_{event.lower()} AFTER {event} ON {table} "
+           f"REFERENCING {transition} FOR EACH STATEMENT EXECUTE FUNCTION {function}()"]
 
 
-def _triggers(table: str, columns: tuple[str, ...] | None) -> list[str]:
-    name, run = f"{table}_bearer_generation", f"FOR EACH ROW EXECUTE FUNCTION {FUNCTION}()"
-    if columns is None:
-        return [f"CREATE TRIGGER {name} AFTER INSERT OR DELETE ON {table} {run}"]
-    old = ", ".join(f"OLD.{column}" for column in columns)
-    new = ", ".join(f"NEW.{column}" for column in columns)
-    return [f"CREATE TRIGGER {name}_update AFTER UPDATE OF {', '.join(columns)} ON {table} "
-            f"FOR EACH ROW WHEN (ROW({old}) IS DISTINCT FROM ROW({new})) "
-            f"EXECUTE FUNCTION {FUNCTION}()",
-            f"CREATE TRIGGER {name}_delete AFTER DELETE ON {table} {run}"]
+def _statements() -> list[str]:
+    statements = []
+    for table, columns in WATCHED.items():
+        statements += _trigger(table, "DELETE", _tenants(table, "old_rows"))
+        if columns is None:
+            statements += _trigger(table, "INSERT", _tenants(table, "new_rows"))
+        else:
+            statements += _trigger(table, "UPDATE", _changed(table))
+    return statements
 
 
 def upgrade():
@@ -82,15 +96,15 @@ def upgrade():
     if op.get_bind().dialect.name != "postgresql":
         return
     op.execute(f"CREATE SEQUENCE {SEQUENCE}")
-    op.execute(BUMP)
-    for table, columns in WATCHED.items():
-        for statement in _triggers(table, columns):
-            op.execute(statement)
+    for statement in _statements():
+        op.execute(statement)
 
 
 def downgrade():
     if op.get_bind().dialect.name == "postgresql":
-        op.execute(f"DROP FUNCTION {FUNCTION}() CASCADE")  # and its triggers
+        for table, columns in WATCHED.items():
+            for event in ("DELETE", "INSERT" if columns is None else "UPDATE"):
+                op.execute(f"DROP FUNCTION {PREFIX}_{table}_{event.lower()}() CASCADE")
         op.execute(f"DROP SEQUENCE {SEQUENCE}")
     with op.batch_alter_table('tenants') as batch_op:
         batch_op.drop_column('bearer_generation')

@@ -167,3 +167,21 @@ def test_the_cache_keeps_one_generation_per_tenant_and_a_bounded_number_of_entri
     cache.put(other, 1, "client", "c", "user2", "u2")  # starts over
     assert cache.get(tenant, 2, "client", None) is None
     assert cache.get(other, 1, "client", "user2") == ("c", "u2")
+
+
+@pytest.mark.postgres
+def test_a_statement_of_many_rows_bumps_each_tenant_once(postgres, db, factories, tenant):
+    for number in range(25):
+        factories.user(tenant, email=f"bulk{number}@acme.io")
+
+    def taken() -> int:  # the sequence's last number (the runtime role may only take one)
+        with db.engines["admin"].connect() as admin:
+            return admin.execute(sa.text("SELECT last_value FROM bearer_generations")).scalar()
+
+    before = taken()
+    elsewhere(db, tenant, "UPDATE users SET name = 'Bulk' WHERE email LIKE 'bulk%'")
+    elsewhere(db, tenant, "DELETE FROM user_roles WHERE user_id IN "
+                          "(SELECT id FROM users WHERE email LIKE 'bulk%')")
+    elsewhere(db, tenant, "UPDATE users SET last_sign_in_at = :now WHERE email LIKE 'bulk%'")
+    assert taken() == before + 2
+    assert generation(db, tenant) == before + 2
