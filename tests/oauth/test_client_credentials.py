@@ -1,5 +1,6 @@
 """client_credentials (RFC 6749 §4.4) and the JWT access token profile (RFC 9068)."""
 import base64
+import uuid
 
 import jwt as pyjwt
 import pytest
@@ -46,17 +47,20 @@ def test_client_tokens_are_recorded_as_client_grants(db, oauth, service, tenant)
     assert "token.issued" in actions
 
 
-def test_grants_and_tokens_have_time_ordered_ids(db, oauth, service, tenant):
-    """UUIDv7 (api.db.uuid7): each issuance writes at the end of the indexes on their ids."""
+def test_grants_tokens_and_jtis_are_time_ordered(db, oauth, service, tenant):
+    """UUIDv7 (api.db.uuid7): each issuance writes at the end of the indexes on the grant's
+    and the token's ids and on the token's ``jti`` (a UUIDv7's hex digits, in the JWT)."""
     app_client, secret = service
-    for _ in range(2):
-        oauth.client_credentials(app_client, secret)
+    jtis = [pyjwt.decode(oauth.client_credentials(app_client, secret)["access_token"],
+                         options={"verify_signature": False})["jti"] for _ in range(2)]
     with tenant_scope(db.session, tenant.id):
-        rows = db.session.execute(select(Token.id, Grant.id).join(Grant)
+        rows = db.session.execute(select(Token.id, Grant.id, Token.jti).join(Grant)
                                   .order_by(Token.issued_at, Token.id)).all()
-    ids = [key for row in rows for key in row]
-    assert len(ids) == 4 and {key.version for key in ids} == {7}
-    assert rows[0].id.int >> 80 <= rows[1].id.int >> 80  # Unix milliseconds first
+    ids = [key for row in rows for key in row[:2]] + [uuid.UUID(hex=jti) for jti in jtis]
+    assert len(ids) == 6 and {key.version for key in ids} == {7}
+    assert [row.jti for row in rows] == jtis == [key.hex for key in ids[4:]]
+    for earlier, later in (rows[0].id, rows[1].id), (ids[4], ids[5]):
+        assert earlier.int >> 80 <= later.int >> 80  # Unix milliseconds first
 
 
 def test_lifetime_comes_from_the_tenant(db, oauth, service, tenant):
