@@ -1,7 +1,9 @@
 """Hot statements as server-side prepared statements, in one round trip, outside the session.
 
 A :class:`PreparedRead` is a SQLAlchemy Core ``select`` that a request runs on every call
-(the bearer check of :mod:`api.oauth.bearer`); a :class:`PreparedWrite` is a Core write that
+(the bearer check of :mod:`api.oauth.bearer`); a :class:`PreparedPage`, one that lists a page
+with the count of every row (the projects of :mod:`api.v1.projects.services`, one statement
+per combination of filters); a :class:`PreparedWrite` is a Core write that
 is a use case's only one (a client_credentials issuance, :mod:`api.oauth.tokens`). On
 PostgreSQL (psycopg2) either runs on a connection of its own from the engine's pool,
 returned as soon as it is done: the statement is ``PREPARE``\\ d once per connection and
@@ -32,6 +34,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql.psycopg2 import PGDialect_psycopg2
+from sqlalchemy.engine.result import result_tuple
 from sqlalchemy.orm import Session
 
 from api.db import tenant_scope
@@ -83,8 +86,9 @@ class PreparedStatement:
             value = self._processors[name](value)
         return str(value) if isinstance(value, uuid.UUID) else value
 
-    def _run_prepared(self, engine: sa.Engine, params: dict, fetch: bool) -> tuple | None:
-        """Run it on a pooled connection in autocommit; its first row when ``fetch``."""
+    def _run_prepared(self, engine: sa.Engine, params: dict, fetch: str | None) -> Any:
+        """Run it on a pooled connection in autocommit; what the cursor's ``fetch`` method
+        (``fetchone``, ``fetchall``) returns, if one is named."""
         if self._execute is None:
             self._compile()
         values = [str(params["tenant"]),
@@ -98,7 +102,7 @@ class PreparedStatement:
             try:
                 with dbapi.cursor() as cursor:
                     cursor.execute(sql, values)
-                    row = cursor.fetchone() if fetch else None
+                    rows = getattr(cursor, fetch)() if fetch else None
             except engine.dialect.loaded_dbapi.Error as error:
                 connection.invalidate()  # whatever it prepared, a new connection starts clean
                 # as SQLAlchemy's own (an unreachable database is a 503, api.errors)
@@ -109,7 +113,7 @@ class PreparedStatement:
                 if connection.dbapi_connection is not None:
                     dbapi.autocommit = False
             prepared.add(self.name)
-            return row
+            return rows
         finally:
             connection.close()
 
@@ -125,14 +129,45 @@ class PreparedRead(PreparedStatement):
 
     def first(self, session: Session, tenant_id: uuid.UUID, **params: Any) -> sa.Row | tuple | None:
         """The first row for ``params`` in ``tenant_id`` (passed as ``:tenant``), or None."""
+        return self._read(session, tenant_id, params, "fetchone", sa.Result.first)
+
+    def all(self, session: Session, tenant_id: uuid.UUID, **params: Any) -> list:
+        """Every row for ``params`` in ``tenant_id`` (passed as ``:tenant``)."""
+        return self._read(session, tenant_id, params, "fetchall", sa.Result.all)
+
+    def _read(self, session: Session, tenant_id: uuid.UUID, params: dict, fetch: str,
+              result: Callable[[sa.Result], Any]) -> Any:
         params["tenant"] = tenant_id
         engine = self._prepared_engine(session)
         if engine is not None:
-            return self._run_prepared(engine, params, fetch=True)
+            return self._run_prepared(engine, params, fetch=fetch)
         statement = self.statement if session.get_bind().dialect.name == "postgresql" \
             else self.portable
         with tenant_scope(session, tenant_id):
-            return session.execute(statement, params).first()
+            return result(session.execute(statement, params))
+
+
+class PreparedPage(PreparedRead):
+    """A list endpoint's page: a ``select`` (with a ``:tenant`` parameter) that takes
+    ``:limit`` and ``:offset`` and whose last column counts every row it would list,
+    ``count(*) OVER ()`` (computed before LIMIT)."""
+
+    def __init__(self, name: str, statement: sa.Select, portable: sa.Select | None = None):
+        super().__init__(name, statement, portable)
+        self._row = result_tuple(statement.selected_columns.keys())
+
+    def page(self, session: Session, tenant_id: uuid.UUID, page: int, per_page: int,
+             **params: Any) -> tuple[list[sa.RowMapping], int]:
+        """Page ``page`` (of ``per_page`` rows) for ``params`` in ``tenant_id``, its rows as
+        mappings by column name, and the count of them all. A page past the end has no row
+        to carry the count: there the first row of the first page tells it."""
+        rows = self.all(session, tenant_id, limit=per_page, offset=(page - 1) * per_page,
+                        **params)
+        if not rows and page > 1:
+            rows = self.all(session, tenant_id, limit=1, offset=0, **params)
+            return [], rows[0][-1] if rows else 0
+        return [row._mapping if isinstance(row, sa.Row) else self._row(row)._mapping
+                for row in rows], rows[0][-1] if rows else 0
 
 
 class PreparedWrite(PreparedStatement):
@@ -145,5 +180,5 @@ class PreparedWrite(PreparedStatement):
         engine = self._prepared_engine(session)
         if engine is None:
             return False
-        self._run_prepared(engine, dict(params, tenant=tenant_id), fetch=False)
+        self._run_prepared(engine, dict(params, tenant=tenant_id), fetch=None)
         return True

@@ -5,7 +5,8 @@ from flask import Blueprint
 
 from api.access.guard import current_caller, require_permission
 from api.rbac.permissions import PROJECTS_READ, PROJECTS_WRITE
-from api.rest import listing, load_body
+from api.rest import load_args, load_body, page_of
+from api.tenancy.context import current_tenant
 from api.v1.projects import services
 from api.v1.projects.schemas import (ProjectCreateSchema, ProjectListArgs, ProjectSchema,
                                      ProjectUpdateSchema)
@@ -17,7 +18,9 @@ project_schema = ProjectSchema()
 @bp.get("/projects")
 @require_permission(PROJECTS_READ)
 def list_projects():
-    return listing(ProjectListArgs(), project_schema, services.list_projects)
+    args = load_args(ProjectListArgs())
+    items, total = services.list_projects(current_tenant().id, **args)
+    return page_of(project_schema, items, total, args["page"], args["per_page"])
 
 
 @bp.post("/projects")

@@ -3,20 +3,47 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import Select, select
+import sqlalchemy as sa
+from sqlalchemy import RowMapping, Select, bindparam, func, select
 
 from api import audit
 from api.access.caller import Caller
 from api.errors import NotFound
 from api.extensions import db
+from api.prepared import PreparedPage
 from api.v1.projects.models import Project
 
+#: Escapes the wildcards of a name filter (as SQLAlchemy's ``autoescape``).
+_ESCAPE = "/"
 
-def list_projects(name: str | None = None) -> Select:
-    statement = select(Project).order_by(Project.created_at.desc())
-    if name:
-        statement = statement.where(Project.name.icontains(name, autoescape=True))
+
+def _page(named: bool) -> Select:
+    """The tenant's projects, newest first, each with the count of them all; those whose
+    name contains ``:name`` (LIKE-escaped with :data:`_ESCAPE`) when ``named``."""
+    statement = (select(Project.id, Project.name, Project.description, Project.owner_id,
+                        Project.created_at, Project.updated_at, func.count().over())
+                 .where(Project.tenant_id == bindparam("tenant", type_=sa.Uuid))
+                 .order_by(Project.created_at.desc())
+                 .limit(bindparam("limit")).offset(bindparam("offset")))
+    if named:
+        statement = statement.where(Project.name.icontains(bindparam("name"), escape=_ESCAPE))
     return statement
+
+
+#: A page of projects, by whether it is filtered by name: one prepared statement each.
+_PAGES = {named: PreparedPage(f"tessera_projects{'_named' if named else ''}", _page(named))
+          for named in (False, True)}
+
+
+def list_projects(tenant_id: uuid.UUID, page: int, per_page: int,
+                  name: str | None = None) -> tuple[list[RowMapping], int]:
+    """A page of the tenant's projects (newest first; with ``name``, those whose name
+    contains it, in any case) and how many there are in all."""
+    if not name:
+        return _PAGES[False].page(db.session, tenant_id, page, per_page)
+    pattern = name.replace(_ESCAPE, 2 * _ESCAPE).replace("%", _ESCAPE + "%").replace(
+        "_", _ESCAPE + "_")
+    return _PAGES[True].page(db.session, tenant_id, page, per_page, name=pattern)
 
 
 def get_project(project_id: uuid.UUID) -> Project:
