@@ -17,10 +17,14 @@ from api.v1.projects.models import Project
 _ESCAPE = "/"
 
 
-def _page(named: bool) -> Select:
+def _page(named: bool, ids_as_text: bool) -> Select:
     """The tenant's projects, newest first, each with the count of them all; those whose
-    name contains ``:name`` (LIKE-escaped with :data:`_ESCAPE`) when ``named``."""
-    statement = (select(Project.id, Project.name, Project.description, Project.owner_id,
+    name contains ``:name`` (LIKE-escaped with :data:`_ESCAPE`) when ``named``. With
+    ``ids_as_text`` (PostgreSQL), the ids come as their canonical text, which is what a page
+    shows of them: psycopg2 would parse each into a ``uuid.UUID`` to be printed back."""
+    ids = [sa.cast(column, sa.Text).label(column.key) if ids_as_text else column
+           for column in (Project.id, Project.owner_id)]
+    statement = (select(ids[0], Project.name, Project.description, ids[1],
                         Project.created_at, Project.updated_at, func.count().over())
                  .where(Project.tenant_id == bindparam("tenant", type_=sa.Uuid))
                  .order_by(Project.created_at.desc())
@@ -31,7 +35,8 @@ def _page(named: bool) -> Select:
 
 
 #: A page of projects, by whether it is filtered by name: one prepared statement each.
-_PAGES = {named: PreparedPage(f"tessera_projects{'_named' if named else ''}", _page(named))
+_PAGES = {named: PreparedPage(f"tessera_projects{'_named' if named else ''}",
+                              _page(named, ids_as_text=True), _page(named, ids_as_text=False))
           for named in (False, True)}
 
 
