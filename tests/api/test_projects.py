@@ -62,9 +62,10 @@ def test_pages_filter_and_count(db, tenant, owner):
 @pytest.mark.postgres
 @pytest.mark.usefixtures("postgres")
 def test_prepared_pages_list_the_same_and_name_their_tenant(committed_app):
-    """As a server runs them (prepared statements outside the session): the same pages.
-    The statements filter by the tenant themselves: run as a superuser, whom row-level
-    security does not hold, one tenant's page still shows none of another's projects."""
+    """As a server runs them (prepared statements outside the session): the same pages, and
+    no statement through SQLAlchemy (no BEGIN, no ROLLBACK) once the tenant and the token
+    are cached. The statements filter by the tenant themselves: run as a superuser, whom
+    row-level security does not hold, one tenant's page still shows none of another's."""
     tenants = {slug: factories.tenant(slug, owner_email=f"owner@{slug}.io")[0]
                for slug in ("acme", "globex")}
     ids = add_projects(tenants["acme"].id)
@@ -72,6 +73,11 @@ def test_prepared_pages_list_the_same_and_name_their_tenant(committed_app):
     owner = Callers(committed_app.test_client(), factories, tenants["acme"]).as_user(
         "owner@acme.io")
     newest_first = check_listing(owner, ids)
+    statements = []
+    sa.event.listen(_db.engine, "before_cursor_execute", lambda *args: statements.append(1))
+    pages = [owner.get("/projects", query_string=query).json
+             for query in ({}, {"name": "a", "page": 2}, {"page": 9})]
+    assert [page["total"] for page in pages] == [5, 3, 5] and statements == []
     superuser = sa.create_engine(make_url(postgres_server_url()).set(
         database=_db.engine.url.database))
     try:
