@@ -7,12 +7,13 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from api.db import TenantScoped, UUIDPrimaryKey, utcnow
+from api.db import TenantScoped, TimeOrderedPrimaryKey, utcnow
 from api.extensions import db
 
 
-class AuditEvent(UUIDPrimaryKey, TenantScoped, db.Model):
-    """Who did what to what, from where, and how it ended. Never updated or deleted."""
+class AuditEvent(TimeOrderedPrimaryKey, TenantScoped, db.Model):
+    """Who did what to what, from where, and how it ended. Never updated or deleted; written
+    at the rate tokens are issued, so its id is time-ordered."""
 
     __tablename__ = "audit_events"
     __table_args__ = (sa.Index("ix_audit_events_tenant_time", "tenant_id", "created_at"),)

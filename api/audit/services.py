@@ -15,7 +15,7 @@ from flask import g, has_request_context, request
 from sqlalchemy import Select, insert, or_, select
 
 from api.audit.models import AuditEvent
-from api.db import current_scope, independent_transaction, utcnow
+from api.db import current_scope, independent_transaction, utcnow, uuid7
 from api.extensions import db
 
 SUCCESS = "success"
@@ -99,7 +99,7 @@ def insert_parameters(action: str, actor: Actor, target, tenant_id: uuid.UUID,
     with SQL statements of its own (:func:`api.oauth.tokens.record_issued`): the caller
     executes it in its transaction, so the event commits (or rolls back) with the use case
     as an event :func:`record` adds does."""
-    values = dict(id=uuid.uuid4(), tenant_id=tenant_id, created_at=utcnow(), ip=None,
+    values = dict(id=uuid7(), tenant_id=tenant_id, created_at=utcnow(), ip=None,
                   user_agent=None, request_id=None)
     values.update(_values(action, actor, target, SUCCESS, details))
     return {f"event_{name}": value for name, value in values.items()}

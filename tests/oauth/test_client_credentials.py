@@ -6,6 +6,7 @@ import jwt as pyjwt
 import pytest
 from sqlalchemy import select
 
+from api import audit
 from api.audit.models import AuditEvent
 from api.db import tenant_scope
 from api.oauth.models import Grant, Token
@@ -61,6 +62,20 @@ def test_grants_tokens_and_jtis_are_time_ordered(db, oauth, service, tenant):
     assert [row.jti for row in rows] == jtis == [key.hex for key in ids[4:]]
     for earlier, later in (rows[0].id, rows[1].id), (ids[4], ids[5]):
         assert earlier.int >> 80 <= later.int >> 80  # Unix milliseconds first
+
+
+def test_audit_events_have_time_ordered_ids(db, oauth, service, tenant):
+    """An issuance's ``token.issued`` (written in the statement that writes the grant and the
+    token) and the events recorded through the session (the tenant's own, audit.record) alike
+    go to the end of the audit log's primary key index (api.db.uuid7)."""
+    app_client, secret = service
+    oauth.client_credentials(app_client, secret)
+    audit.record("tenant.updated", audit.OPERATOR, tenant, tenant_id=tenant.id)
+    db.session.commit()
+    with tenant_scope(db.session, tenant.id):
+        events = db.session.execute(select(AuditEvent.action, AuditEvent.id)).all()
+    assert {"token.issued", "tenant.updated"} <= {event.action for event in events}
+    assert {event.id.version for event in events} == {7}
 
 
 def test_lifetime_comes_from_the_tenant(db, oauth, service, tenant):
