@@ -51,8 +51,7 @@ class PreparedStatement:
         self.statement = statement
         self._prepare: str | None = None
         self._execute: str | None = None
-        self._order: tuple[str, ...] = ()
-        self._processors: dict[str, Callable] = {}
+        self._binds: tuple[tuple[str, Callable | None], ...] = ()
 
     def _prepared_engine(self, session: Session) -> sa.Engine | None:
         """The engine to run on outside the session, or None where the session must run it."""
@@ -70,29 +69,30 @@ class PreparedStatement:
                 dialect=dialect).params.items() if value is None})
         compiled = statement.compile(dialect=dialect,
                                      compile_kwargs={"render_postcompile": True})
-        self._order = tuple(compiled.positiontup)
-        # what SQLAlchemy would make of each value (JSON serialised, datetimes in UTC)
-        self._processors = {
-            name: processor for name in self._order
-            if (processor := compiled.binds[name].type.dialect_impl(dialect)
-                .bind_processor(dialect)) is not None}
-        placeholders = ", ".join(["%s"] * len(self._order))
+        # each parameter with what SQLAlchemy would make of its value (JSON serialised,
+        # datetimes in UTC), or None
+        self._binds = tuple(
+            (name, compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect))
+            for name in compiled.positiontup)
+        placeholders = ", ".join(["%s"] * len(self._binds))
         self._prepare = f"PREPARE {self.name} AS {compiled.string}".replace("%", "%%")
         self._execute = (f"SELECT set_config('app.tenant_id', %s, true); "
                          f"EXECUTE {self.name}({placeholders})")
 
-    def _value(self, name: str, value: Any) -> Any:
-        if name in self._processors:
-            value = self._processors[name](value)
-        return str(value) if isinstance(value, uuid.UUID) else value
+    def _values(self, params: dict) -> list:
+        """``params`` in the statement's order, as SQLAlchemy would send them."""
+        values = [str(params["tenant"])]
+        for name, process in self._binds:
+            value = params[name] if process is None else process(params[name])
+            values.append(str(value) if isinstance(value, uuid.UUID) else value)
+        return values
 
     def _run_prepared(self, engine: sa.Engine, params: dict, fetch: str | None) -> Any:
         """Run it on a pooled connection in autocommit; what the cursor's ``fetch`` method
         (``fetchone``, ``fetchall``) returns, if one is named."""
         if self._execute is None:
             self._compile()
-        values = [str(params["tenant"]),
-                  *(self._value(name, params[name]) for name in self._order)]
+        values = self._values(params)
         connection = engine.raw_connection()
         try:
             prepared = connection.info.setdefault(_PREPARED, set())

@@ -134,9 +134,9 @@ def generic_plan(statement: PreparedRead, tenant_id, values: dict) -> dict:
             cursor.execute("SET plan_cache_mode = force_generic_plan")
             cursor.execute(statement._prepare, [])
             cursor.execute("SELECT set_config('app.tenant_id', %s, false)", [str(tenant_id)])
-            placeholders = ", ".join(["%s"] * len(statement._order))
+            placeholders = ", ".join(["%s"] * len(statement._binds))
             cursor.execute(f"EXPLAIN (FORMAT JSON) EXECUTE {statement.name}({placeholders})",
-                           [values[name] for name in statement._order])
+                           [values[name] for name, _ in statement._binds])
             return cursor.fetchone()[0][0]
     finally:
         connection.invalidate()  # its session settings and prepared statement go with it
