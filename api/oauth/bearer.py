@@ -5,7 +5,8 @@ of the tenant's keys, ``iss``, ``tid``, ``aud``, ``exp``); what only the databas
 comes back from one prepared statement (:mod:`api.prepared`), read on every request, so a
 revocation (of the token, its grant or its signing key) takes effect at once on every
 process: the token's row, unrevoked, with its unrevoked grant, the key still published and
-the tenant's bearer generation (:data:`CHECK`). The grant's client, and its user with their
+the tenant's bearer generation (:data:`CHECK`; the introspection endpoint reads it with its
+client, :mod:`api.oauth.introspection`). The grant's client, and its user with their
 role names and permissions, come from :mod:`api.oauth.bearer_cache` for that generation; when
 they are not there, a second statement reads everything (:data:`LOOKUP`) and fills it. On
 SQLite, which keeps no generation, :data:`LOOKUP` alone serves every request. Every table
@@ -206,12 +207,25 @@ def _snapshot(tenant_id: uuid.UUID, jti: str, kid: str, claims: dict, cache: boo
     return _bearer(jti, claims, row, (client, user))
 
 
+def uses_generations() -> bool:
+    """Whether the request's database keeps bearer generations (PostgreSQL): then a token is
+    checked with :data:`CHECK` (or a statement that reads it with something else) and its
+    client and user come from the cache; elsewhere :data:`LOOKUP` reads everything."""
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
 def lookup(tenant_id: uuid.UUID, jti: str, kid: str, claims: dict) -> Bearer | None:
     """The token ``jti`` of this tenant, signed with ``kid``, if it and its grant are
     unrevoked and the key is still published; None otherwise."""
-    if db.session.get_bind().dialect.name != "postgresql":
+    if not uses_generations():
         return _snapshot(tenant_id, jti, kid, claims, cache=False)
-    row = CHECK.first(db.session, tenant_id, jti=jti, kid=kid, now=utcnow())
+    return checked(tenant_id, jti, kid, claims,
+                   CHECK.first(db.session, tenant_id, jti=jti, kid=kid, now=utcnow()))
+
+
+def checked(tenant_id: uuid.UUID, jti: str, kid: str, claims: dict, row) -> Bearer | None:
+    """The token of ``row``, what :data:`CHECK` read for it (None: nothing), with its client
+    and user from the cache for the row's generation, or read with them when not there."""
     if row is None:
         return None
     client_id, user_id, generation = row[4:7]
@@ -221,13 +235,22 @@ def lookup(tenant_id: uuid.UUID, jti: str, kid: str, claims: dict) -> Bearer | N
     return _bearer(jti, claims, row, parts)
 
 
-def authenticate(token_string: str, tenant: Tenant, issuer: str,
-                 audience: str | None = None) -> Bearer | None:
-    """The access token ``token_string`` if this tenant accepts it (for ``audience``, when
-    given)."""
+def verify(token_string: str, tenant: Tenant, issuer: str,
+           audience: str | None = None) -> tuple[str, str, dict] | None:
+    """``(jti, kid, claims)`` of the access token ``token_string`` if its signature and
+    claims are this tenant's (for ``audience``, when given); whether it is still valid is
+    :func:`lookup`'s to say."""
     verified = tokens.verify_access_token(token_string, tenant, issuer, audience)
     if verified is None:
         return None
     kid, claims = verified
     jti = claims.get("jti")
-    return lookup(tenant.id, jti, kid, claims) if isinstance(jti, str) else None
+    return (jti, kid, claims) if isinstance(jti, str) else None
+
+
+def authenticate(token_string: str, tenant: Tenant, issuer: str,
+                 audience: str | None = None) -> Bearer | None:
+    """The access token ``token_string`` if this tenant accepts it (for ``audience``, when
+    given)."""
+    verified = verify(token_string, tenant, issuer, audience)
+    return None if verified is None else lookup(tenant.id, *verified)

@@ -55,8 +55,8 @@ from api.extensions import db
 from api.keys import services as keys
 from api.mfa import factors
 from api.mfa import policy as mfa_policy
-from api.oauth import (acr, bearer, challenges, device, exchange, form_post, logout, refresh,
-                       registration, targets, tokens)
+from api.oauth import (acr, bearer, challenges, device, exchange, form_post, introspection,
+                       logout, refresh, registration, targets, tokens)
 from api.oauth.client_auth import ClientSecretJWT, PrivateKeyJWT
 from api.oauth.descriptions import plain
 from api.oauth.models import AuthorizationCode, Grant, SignInSession, Token
@@ -145,8 +145,11 @@ class TenantAuthorizationServer(AuthorizationServer):
         """Nothing in Flask config: tokens and scopes are Tessera's (see build_server)."""
 
     def query_client(self, client_id: str) -> Client | None:
-        """The tenant's client; at the token endpoint, read with the key that signs."""
+        """The tenant's client; at the token endpoint, read with the key that signs; at the
+        introspection endpoint, with the token it is asked about (:mod:`.introspection`)."""
         tenant_id = current_tenant().id
+        if request.endpoint == INTROSPECTION_ENDPOINT:
+            return introspection.find_client(current_tenant(), client_id)
         if request.endpoint != TOKEN_ENDPOINT:
             return clients.find(tenant_id, client_id)
         client, signing_key = clients.find_with(TOKEN_CLIENT, tenant_id, client_id,
@@ -198,9 +201,10 @@ class TenantAuthorizationServer(AuthorizationServer):
 TOKEN_ENDPOINT = "tenant.oauth.issue_token"
 #: The token endpoint's client lookup, with the tenant's signing key (one round trip).
 TOKEN_CLIENT = clients.lookup_with("tessera_token_client", keys.ACTIVE)
-NO_STORE_ENDPOINTS = {TOKEN_ENDPOINT, "tenant.oauth.revoke_token",
-                      "tenant.oauth.introspect_token", "tenant.oauth.authorize_device",
-                      "tenant.oauth.register_client", "tenant.oauth.manage_registration"}
+INTROSPECTION_ENDPOINT = "tenant.oauth.introspect_token"
+NO_STORE_ENDPOINTS = {TOKEN_ENDPOINT, "tenant.oauth.revoke_token", INTROSPECTION_ENDPOINT,
+                      "tenant.oauth.authorize_device", "tenant.oauth.register_client",
+                      "tenant.oauth.manage_registration"}
 AUTHORIZE_ENDPOINT = "tenant.oauth.authorize"
 
 
@@ -554,8 +558,7 @@ class TenantIntrospectionEndpoint(TokenLookup, IntrospectionEndpoint):
 
     def query_token(self, token_string: str, token_type_hint: str | None):
         if token_type_hint != "refresh_token":
-            tenant = current_tenant()
-            found = bearer.authenticate(token_string, tenant, issuer_url(tenant))
+            found = introspection.access_token(token_string, current_tenant())
             if found is not None:
                 return found
         return self.query_refresh_token(token_string)

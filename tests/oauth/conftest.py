@@ -2,7 +2,10 @@
 from urllib.parse import urlsplit
 
 import pytest
+import sqlalchemy as sa
 
+from api.extensions import db
+from api.prepared import PreparedStatement
 from tests.factories import PASSWORD
 from tests.helpers import REDIRECT_URI, basic_auth, pkce_pair, query
 
@@ -101,3 +104,33 @@ def service(factories, tenant):
     """A confidential machine client with client_credentials."""
     return factories.client(tenant, grant_types=("client_credentials",),
                             scope="projects:read users:read")
+
+
+@pytest.fixture
+def prepared_runs(monkeypatch) -> list[str]:
+    """The names of the prepared statements run meanwhile (api.prepared), in order."""
+    names = []
+    run = PreparedStatement._run_prepared
+
+    def counted(self, engine, params, fetch):
+        names.append(self.name)
+        return run(self, engine, params, fetch)
+
+    monkeypatch.setattr(PreparedStatement, "_run_prepared", counted)
+    return names
+
+
+@pytest.fixture
+def statements(committed_app):
+    """The statements sent through SQLAlchemy meanwhile, each with whether its connection
+    was in autocommit (one message, no BEGIN or COMMIT)."""
+    sent = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        sent.append((statement, cursor.connection.autocommit))
+
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        yield sent
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", record)

@@ -25,7 +25,6 @@ from api.keys import services as keys
 from api.oauth import refresh, tokens
 from api.oauth.models import Grant, Token
 from api.oauth.server import TOKEN_CLIENT
-from api.prepared import PreparedStatement
 from api.ratelimit import services as ratelimit
 from api.ratelimit.models import ThrottleCounter
 from api.tenancy.models import Tenant
@@ -92,20 +91,6 @@ def test_the_client_lookup_names_the_tenant_even_where_row_level_security_does_n
                     assert tuple(row("acme")[-2:]) == keys.active_key(tenants["acme"].id)[:2]
     finally:
         superuser.dispose()
-
-
-@pytest.fixture
-def prepared_runs(monkeypatch) -> list[str]:
-    """The names of the prepared statements run meanwhile (api.prepared), in order."""
-    names = []
-    run = PreparedStatement._run_prepared
-
-    def counted(self, engine, params, fetch):
-        names.append(self.name)
-        return run(self, engine, params, fetch)
-
-    monkeypatch.setattr(PreparedStatement, "_run_prepared", counted)
-    return names
 
 
 def test_a_client_credentials_token_is_one_read_and_one_write_committed_by_itself(
@@ -215,22 +200,6 @@ def test_an_issuance_writes_its_grant_token_and_audit_event_in_its_tenant(commit
     globex = _db.session.scalar(select(Tenant.id).where(Tenant.slug == "globex"))
     with tenant_scope(_db.session, globex):
         assert _db.session.scalars(select(Token)).all() == []
-
-
-@pytest.fixture
-def statements(committed_app):
-    """The statements sent through SQLAlchemy meanwhile, each with whether its connection
-    was in autocommit (one message, no BEGIN or COMMIT)."""
-    sent = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        sent.append((statement, cursor.connection.autocommit))
-
-    sa.event.listen(_db.engine, "before_cursor_execute", record)
-    try:
-        yield sent
-    finally:
-        sa.event.remove(_db.engine, "before_cursor_execute", record)
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from api.app import create_app
 from api.clients import lookup
 from api.db import tenant_scope, utcnow
 from api.extensions import db
-from api.oauth import bearer, refresh, tokens
+from api.oauth import bearer, introspection, refresh, tokens
 from api.oauth.models import Token
 from api.oauth.server import TOKEN_CLIENT
 from api.prepared import PreparedRead
@@ -142,14 +142,16 @@ def generic_plan(statement: PreparedRead, tenant_id, values: dict) -> dict:
         connection.invalidate()  # its session settings and prepared statement go with it
 
 
-@pytest.mark.parametrize("statement", [bearer.CHECK, bearer.LOOKUP], ids=lambda s: s.name)
+@pytest.mark.parametrize("statement", [bearer.CHECK, bearer.LOOKUP,
+                                       introspection.CLIENT_AND_TOKEN], ids=lambda s: s.name)
 def test_the_bearer_checks_generic_plans_find_each_row_by_its_key(crowded, statement):
-    tenant_id = crowded[0]
+    """The bearer check, alone, with everything, and with the introspecting client."""
+    tenant_id, _, client_id, _ = crowded
     with tenant_scope(db.session, tenant_id):
         key = db.session.execute(sa.text("SELECT kid FROM signing_keys")).scalar()
         db.session.rollback()
     plan = generic_plan(statement, tenant_id, {"jti": "jti-value", "kid": key,
-                                               "now": utcnow()})
+                                               "now": utcnow(), "client_id": client_id})
     assert_found_by(plan, "tokens", "jti")
     assert_found_by(plan, "grants", "id")
     assert_found_by(plan, "signing_keys", "kid")
@@ -157,7 +159,11 @@ def test_the_bearer_checks_generic_plans_find_each_row_by_its_key(crowded, state
     if statement is bearer.LOOKUP:
         assert_found_by(plan, "users", "id")
     else:  # the rest comes from api.oauth.bearer_cache
-        assert {"users", "clients", "roles"}.isdisjoint(scans(plan))
+        assert {"users", "roles"}.isdisjoint(scans(plan))
+    if statement is introspection.CLIENT_AND_TOKEN:  # the client asking, not the token's
+        assert_found_by(plan, "clients", "client_id")
+    elif statement is bearer.CHECK:
+        assert "clients" not in scans(plan)
 
 
 @pytest.fixture
