@@ -29,8 +29,9 @@ from datetime import timedelta
 from authlib.common.urls import add_params_to_uri
 from authlib.integrations.flask_oauth2 import (AuthorizationServer, ResourceProtector,
                                                token_authenticated)
+from authlib.integrations.flask_oauth2.requests import FlaskOAuth2Payload, FlaskOAuth2Request
 from authlib.oauth2 import OAuth2Error
-from authlib.oauth2.rfc6749 import grants
+from authlib.oauth2.rfc6749 import OAuth2Request, grants
 from authlib.oauth2.rfc6749.errors import (InvalidClientError, InvalidGrantError,
                                            InvalidRequestError, InvalidScopeError)
 from authlib.oauth2.rfc6750 import BearerTokenValidator
@@ -549,12 +550,29 @@ class TenantRevocationEndpoint(TokenLookup, RevocationEndpoint):
             tokens.revoke_access_token(token, actor)
 
 
+class UnlocatedRequest(FlaskOAuth2Request):
+    """Authlib's request for an endpoint that never reads the request's URL (introspection):
+    Authlib's would rebuild it for every request (werkzeug's ``request.url``, an IRI of
+    scheme, host, path and query) for the transport check alone, which reads its scheme and
+    host (``InsecureTransportError``): this one gives it those two and nothing else."""
+
+    def __init__(self, flask_request):
+        OAuth2Request.__init__(self, flask_request.method,
+                               f"{flask_request.scheme}://{flask_request.host}/",
+                               headers=flask_request.headers)
+        self._request = flask_request
+        self.payload = FlaskOAuth2Payload(flask_request)
+
+
 class TenantIntrospectionEndpoint(TokenLookup, IntrospectionEndpoint):
     """RFC 7662, for authenticated confidential clients of the same tenant. An access token
     is checked as the REST API checks a bearer token (:mod:`api.oauth.bearer`, for any
     audience), and its ``sub``, ``aud`` and ``act`` are those of its claims."""
 
     CLIENT_AUTH_METHODS = CONFIDENTIAL_AUTH
+
+    def create_endpoint_request(self, _) -> OAuth2Request:
+        return UnlocatedRequest(request)
 
     def query_token(self, token_string: str, token_type_hint: str | None):
         if token_type_hint != "refresh_token":
