@@ -11,7 +11,8 @@ statement (:func:`lookup_with`: the token endpoint reads the key that signs).
 From the row the lookup makes the :class:`~api.clients.models.Client` that Authlib and
 Tessera's grants use, attached to the request's session as if the session had loaded it
 (persistent, its tenant remembered): an endpoint that changes it, or reads it after a
-commit, gets what an ORM query would have given.
+commit, gets what an ORM query would have given. An endpoint that only reads it may take it
+detached instead, with every column loaded, and spare the session the bookkeeping.
 """
 from __future__ import annotations
 
@@ -54,16 +55,18 @@ def find(tenant_id: uuid.UUID, client_id: str) -> Client | None:
     return find_with(LOOKUP, tenant_id, client_id)[0]
 
 
-def find_with(read: PreparedRead, tenant_id: uuid.UUID, client_id: str,
-              **params) -> tuple[Client | None, tuple]:
+def find_with(read: PreparedRead, tenant_id: uuid.UUID, client_id: str, *,
+              attached: bool = True, **params) -> tuple[Client | None, tuple]:
     """:func:`find` with a lookup of :func:`lookup_with` (``params`` are its subquery's):
-    the client and the columns read with it (empty when there is no client)."""
+    the client and the columns read with it (empty when there is no client). Not
+    ``attached``, for a request that only reads the client (introspection): the client is
+    detached, every column loaded, and the session has nothing of it to track."""
     row = read.first(db.session, tenant_id, client_id=client_id, **params)
     if row is None:
         return None, ()
     values = {key: uuid.UUID(value) if key in _UUIDS and isinstance(value, str) else value
               for key, value in zip(_KEYS, row)}
-    return _attached(values), tuple(row[len(_KEYS):])
+    return (_attached if attached else _detached)(values), tuple(row[len(_KEYS):])
 
 
 def _attached(values: dict) -> Client:
@@ -73,8 +76,15 @@ def _attached(values: dict) -> Client:
     existing = session.identity_map.get(session.identity_key(Client, values["id"]))
     if existing is not None:
         return existing
+    client = _detached(values)
+    session.add(client)  # detached -> persistent: api.db remembers its tenant
+    return client
+
+
+def _detached(values: dict) -> Client:
+    """A detached client holding ``values`` as loaded state (as if a session had loaded it
+    and closed)."""
     client = Client.__mapper__.class_manager.new_instance()
     client.__dict__.update(values)
     make_transient_to_detached(client)
-    session.add(client)  # detached -> persistent: api.db remembers its tenant
     return client

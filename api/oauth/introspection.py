@@ -32,15 +32,15 @@ CLIENT_AND_TOKEN = clients.lookup_with("tessera_introspection_client", bearer.CH
 
 
 def find_client(tenant: Tenant, client_id: str) -> Client | None:
-    """The tenant's client ``client_id``, attached to the session; on PostgreSQL with the
-    access token the request presents, checked in the same statement, for
-    :func:`access_token`."""
+    """The tenant's client ``client_id``, detached (the endpoint only reads it); on
+    PostgreSQL with the access token the request presents, checked in the same statement,
+    for :func:`access_token`."""
     verified = _presented_access_token(tenant)
     if verified is None:
-        return clients.find(tenant.id, client_id)
+        return clients.find_with(clients.LOOKUP, tenant.id, client_id, attached=False)[0]
     token_string, (jti, kid, claims) = verified
-    client, check = clients.find_with(CLIENT_AND_TOKEN, tenant.id, client_id, jti=jti, kid=kid,
-                                      now=utcnow())
+    client, check = clients.find_with(CLIENT_AND_TOKEN, tenant.id, client_id, attached=False,
+                                      jti=jti, kid=kid, now=utcnow())
     if client is not None:
         g.introspected = token_string, (jti, kid, claims, check if check[0] else None)
     return client

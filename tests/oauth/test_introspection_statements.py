@@ -9,6 +9,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
+from api.clients import lookup
+from api.clients.models import Client
 from api.db import UTCDateTime, tenant_scope, utcnow
 from api.extensions import db as _db
 from api.oauth import tokens
@@ -80,6 +82,24 @@ def test_a_refresh_token_and_a_failed_client_authentication_read_the_client_alon
     prepared_runs.clear()
     assert introspect("not a jwt").json == {"active": False}
     assert prepared_runs == ["tessera_client"]
+
+
+def test_the_client_comes_detached_with_every_column_loaded(introspect):
+    """The endpoint only reads its client: the lookup leaves it out of the session, as the
+    ORM would have loaded it."""
+    server_id, _ = introspect.resource_server
+    with tenant_scope(_db.session, introspect.tenant_id):
+        expected = _db.session.scalar(sa.select(Client).where(Client.client_id == server_id))
+        columns = {column.key: getattr(expected, column.key)
+                   for column in Client.__mapper__.column_attrs}
+    _db.session.remove()
+    with tenant_scope(_db.session, introspect.tenant_id):
+        found, _ = lookup.find_with(lookup.LOOKUP, introspect.tenant_id, server_id,
+                                    attached=False)
+        assert sa.inspect(found).detached and found not in _db.session
+        assert not sa.inspect(found).expired_attributes
+        assert {key: getattr(found, key) for key in columns} == columns
+    _db.session.remove()
 
 
 #: change -> (SQL run elsewhere and committed, then what introspection says).
