@@ -9,7 +9,9 @@ single-use codes with replay revocation, refresh rotation with reuse detection,
 scope narrowed to what the client and the user may have and to the resource the
 token is for, introspection for a token's own client and resource servers only,
 client authentication failures as one 401 whether or not the client exists, ID
-tokens naming their sign-in session). RP-Initiated Logout is in :mod:`.logout`.
+tokens naming their sign-in session). RP-Initiated Logout is in :mod:`.logout`; what the
+introspection endpoint reads, its client with the token in one statement, in
+:mod:`.introspection`.
 The device grant, token exchange, JWT client authentication and dynamic
 registration live in modules of their own (:mod:`.device`, :mod:`.exchange`,
 :mod:`.client_auth`, :mod:`.registration`) and are registered in
