@@ -69,19 +69,22 @@ def test_an_access_token_is_introspected_with_one_prepared_statement(introspect,
     assert body["token_type"] == "Bearer" and body["scope"] == "openid"
 
 
-def test_a_refresh_token_and_a_failed_client_authentication_read_the_client_alone(
-        committed_app, introspect, prepared_runs):
-    """The token is read with the client only when it verifies as an access token; a
-    client whose secret is wrong learns nothing of it."""
+def test_only_an_access_token_is_read_with_the_client_and_a_wrong_secret_learns_nothing(
+        introspect, prepared_runs):
+    """A token that is no access token, or one hinted to be a refresh token, leaves the
+    client read alone; a client whose secret is wrong is refused as ever (RFC 6749 §5.2),
+    though the token was read with it."""
     server_id, _ = introspect.resource_server
     response = introspect.http.post("/t/acme/introspect", auth=(server_id, "wrong"),
                                     data={"token": introspect.access_token})
     assert response.status_code == 401 and response.json["error"] == "invalid_client"
     assert response.headers["WWW-Authenticate"].startswith("Basic realm=")
     assert prepared_runs == [CLIENT_AND_TOKEN.name]
-    prepared_runs.clear()
-    assert introspect("not a jwt").json == {"active": False}
-    assert prepared_runs == ["tessera_client"]
+    for token, form in (("not a jwt", {}),
+                        (introspect.access_token, {"token_type_hint": "refresh_token"})):
+        prepared_runs.clear()
+        assert introspect(token, **form).json == {"active": False}
+        assert prepared_runs == ["tessera_client"]
 
 
 def test_the_client_comes_detached_with_every_column_loaded(introspect):
