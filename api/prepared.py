@@ -4,7 +4,8 @@ A :class:`PreparedRead` is a SQLAlchemy Core ``select`` that a request runs on e
 (the bearer check of :mod:`api.oauth.bearer`); a :class:`PreparedPage`, one that lists a page
 with the count of every row (the projects of :mod:`api.v1.projects.services`, one statement
 per combination of filters); a :class:`PreparedWrite` is a Core write that
-is a use case's only one (a client_credentials issuance, :mod:`api.oauth.tokens`). On
+is a use case's only one (a client_credentials issuance, a refresh's rotation,
+:mod:`api.oauth.tokens`). On
 PostgreSQL (psycopg2) either runs on a connection of its own from the engine's pool,
 returned as soon as it is done: the statement is ``PREPARE``\\ d once per connection and
 then only ``EXECUTE``\\ d (PostgreSQL plans it once, SQLAlchemy compiles it once per
@@ -89,7 +90,8 @@ class PreparedStatement:
 
     def _run_prepared(self, engine: sa.Engine, params: dict, fetch: str | None) -> Any:
         """Run it on a pooled connection in autocommit; what the cursor's ``fetch`` method
-        (``fetchone``, ``fetchall``) returns, if one is named."""
+        (``fetchone``, ``fetchall``) returns, if one is named, else the number of rows it
+        wrote (the statement's own, not its CTEs')."""
         if self._execute is None:
             self._compile()
         values = self._values(params)
@@ -102,7 +104,7 @@ class PreparedStatement:
             try:
                 with dbapi.cursor() as cursor:
                     cursor.execute(sql, values)
-                    rows = getattr(cursor, fetch)() if fetch else None
+                    rows = getattr(cursor, fetch)() if fetch else cursor.rowcount
             except engine.dialect.loaded_dbapi.Error as error:
                 connection.invalidate()  # whatever it prepared, a new connection starts clean
                 # as SQLAlchemy's own (an unreachable database is a 503, api.errors)
@@ -177,8 +179,12 @@ class PreparedWrite(PreparedStatement):
         """Write with ``params`` in ``tenant_id`` (passed as ``:tenant``), committed when this
         returns True; False where it cannot run alone (SQLite, a session joined to an outer
         connection): the caller then writes in the session's transaction."""
+        return self.rows_alone(session, tenant_id, params) is not None
+
+    def rows_alone(self, session: Session, tenant_id: uuid.UUID, params: dict) -> int | None:
+        """As :meth:`run_alone`, the number of rows the statement wrote (for a conditional
+        write: whether its condition held), committed; None where it cannot run alone."""
         engine = self._prepared_engine(session)
         if engine is None:
-            return False
-        self._run_prepared(engine, dict(params, tenant=tenant_id), fetch=None)
-        return True
+            return None
+        return self._run_prepared(engine, dict(params, tenant=tenant_id), fetch=None)

@@ -87,16 +87,17 @@ def record_now(action: str, actor: Actor, target=None, *, tenant_id: uuid.UUID |
         connection.execute(insert(AuditEvent).values(**values))
 
 
-#: An event's INSERT as a statement built once: :func:`insert_parameters` fills it.
-INSERT = insert(AuditEvent.__table__).values({
-    column.name: sa.bindparam(f"event_{column.name}", type_=column.type)
-    for column in AuditEvent.__table__.columns})
+#: An event's columns, each bound to the parameter ``event_{name}``, and its INSERT, built
+#: once: :func:`insert_parameters` fills them.
+VALUES = {column.name: sa.bindparam(f"event_{column.name}", type_=column.type)
+          for column in AuditEvent.__table__.columns}
+INSERT = insert(AuditEvent.__table__).values(VALUES)
 
 
 def insert_parameters(action: str, actor: Actor, target, tenant_id: uuid.UUID,
                       **details) -> dict:
-    """The parameters of :data:`INSERT` for an event, for a use case that writes its rows
-    with SQL statements of its own (:func:`api.oauth.tokens.record_issued`): the caller
+    """The parameters of :data:`INSERT` (and :data:`VALUES`) for an event, for a use case that
+    writes its rows with SQL statements of its own (:mod:`api.oauth.tokens`): the caller
     executes it in its transaction, so the event commits (or rolls back) with the use case
     as an event :func:`record` adds does."""
     values = dict(id=uuid7(), tenant_id=tenant_id, created_at=utcnow(), ip=None,

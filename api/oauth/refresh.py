@@ -6,10 +6,11 @@ role names and permissions, as a :class:`RefreshToken` snapshot of plain values.
 table in it is filtered by the tenant explicitly and read by its key (as in the bearer
 check, :mod:`api.oauth.bearer`), and row-level security holds on top.
 
-Whether it may be used is decided by :func:`claim`, one statement in the request's
-transaction that locks the grant and marks the token used: of parallel uses exactly one
-wins, and the loser is a reuse. Revocation and introspection find refresh tokens as token
-rows (:func:`api.oauth.tokens.find_refresh_token`).
+Whether it may be used is decided by its claim, which locks the grant and marks the token
+used, in the statement that records what replaces it
+(:func:`api.oauth.tokens.record_rotation`): of parallel uses exactly one wins, and the loser
+is a reuse. Revocation and introspection find refresh tokens as token rows
+(:func:`api.oauth.tokens.find_refresh_token`).
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ import uuid
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, select
 
 from api.db import utcnow
 from api.extensions import db
@@ -101,32 +102,3 @@ def find(tenant_id: uuid.UUID, token_string: str) -> RefreshToken | None:
     return RefreshToken(as_uuid(token_id), tenant_id, scope, as_uuid(grant_id),
                         as_uuid(client_id), user, resource, exchange,
                         None if session_id is None else as_uuid(session_id), used, bool(usable))
-
-
-_GRANTS, _TOKENS = Grant.__table__, Token.__table__
-#: :func:`claim`'s statement, built once; it names the tenant. On PostgreSQL the grant's
-#: FOR UPDATE subquery is an InitPlan, run (and its lock taken) before the token is read.
-_CLAIM = update(_TOKENS).where(
-    _TOKENS.c.id == sa.bindparam("token", type_=_TOKENS.c.id.type),
-    _TOKENS.c.tenant_id == sa.bindparam("tenant", type_=_TOKENS.c.tenant_id.type),
-    _TOKENS.c.refresh_used_at.is_(None),
-    select(_GRANTS.c.id).where(
-        _GRANTS.c.id == sa.bindparam("grant", type_=_GRANTS.c.id.type),
-        _GRANTS.c.tenant_id == sa.bindparam("tenant", type_=_GRANTS.c.tenant_id.type)
-    ).with_for_update().exists()
-).values(refresh_used_at=sa.bindparam("now", type_=_TOKENS.c.refresh_used_at.type))
-
-
-def claim(token: RefreshToken) -> bool:
-    """Mark the refresh token used; False when another request already did (reuse).
-
-    One statement: the grant row is locked first (before the token's row is read), as
-    revocation locks it first (grant, then its tokens), so parallel refreshes and
-    revocations of one family queue up in the same order instead of deadlocking; a refresh
-    that waited for another sees the token already used (PostgreSQL rechecks the row it
-    updates). It runs on the session's connection, in its transaction and tenant
-    (row-level security), and names the token's tenant itself.
-    """
-    return db.session.connection().execute(_CLAIM, {
-        "grant": token.grant_id, "token": token.id, "tenant": token.tenant_id,
-        "now": utcnow()}).rowcount == 1

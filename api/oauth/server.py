@@ -439,12 +439,13 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
         targets.bind(_same_target(self.request, token.resource), token.exchange)
         return token
 
-    def issue_token(self, user, refresh_token: refresh.RefreshToken):
-        """Claim the refresh token atomically first: of parallel uses exactly one wins."""
-        if not refresh.claim(refresh_token):
-            self._revoke_reused(refresh_token)
+    def save_token(self, token: dict) -> None:
+        """Claim the refresh token as its successor is recorded, in one statement
+        (:func:`.tokens.record_rotation`): of parallel uses exactly one wins, and the others
+        are reuses; a request refused before it (scope, user) leaves the token unused."""
+        if not tokens.record_rotation(token, self.request, current_tenant()):
+            self._revoke_reused(self.request.refresh_token)
             raise InvalidGrantError()
-        return super().issue_token(user, refresh_token)
 
     def _revoke_reused(self, token: refresh.RefreshToken) -> None:
         """RFC 9700 §4.14: reuse revokes the whole family (the endpoint commits)."""
@@ -469,7 +470,7 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
         return user
 
     def revoke_old_credential(self, refresh_token) -> None:
-        """The old refresh token was marked used when it was claimed."""
+        """The old refresh token was marked used when its successor was saved."""
 
 
 class ClientCredentialsGrant(grants.ClientCredentialsGrant):

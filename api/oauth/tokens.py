@@ -74,33 +74,92 @@ def _bound(table: sa.Table, prefix: str, names: tuple[str, ...]) -> dict:
     return {name: sa.bindparam(prefix + name, type_=table.c[name].type) for name in names}
 
 
+def _insert_if(table: sa.Table, values: dict, condition) -> sa.Insert:
+    """``table``'s row of ``values`` (bound parameters), written only when ``condition`` holds:
+    ``INSERT ... SELECT ... WHERE``, each value cast to its column's type (PostgreSQL infers
+    the types of a VALUES list from the columns, but not those of a select list)."""
+    return insert(table).from_select(list(values), select(*(
+        sa.cast(value, table.c[name].type) for name, value in values.items())).where(condition))
+
+
 _GRANTS, _TOKENS = Grant.__table__, Token.__table__
 #: The statements that record an issuance, built once (see :func:`record_issued`).
 _NEW_GRANT = insert(_GRANTS).values(
-    id=sa.bindparam("grant_id", type_=_GRANTS.c.id.type),
+    id=sa.bindparam("grant", type_=_GRANTS.c.id.type),
     tenant_id=sa.bindparam("tenant", type_=_GRANTS.c.tenant_id.type),
     **_bound(_GRANTS, "grant_", ("client_id", "user_id", "grant_type", "scope", "created_at",
                                  "expires_at", "resource", "exchange", "session_id")))
 _EXTENDED_GRANT = update(_GRANTS).where(
-    _GRANTS.c.id == sa.bindparam("grant_id", type_=_GRANTS.c.id.type),
+    _GRANTS.c.id == sa.bindparam("grant", type_=_GRANTS.c.id.type),
     _GRANTS.c.tenant_id == sa.bindparam("tenant", type_=_GRANTS.c.tenant_id.type)
 ).values(**_bound(_GRANTS, "grant_", ("expires_at",)))
-_NEW_TOKEN = insert(_TOKENS).values(
-    grant_id=sa.bindparam("grant_id", type_=_TOKENS.c.grant_id.type),
+_TOKEN_VALUES = dict(
+    grant_id=sa.bindparam("grant", type_=_TOKENS.c.grant_id.type),
     tenant_id=sa.bindparam("tenant", type_=_TOKENS.c.tenant_id.type),
     **_bound(_TOKENS, "token_", ("id", "jti", "scope", "issued_at", "access_expires_at",
                                  "refresh_token_hash", "refresh_expires_at")))
+_NEW_TOKEN = insert(_TOKENS).values(_TOKEN_VALUES)
 #: On PostgreSQL, the grant's and the token's rows as data-modifying CTEs of the event's.
-_ISSUED = {grant: audit.INSERT.add_cte(grant.cte("grant_written"), _NEW_TOKEN.cte("token_written"))
-           for grant in (_NEW_GRANT, _EXTENDED_GRANT)}
+_ISSUED = audit.INSERT.add_cte(_NEW_GRANT.cte("grant_written"), _NEW_TOKEN.cte("token_written"))
 #: A new grant's issuance that is the request's only write, prepared (:mod:`api.prepared`).
-_ISSUED_ALONE = PreparedWrite("tessera_issue", _ISSUED[_NEW_GRANT])
+_ISSUED_ALONE = PreparedWrite("tessera_issue", _ISSUED)
+#: The claim of a refresh token, built once: the token ``:claimed_token`` of the grant
+#: ``:grant`` in ``:tenant`` is marked used at ``:claimed_at``, unless it was already;
+#: whether a row was written says whether this use won. The grant's row is locked first
+#: (on PostgreSQL its FOR UPDATE subquery is an InitPlan, run before the token is read), as
+#: revocation locks it first (grant, then its tokens), so parallel refreshes and revocations
+#: of one family queue up in the same order instead of deadlocking; a refresh that waited for
+#: another sees the token already used (PostgreSQL rechecks the row it updates). It is
+#: written with what replaces the token, in the same statement or transaction
+#: (:func:`record_rotation`).
+_CLAIM = update(_TOKENS).where(
+    _TOKENS.c.id == sa.bindparam("claimed_token", type_=_TOKENS.c.id.type),
+    _TOKENS.c.tenant_id == sa.bindparam("tenant", type_=_TOKENS.c.tenant_id.type),
+    _TOKENS.c.refresh_used_at.is_(None),
+    select(_GRANTS.c.id).where(
+        _GRANTS.c.id == sa.bindparam("grant", type_=_GRANTS.c.id.type),
+        _GRANTS.c.tenant_id == sa.bindparam("tenant", type_=_GRANTS.c.tenant_id.type)
+    ).with_for_update().exists()
+).values(refresh_used_at=sa.bindparam("claimed_at", type_=_TOKENS.c.refresh_used_at.type))
+#: On PostgreSQL, a refresh's rotation (:func:`record_rotation`): the claim, the grant's new
+#: expiry and the new token as data-modifying CTEs of the event's INSERT, each of the other
+#: three written only where the claim returned its row.
+_CLAIMED = _CLAIM.returning(_TOKENS.c.id).cte("claimed")
+_IF_CLAIMED = select(_CLAIMED.c.id).exists()
+_ROTATED = _insert_if(audit.INSERT.table, audit.VALUES, _IF_CLAIMED).add_cte(
+    _CLAIMED, _EXTENDED_GRANT.where(_IF_CLAIMED).cte("grant_written"),
+    _insert_if(_TOKENS, _TOKEN_VALUES, _IF_CLAIMED).cte("token_written"))
+#: A rotation, the refresh's only write, prepared.
+_ROTATED_ALONE = PreparedWrite("tessera_rotate", _ROTATED)
+
+
+def _parameters(token: dict, request, tenant: Tenant, grant_id: uuid.UUID) -> dict:
+    """What the statements of an issuance under the grant ``grant_id`` write but the grant's
+    own columns: the token row (``token_*``) and the ``token.issued`` event (``event_*``)."""
+    claims = _unverified_segment(token["access_token"], 1)  # we signed it a moment ago
+    refresh_token = token.get("refresh_token")
+    user = request.user
+    refresh_expires_at = utcnow() + timedelta(seconds=tenant.refresh_token_lifetime) \
+        if refresh_token else None
+    parameters = {
+        "tenant": tenant.id, "grant": grant_id,
+        "grant_expires_at": refresh_expires_at or _at(claims["exp"]), "token_id": uuid7(),
+        "token_jti": claims["jti"], "token_scope": token.get("scope", ""),
+        "token_issued_at": _at(claims["iat"]), "token_access_expires_at": _at(claims["exp"]),
+        "token_refresh_token_hash": digest(refresh_token) if refresh_token else None,
+        "token_refresh_expires_at": refresh_expires_at}
+    actor = audit.Actor.of_user(user) if user else audit.Actor.of_client(request.client)
+    parameters.update(audit.insert_parameters(
+        "token.issued", actor, audit.Target(Grant.__tablename__, grant_id), tenant.id,
+        client_id=request.client.client_id, grant_type=request.payload.grant_type,
+        scope=parameters["token_scope"], jti=claims["jti"]))
+    return parameters
 
 
 def record_issued(token: dict, request, tenant: Tenant, alone: bool = False) -> None:
-    """Store what the token endpoint just issued (Authlib's ``save_token``): the grant (a
-    new one, or the refreshed one's new expiry), the token row and the ``token.issued``
-    audit event, in the request's transaction (the endpoint commits).
+    """Store what the token endpoint just issued under a new grant (Authlib's
+    ``save_token``): the grant, the token row and the ``token.issued`` audit event, in the
+    request's transaction (the endpoint commits). A refresh has :func:`record_rotation`.
 
     They are written with Core statements built once, not ORM objects (the endpoint reads
     none of them back): on PostgreSQL the three in one statement, the grant's and the
@@ -108,60 +167,56 @@ def record_issued(token: dict, request, tenant: Tenant, alone: bool = False) -> 
     trip and no flush; elsewhere (SQLite has no such CTEs) one after the other. Every row
     names the tenant explicitly, and row-level security checks it.
 
-    ``alone``: a new grant's issuance that is the request's only write (client_credentials
-    writes nothing else). On PostgreSQL that statement is then a prepared one, run by itself
+    ``alone``: an issuance that is the request's only write (client_credentials writes
+    nothing else). On PostgreSQL that statement is then a prepared one, run by itself
     in autocommit (:class:`~api.prepared.PreparedWrite`): it commits, synchronously, in the
     same round trip, so the request pays no BEGIN and no COMMIT; it is durable before the
     response is built, as the endpoint's commit would make it.
     """
-    claims = _unverified_segment(token["access_token"], 1)  # we signed it a moment ago
     client, user = request.client, request.user
-    refresh = token.get("refresh_token")
-    scope = token.get("scope", "")
-    grant_type = request.payload.grant_type
-    now = utcnow()
-    refresh_expires_at = now + timedelta(seconds=tenant.refresh_token_lifetime)
-    previous = getattr(request, "refresh_token", None)
     code = getattr(request, "authorization_code", None)
-    parameters = {
-        "tenant": tenant.id, "grant_expires_at": refresh_expires_at if refresh
-        else _at(claims["exp"]), "token_id": uuid7(), "token_jti": claims["jti"],
-        "token_scope": scope, "token_issued_at": _at(claims["iat"]),
-        "token_access_expires_at": _at(claims["exp"]),
-        "token_refresh_token_hash": digest(refresh) if refresh else None,
-        "token_refresh_expires_at": refresh_expires_at if refresh else None}
-    if previous is not None:  # a snapshot (api.oauth.refresh): no grant object to expire
-        grant = _EXTENDED_GRANT
-        parameters["grant_id"] = previous.grant_id
-    else:
-        grant = _NEW_GRANT
-        target, exchange = targets.bound()
-        parameters.update(
-            grant_id=uuid7(), grant_client_id=client.id,
-            grant_user_id=user.id if user else None, grant_grant_type=grant_type,
-            grant_scope=scope, grant_created_at=now, grant_resource=target.stored,
-            grant_exchange=exchange,
-            grant_session_id=code.session_id if code is not None else None)
-    actor = audit.Actor.of_user(user) if user else audit.Actor.of_client(client)
-    parameters.update(audit.insert_parameters(
-        "token.issued", actor, audit.Target(Grant.__tablename__, parameters["grant_id"]),
-        tenant.id, client_id=client.client_id, grant_type=grant_type, scope=scope,
-        jti=claims["jti"]))
-    if not (alone and grant is _NEW_GRANT
-            and _ISSUED_ALONE.run_alone(db.session, tenant.id, parameters)):
-        _write_in_session(grant, parameters)
+    target, exchange = targets.bound()
+    parameters = _parameters(token, request, tenant, uuid7())
+    parameters.update(
+        grant_client_id=client.id, grant_user_id=user.id if user else None,
+        grant_grant_type=request.payload.grant_type, grant_scope=parameters["token_scope"],
+        grant_created_at=utcnow(), grant_resource=target.stored, grant_exchange=exchange,
+        grant_session_id=code.session_id if code is not None else None)
+    if not (alone and _ISSUED_ALONE.run_alone(db.session, tenant.id, parameters)):
+        _write_in_session(_ISSUED, (_NEW_GRANT, _NEW_TOKEN, audit.INSERT), parameters)
     if code is not None:  # so that a replay of the code can revoke this grant (flushed
-        code.grant_id = parameters["grant_id"]  # at commit, after the grant row exists)
-    TOKENS_ISSUED.labels(grant_type, tenant.slug).inc()
+        code.grant_id = parameters["grant"]  # at commit, after the grant row exists)
+    TOKENS_ISSUED.labels(request.payload.grant_type, tenant.slug).inc()
 
 
-def _write_in_session(grant: sa.Insert | sa.Update, parameters: dict) -> None:
-    """An issuance's rows, in the request's transaction (see :func:`record_issued`)."""
+def record_rotation(token: dict, request, tenant: Tenant) -> bool:
+    """Claim the refresh token the request presented (:data:`_CLAIM`) and
+    store what the token endpoint issued in its place (RFC 6749 §6): the grant's new expiry,
+    the token row and the ``token.issued`` event, or nothing at all when the claim fails;
+    False then (it was used already, by a parallel request too: a reuse).
+
+    On PostgreSQL, one statement, the rotation's only write: prepared and run by itself in
+    autocommit as :func:`record_issued`'s ``alone``, committed synchronously in its round
+    trip (in the request's transaction where the session is joined to an outer connection);
+    elsewhere the claim and then the rows, in the request's transaction.
+    """
+    previous = request.refresh_token  # a snapshot (api.oauth.refresh)
+    parameters = _parameters(token, request, tenant, previous.grant_id)
+    parameters.update(claimed_token=previous.id, claimed_at=utcnow())
+    written = _ROTATED_ALONE.rows_alone(db.session, tenant.id, parameters)
+    rotated = written == 1 if written is not None else _write_in_session(
+        _ROTATED, (_CLAIM, _EXTENDED_GRANT, _NEW_TOKEN, audit.INSERT), parameters)
+    if rotated:
+        TOKENS_ISSUED.labels(request.payload.grant_type, tenant.slug).inc()
+    return rotated
+
+
+def _write_in_session(statement: sa.Insert, steps: tuple, parameters: dict) -> bool:
+    """An issuance's rows in the request's transaction: ``statement`` on PostgreSQL, else
+    each of ``steps`` in turn while each writes its row. Whether the last one did."""
     if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(_ISSUED[grant], parameters)
-    else:
-        for statement in (grant, _NEW_TOKEN, audit.INSERT):
-            db.session.execute(statement, parameters)
+        return db.session.execute(statement, parameters).rowcount == 1
+    return all(db.session.execute(step, parameters).rowcount == 1 for step in steps)
 
 
 def _public_key(tenant: Tenant, kid: str) -> RSAKey | ECKey | None:

@@ -6,9 +6,13 @@ Nothing of them is kept between requests, so a changed secret, a deleted client 
 rotated or revoked key counts with the next request.
 
 Also the refresh and password grants' own: a refresh reads its token, grant and user with
-one prepared statement (api.oauth.refresh) and writes two statements; the password grant's
+one prepared statement (api.oauth.refresh) and writes with one, committed by itself
+(api.oauth.tokens.record_rotation); the password grant's
 throttle counters are one statement per step, each in autocommit with synchronous_commit
 off (api.ratelimit), and the user's factors one query (api.mfa.factors)."""
+import threading
+import time
+
 import pytest
 import sqlalchemy as sa
 from sqlalchemy import select
@@ -216,27 +220,83 @@ def password_grant(http, credentials, email: str, password: str = factories.PASS
         "grant_type": "password", "username": email, "password": password, "scope": "openid"})
 
 
-def test_a_refresh_reads_with_one_prepared_statement_and_writes_two(committed_app, legacy,
-                                                                    statements):
+def refresh_grant(http, credentials, refresh_token: str):
+    return http.post("/t/acme/token", auth=credentials, data={
+        "grant_type": "refresh_token", "refresh_token": refresh_token})
+
+
+def found(tenant_id, refresh_token: str) -> refresh.RefreshToken | None:
+    """The refresh token as the refresh grant reads it (api.oauth.refresh)."""
+    with tenant_scope(_db.session, tenant_id):
+        token = refresh.find(tenant_id, refresh_token)
+        _db.session.rollback()
+    return token
+
+
+def test_a_refresh_is_one_prepared_read_and_one_prepared_write_committed_by_itself(
+        committed_app, legacy, statements, prepared_runs):
+    """The token, grant and user in one read; the claim, the grant's new expiry, the new
+    token and the event in one write, committed when the response is; nothing through the
+    session (no BEGIN, no COMMIT)."""
+    tenant, user, credentials = legacy
+    http, tenant_id = committed_app.test_client(), tenant.id
+    issued = password_grant(http, credentials, user.email).json
+    presented = found(tenant_id, issued["refresh_token"])
+    assert presented.user.id == user.id and presented.user.permissions and presented.usable
+    assert found(tenant_id, "not a refresh token") is None
+    _db.session.remove()  # as each request starts in production (here they share one)
+    statements.clear()
+    prepared_runs.clear()
+    refreshed = refresh_grant(http, credentials, issued["refresh_token"])
+    assert refreshed.status_code == 200
+    assert prepared_runs == ["tessera_token_client", "tessera_refresh", "tessera_rotate"]
+    assert statements == []
+    used, successor = found(tenant_id, issued["refresh_token"]), found(
+        tenant_id, refreshed.json["refresh_token"])
+    assert used.used and not used.usable
+    assert successor.usable and successor.grant_id == presented.grant_id
+
+
+def test_a_refresh_that_loses_the_claim_writes_nothing_and_revokes_the_grant(committed_app,
+                                                                             legacy):
+    """Of two uses of one refresh token, the one whose claim waited for the other's (the
+    grant's row lock) finds the token used when it gets the lock: it issues nothing (no
+    token row, no token.issued event) and revokes the grant as a reuse (RFC 9700 §4.14.2).
+    The other use is played here by a transaction holding the grant's lock."""
     tenant, user, credentials = legacy
     http = committed_app.test_client()
     issued = password_grant(http, credentials, user.email).json
+    presented = found(tenant.id, issued["refresh_token"])
+    database = _db.engine.url.database
+    superuser = sa.create_engine(make_url(postgres_server_url()).set(database=database))
+    responses = []
+    try:
+        with superuser.connect() as winner:
+            winner.execute(select(Grant.id).where(Grant.id == presented.grant_id)
+                           .with_for_update())
+            winner.execute(sa.update(Token).where(Token.id == presented.id)
+                           .values(refresh_used_at=utcnow()))
+            loser = threading.Thread(target=lambda: responses.append(
+                refresh_grant(http, credentials, issued["refresh_token"])))
+            loser.start()
+            waiting = sa.text("SELECT count(*) FROM pg_stat_activity WHERE datname = :name "
+                              "AND wait_event_type = 'Lock'")
+            deadline = time.monotonic() + 10
+            while not (waited := winner.scalar(waiting, {"name": database})) and \
+                    time.monotonic() < deadline:
+                time.sleep(0.02)
+            winner.commit()
+            loser.join(10)
+    finally:
+        superuser.dispose()
+    assert waited  # for the grant's lock, after its read had found the token unused
+    assert responses[0].status_code == 400 and responses[0].json["error"] == "invalid_grant"
     with tenant_scope(_db.session, tenant.id):
-        found = refresh.find(tenant.id, issued["refresh_token"])
+        assert _db.session.get(Grant, presented.grant_id).revoked_at is not None
+        assert len(_db.session.scalars(select(Token)).all()) == 1  # the password grant's
+        actions = _db.session.scalars(select(AuditEvent.action)).all()
         _db.session.rollback()
-    assert found.user.id == user.id and found.user.permissions and found.usable
-    assert refresh.find(tenant.id, "not a refresh token") is None
-    statements.clear()
-    refreshed = http.post("/t/acme/token", auth=credentials, data={
-        "grant_type": "refresh_token", "refresh_token": issued["refresh_token"]})
-    assert refreshed.status_code == 200
-    assert [statement.split()[0] for statement, _ in statements] == ["UPDATE", "WITH"]
-    assert "UPDATE tokens SET refresh_used_at" in statements[0][0]
-    assert "FOR UPDATE" in statements[0][0]  # the grant is locked first, as revocation does
-    with tenant_scope(_db.session, tenant.id):
-        used = refresh.find(tenant.id, issued["refresh_token"])
-        _db.session.rollback()
-    assert used.used and not used.usable
+    assert actions.count("token.issued") == 1 and "refresh_token.reused" in actions
 
 
 def test_the_password_grants_throttle_is_one_autocommit_statement_per_step(

@@ -90,3 +90,25 @@ def test_a_deactivated_user_cannot_refresh(db, oauth, factories, web_app, tenant
         db.session.commit()
     response = refresh(oauth, app_client, secret, first["refresh_token"])
     assert response.status_code == 400
+
+
+def test_a_refused_refresh_leaves_the_refresh_token_unused(db, oauth, factories, web_app,
+                                                           tenant):
+    """Refused once nothing it asks for is left to the user (invalid_scope), the refresh has
+    changed nothing: the same refresh token works once the user holds the permission again."""
+    factories.user(tenant, email="ann@acme.io", role="admin")
+    app_client, secret = web_app
+    first = oauth.code_tokens(app_client, secret, "ann@acme.io", scope="users:read")
+
+    def make(role: str) -> None:
+        with tenant_scope(db.session, tenant.id):
+            ann = db.session.scalar(select(User).where(User.email == "ann@acme.io"))
+            ann.roles = [role_by_name(role)]
+            db.session.commit()
+
+    make("user")
+    refused = refresh(oauth, app_client, secret, first["refresh_token"])
+    assert refused.status_code == 400 and refused.json["error"] == "invalid_scope"
+    make("admin")
+    second = refresh(oauth, app_client, secret, first["refresh_token"])
+    assert second.status_code == 200 and second.json["scope"] == "users:read"
