@@ -6,7 +6,8 @@ the request's transaction, no ORM query), filtered by the tenant explicitly, wit
 row-level security on top, and read again on every request: nothing of a client is kept
 between requests, so a deleted client or a rotated secret counts at once on every process.
 An endpoint that reads something else on every request too can read it in the same
-statement (:func:`lookup_with`: the token endpoint reads the key that signs).
+statement (:func:`lookup_with`: the token endpoint reads the key that signs, and for a refresh
+the refresh token).
 
 From the row the lookup makes the :class:`~api.clients.models.Client` that Authlib and
 Tessera's grants use, attached to the request's session as if the session had loaded it
@@ -38,16 +39,21 @@ _WHERE = (Client.client_id == bindparam("client_id"),
 LOOKUP = PreparedRead("tessera_client", select(*_COLUMNS).where(*_WHERE))
 
 
-def lookup_with(name: str, also: sa.Select) -> PreparedRead:
-    """A lookup that reads ``also`` with the client, in the same statement: a ``LATERAL``
-    subquery of at most one row (its columns null when it finds none), which may use the
-    ``:tenant`` parameter. For a request that needs both, one round trip. SQLite, which has
-    no ``LATERAL``, reads each of its columns as a scalar subquery."""
-    joined = also.lateral()
-    return PreparedRead(name, select(*_COLUMNS, *joined.c).select_from(
-        Client.__table__.outerjoin(joined, sa.true())).where(*_WHERE),
-        portable=select(*_COLUMNS, *(also.with_only_columns(column).scalar_subquery()
-                                     for column in also.selected_columns)).where(*_WHERE))
+def lookup_with(name: str, *also: sa.Select, portable: tuple[sa.Select, ...] = ()
+                ) -> PreparedRead:
+    """A lookup that reads each of ``also`` with the client, in the same statement: a
+    ``LATERAL`` subquery of at most one row (its columns null when it finds none), which may
+    use the ``:tenant`` parameter. For a request that needs them all, one round trip. SQLite,
+    which has no ``LATERAL``, reads each of their columns as a scalar subquery (of
+    ``portable``, their forms without PostgreSQL's own syntax, where they have one)."""
+    joined, clients = [select_.lateral() for select_ in also], Client.__table__
+    for lateral in joined:
+        clients = clients.outerjoin(lateral, sa.true())
+    return PreparedRead(name, select(
+        *_COLUMNS, *(column for lateral in joined for column in lateral.c)
+    ).select_from(clients).where(*_WHERE), portable=select(*_COLUMNS, *(
+        select_.with_only_columns(column).scalar_subquery()
+        for select_ in portable or also for column in select_.selected_columns)).where(*_WHERE))
 
 
 def find(tenant_id: uuid.UUID, client_id: str) -> Client | None:

@@ -2,7 +2,9 @@
 
 A presented refresh token is found by its digest with one prepared statement
 (:mod:`api.prepared`), no ORM: the token's row, its grant, and the grant's user with their
-role names and permissions, as a :class:`RefreshToken` snapshot of plain values. Every
+role names and permissions, as a :class:`RefreshToken` snapshot of plain values. The token
+endpoint reads it with the client that presents it, in its client lookup's statement
+(:func:`presented`, :func:`remember`). Every
 table in it is filtered by the tenant explicitly and read by its key (as in the bearer
 check, :mod:`api.oauth.bearer`), and row-level security holds on top.
 
@@ -18,6 +20,7 @@ import uuid
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from flask import g
 from sqlalchemy import bindparam, select
 
 from api.db import utcnow
@@ -88,12 +91,32 @@ def _statement(lateral: bool) -> sa.Select:
 
 
 LOOKUP = PreparedRead("tessera_refresh", _statement(lateral=True), _statement(lateral=False))
+#: ``g``: (tenant id, digest) -> the row :data:`LOOKUP`'s statement read with the client.
+_REMEMBERED = "refresh_tokens_read"
+
+
+def presented(form) -> str | None:
+    """The digest of the refresh token a token request presents (its ``:digest``
+    parameter), if it is a refresh: for reading it with the client (:func:`remember`)."""
+    token_string = form.get("refresh_token")
+    return digest(token_string) if form.get("grant_type") == "refresh_token" and \
+        token_string else None
+
+
+def remember(tenant_id: uuid.UUID, token_digest: str, row: tuple) -> None:
+    """What :data:`LOOKUP`'s statement found for the token ``token_digest`` when the request
+    read it with its client (:func:`api.clients.lookup.lookup_with`; all null when it found
+    none): :func:`find` reads no more, in this request."""
+    g.setdefault(_REMEMBERED, {})[tenant_id, token_digest] = row
 
 
 def find(tenant_id: uuid.UUID, token_string: str) -> RefreshToken | None:
     """The refresh token ``token_string`` of this tenant, usable or not, or None."""
-    row = LOOKUP.first(db.session, tenant_id, digest=digest(token_string), now=utcnow())
+    key = digest(token_string)
+    row = g.get(_REMEMBERED, {}).pop((tenant_id, key), None)
     if row is None:
+        row = LOOKUP.first(db.session, tenant_id, digest=key, now=utcnow())
+    if row is None or row[0] is None:
         return None
     (token_id, scope, grant_id, client_id, user_id, resource, exchange, session_id, used,
      usable, live, email, roles, permissions) = row

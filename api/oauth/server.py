@@ -148,17 +148,25 @@ class TenantAuthorizationServer(AuthorizationServer):
         """Nothing in Flask config: tokens and scopes are Tessera's (see build_server)."""
 
     def query_client(self, client_id: str) -> Client | None:
-        """The tenant's client; at the token endpoint, read with the key that signs; at the
-        introspection endpoint, with the token it is asked about (:mod:`.introspection`)."""
+        """The tenant's client; at the token endpoint, read with the key that signs (and with
+        the refresh token that a refresh presents); at the introspection endpoint, with the
+        token it is asked about (:mod:`.introspection`)."""
         tenant_id = current_tenant().id
         if request.endpoint == INTROSPECTION_ENDPOINT:
             return introspection.find_client(current_tenant(), client_id)
         if request.endpoint != TOKEN_ENDPOINT:
             return clients.find(tenant_id, client_id)
-        client, signing_key = clients.find_with(TOKEN_CLIENT, tenant_id, client_id,
-                                                now=utcnow())
+        refresh_digest = refresh.presented(request.form)
+        if refresh_digest is None:
+            client, signing_key = clients.find_with(TOKEN_CLIENT, tenant_id, client_id,
+                                                    now=utcnow())
+        else:
+            client, signing_key = clients.find_with(REFRESH_CLIENT, tenant_id, client_id,
+                                                    now=utcnow(), digest=refresh_digest)
+            if client is not None:
+                refresh.remember(tenant_id, refresh_digest, signing_key[2:])
         if client is not None:
-            keys.remember_active(tenant_id, *signing_key)
+            keys.remember_active(tenant_id, *signing_key[:2])
         return client
 
     def save_token(self, token: dict, oauth_request) -> None:
@@ -204,6 +212,10 @@ class TenantAuthorizationServer(AuthorizationServer):
 TOKEN_ENDPOINT = "tenant.oauth.issue_token"
 #: The token endpoint's client lookup, with the tenant's signing key (one round trip).
 TOKEN_CLIENT = clients.lookup_with("tessera_token_client", keys.ACTIVE)
+#: ... and for a refresh with the refresh token presented (:mod:`.refresh`), too.
+REFRESH_CLIENT = clients.lookup_with(
+    "tessera_refresh_client", keys.ACTIVE, refresh.LOOKUP.statement,
+    portable=(keys.ACTIVE, refresh.LOOKUP.portable))
 INTROSPECTION_ENDPOINT = "tenant.oauth.introspect_token"
 NO_STORE_ENDPOINTS = {TOKEN_ENDPOINT, "tenant.oauth.revoke_token", INTROSPECTION_ENDPOINT,
                       "tenant.oauth.authorize_device", "tenant.oauth.register_client",

@@ -28,9 +28,10 @@ from api.extensions import db as _db
 from api.keys import services as keys
 from api.oauth import refresh, tokens
 from api.oauth.models import Grant, Token
-from api.oauth.server import TOKEN_CLIENT
+from api.oauth.server import REFRESH_CLIENT, TOKEN_CLIENT
 from api.ratelimit import services as ratelimit
 from api.ratelimit.models import ThrottleCounter
+from api.security import digest
 from api.tenancy.models import Tenant
 from tests import factories
 from tests.services import postgres_server_url
@@ -93,6 +94,34 @@ def test_the_client_lookup_names_the_tenant_even_where_row_level_security_does_n
             if statement is TOKEN_CLIENT:
                 with tenant_scope(_db.session, tenants["acme"].id):
                     assert tuple(row("acme")[-2:]) == keys.active_key(tenants["acme"].id)[:2]
+    finally:
+        superuser.dispose()
+
+
+def test_the_refresh_token_read_with_the_client_is_the_clients_tenants_own(committed_app):
+    """Run as a superuser, whom no policy holds, the token endpoint's lookup for a refresh
+    finds the client's tenant's refresh token, and not another tenant's."""
+    http, presented = committed_app.test_client(), {}
+    for slug in ("acme", "globex"):
+        tenant = factories.tenant(slug)[0]
+        user = factories.user(tenant, f"ann@{slug}.example")
+        client, secret = factories.client(tenant, grant_types=["password", "refresh_token"],
+                                          scope="openid")
+        presented[slug] = tenant.id, client.client_id, http.post(
+            f"/t/{slug}/token", auth=(client.client_id, secret), data={
+                "grant_type": "password", "username": user.email,
+                "password": factories.PASSWORD, "scope": "openid"}).json["refresh_token"]
+    tenant_id, client_id, _ = presented["acme"]
+    superuser = sa.create_engine(make_url(postgres_server_url()).set(
+        database=_db.engine.url.database))
+    try:
+        with Session(superuser) as session:
+            def token_read(slug):
+                row = REFRESH_CLIENT.first(session, tenant_id, client_id=client_id,
+                                           now=utcnow(), digest=digest(presented[slug][2]))
+                return row[len(lookup._COLUMNS) + 2]  # after the client and the signing key
+            assert token_read("acme") is not None
+            assert token_read("globex") is None
     finally:
         superuser.dispose()
 
@@ -235,9 +264,10 @@ def found(tenant_id, refresh_token: str) -> refresh.RefreshToken | None:
 
 def test_a_refresh_is_one_prepared_read_and_one_prepared_write_committed_by_itself(
         committed_app, legacy, statements, prepared_runs):
-    """The token, grant and user in one read; the claim, the grant's new expiry, the new
-    token and the event in one write, committed when the response is; nothing through the
-    session (no BEGIN, no COMMIT)."""
+    """The client, the signing key, and the token, grant and user in one read (the token
+    endpoint's client lookup); the claim, the grant's new expiry, the new token and the
+    event in one write, committed when the response is; nothing through the session (no
+    BEGIN, no COMMIT)."""
     tenant, user, credentials = legacy
     http, tenant_id = committed_app.test_client(), tenant.id
     issued = password_grant(http, credentials, user.email).json
@@ -249,7 +279,7 @@ def test_a_refresh_is_one_prepared_read_and_one_prepared_write_committed_by_itse
     prepared_runs.clear()
     refreshed = refresh_grant(http, credentials, issued["refresh_token"])
     assert refreshed.status_code == 200
-    assert prepared_runs == ["tessera_token_client", "tessera_refresh", "tessera_rotate"]
+    assert prepared_runs == ["tessera_refresh_client", "tessera_rotate"]
     assert statements == []
     used, successor = found(tenant_id, issued["refresh_token"]), found(
         tenant_id, refreshed.json["refresh_token"])

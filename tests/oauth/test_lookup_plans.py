@@ -21,7 +21,7 @@ from api.db import tenant_scope, utcnow
 from api.extensions import db
 from api.oauth import bearer, introspection, refresh, tokens
 from api.oauth.models import Token
-from api.oauth.server import TOKEN_CLIENT
+from api.oauth.server import REFRESH_CLIENT, TOKEN_CLIENT
 from api.prepared import PreparedRead
 from api.users.authentication import authenticate
 from api.users.models import User
@@ -204,12 +204,19 @@ def test_a_refresh_token_is_found_by_its_digest(crowded, explained):
                     "refresh_token_hash")
 
 
-def test_the_refresh_grants_generic_plan_finds_token_grant_and_user_by_their_keys(crowded):
-    """The refresh grant's prepared read (api.oauth.refresh): the token by its digest."""
-    plan = generic_plan(refresh.LOOKUP, crowded[0], {"digest": "a digest", "now": utcnow()})
+@pytest.mark.parametrize("statement", [refresh.LOOKUP, REFRESH_CLIENT], ids=lambda s: s.name)
+def test_the_refresh_grants_generic_plans_find_token_grant_and_user_by_their_keys(
+        crowded, statement):
+    """The refresh grant's prepared read (api.oauth.refresh): the token by its digest; at
+    the token endpoint with the client, by its client_id."""
+    tenant_id, _, key, _ = crowded
+    plan = generic_plan(statement, tenant_id, {"digest": "a digest", "now": utcnow(),
+                                               "client_id": key})
     assert_found_by(plan, "tokens", "refresh_token_hash")
     assert_found_by(plan, "grants", "id")
     assert_found_by(plan, "users", "id")
+    if statement is REFRESH_CLIENT:
+        assert_found_by(plan, "clients", "client_id")
 
 
 def test_client_authentication_finds_the_client_by_its_client_id(crowded):
