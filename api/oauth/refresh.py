@@ -2,11 +2,11 @@
 
 A presented refresh token is found by its digest with one prepared statement
 (:mod:`api.prepared`), no ORM: the token's row, its grant, and the grant's user with their
-role names and permissions, as a :class:`RefreshToken` snapshot of plain values. The token
-endpoint reads it with the client that presents it, in its client lookup's statement
-(:func:`presented`, :func:`remember`). Every
+role names and permissions, as a :class:`RefreshToken` snapshot of plain values. Every
 table in it is filtered by the tenant explicitly and read by its key (as in the bearer
-check, :mod:`api.oauth.bearer`), and row-level security holds on top.
+check, :mod:`api.oauth.bearer`), and row-level security holds on top. The token endpoint
+reads it with the client that presents it, in its client lookup's statement
+(:func:`presented`, :func:`remember`): one round trip for both.
 
 Whether it may be used is decided by its claim, which locks the grant and marks the token
 used, in the statement that records what replaces it

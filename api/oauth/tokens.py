@@ -190,10 +190,10 @@ def record_issued(token: dict, request, tenant: Tenant, alone: bool = False) -> 
 
 
 def record_rotation(token: dict, request, tenant: Tenant) -> bool:
-    """Claim the refresh token the request presented (:data:`_CLAIM`) and
-    store what the token endpoint issued in its place (RFC 6749 §6): the grant's new expiry,
-    the token row and the ``token.issued`` event, or nothing at all when the claim fails;
-    False then (it was used already, by a parallel request too: a reuse).
+    """Claim the refresh token the request presented (:data:`_CLAIM`) and store what the
+    token endpoint issued in its place (RFC 6749 §6): the grant's new expiry, the token row
+    and the ``token.issued`` event, or nothing at all when the claim fails; False then (the
+    token was used already, by a parallel request too: a reuse).
 
     On PostgreSQL, one statement, the rotation's only write: prepared and run by itself in
     autocommit as :func:`record_issued`'s ``alone``, committed synchronously in its round
@@ -213,7 +213,7 @@ def record_rotation(token: dict, request, tenant: Tenant) -> bool:
 
 def _write_in_session(statement: sa.Insert, steps: tuple, parameters: dict) -> bool:
     """An issuance's rows in the request's transaction: ``statement`` on PostgreSQL, else
-    each of ``steps`` in turn while each writes its row. Whether the last one did."""
+    each of ``steps`` in turn while each writes its row. Whether all of them did."""
     if db.session.get_bind().dialect.name == "postgresql":
         return db.session.execute(statement, parameters).rowcount == 1
     return all(db.session.execute(step, parameters).rowcount == 1 for step in steps)
