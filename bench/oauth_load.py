@@ -11,9 +11,10 @@ Creates a fresh PostgreSQL database on TESSERA_BENCH_DATABASE_URL (default: the 
 measures the scenarios (scenarios.py) with ../shared/peers/dot/load.py (loadgen.py): a
 warm-up of each, then --repeat rounds, each one run of every scenario on every server (a
 scenario on all of them back to back, so that they are compared under the same load of the
-machine) and one measurement of the argon2id bound (argon2_bound.py); medians. --stack adds
-the production topology on the same database (stack.py); --large adds a second database grown
-to the issue's sizes (large.py) and compares the two. The peer (default
+machine, each round starting with another server) and one measurement of the argon2id bound
+(argon2_bound.py); medians. --stack adds the production topology on the same database
+(stack.py); --large adds a second database grown to the issue's sizes (large.py) and
+compares the two. The peer (default
 http://127.0.0.1:18001, skipped when it does not answer) runs its scenarios in the same
 rounds. Prints a table per Tessera deployment (report.py) and exits 1 when a target is
 missed. The databases are dropped and the servers stopped at the end. --only measures
@@ -113,7 +114,7 @@ def measure(targets: dict, bound: Argon2Bound, args) -> tuple[dict, dict]:
         bounds.append(bound.measure())
         print(f"round {number}/{args.repeat}  {report.BOUND}: {bounds[-1]['rps']:.1f}/s",
               flush=True)
-        for name, server, row, scenario in _interleaved(targets):
+        for name, server, row, scenario in _interleaved(targets, number):
             result = server.run(scenario, args.duration)
             results[name][row].append(result)
             print(f"round {number}/{args.repeat}  {name}: {row}: {result['rps']:.1f} req/s, "
@@ -124,12 +125,17 @@ def measure(targets: dict, bound: Argon2Bound, args) -> tuple[dict, dict]:
              for name, rows in results.items()}, _median(bounds))
 
 
-def _interleaved(targets: dict):
+def _interleaved(targets: dict, number: int):
     """(target, server, row, scenario): each scenario on every target back to back, so that
-    what the shared machine does meanwhile weighs alike on the figures compared."""
+    what the shared machine does meanwhile weighs alike on the figures compared; round
+    ``number`` starts with a different target each time, so that none is always measured
+    right after the same one (a write-heavy run leaves the server work to catch up on)."""
     rows = dict.fromkeys(row for _, runs in targets.values() for row in runs)
+    names = list(targets)
+    shift = (number - 1) % len(names)
     for row in rows:
-        for name, (server, runs) in targets.items():
+        for name in names[shift:] + names[:shift]:
+            server, runs = targets[name]
             if row in runs:
                 yield name, server, row, runs[row]
 
