@@ -19,7 +19,9 @@ http://127.0.0.1:18001, skipped when it does not answer) runs its scenarios in t
 rounds. Prints a table per Tessera deployment (report.py) and exits 1 when a target is
 missed. The databases are dropped and the servers stopped at the end. --only measures
 some rows (by the short names in scenarios.ONLY, /health always) while working on them;
-its table leaves the others out.
+its table leaves the others out. Each Tessera table is followed by where its CPU went
+(cpu.py): milliseconds per request by kind of process, and, for the targets that are a
+share of /health, the CPU per request the target allows.
 """
 from __future__ import annotations
 
@@ -35,6 +37,7 @@ from contextlib import ExitStack
 from datetime import datetime, timezone
 from pathlib import Path
 
+import cpu
 import report
 import scenarios
 import support
@@ -115,7 +118,10 @@ def measure(targets: dict, bound: Argon2Bound, args) -> tuple[dict, dict]:
         print(f"round {number}/{args.repeat}  {report.BOUND}: {bounds[-1]['rps']:.1f}/s",
               flush=True)
         for name, server, row, scenario in _interleaved(targets, number):
+            before = cpu.reading()
             result = server.run(scenario, args.duration)
+            result["cpu"] = cpu.per_request(before, cpu.reading(),
+                                            max(1, result["ok"] + result["errors"]))
             results[name][row].append(result)
             print(f"round {number}/{args.repeat}  {name}: {row}: {result['rps']:.1f} req/s, "
                   f"p50 {result['p50_ms']:.2f} ms, p99 {result['p99_ms']:.2f} ms, "
@@ -141,10 +147,14 @@ def _interleaved(targets: dict, number: int):
 
 
 def _median(runs: list[dict]) -> dict:
-    return {"rps": statistics.median(r["rps"] for r in runs),
-            "p50_ms": statistics.median(r["p50_ms"] for r in runs),
-            "p99_ms": statistics.median(r["p99_ms"] for r in runs),
-            "errors": sum(r["errors"] for r in runs)}
+    median = {"rps": statistics.median(r["rps"] for r in runs),
+              "p50_ms": statistics.median(r["p50_ms"] for r in runs),
+              "p99_ms": statistics.median(r["p99_ms"] for r in runs),
+              "errors": sum(r["errors"] for r in runs)}
+    if "cpu" in runs[0]:
+        median["cpu"] = {kind: statistics.median(r["cpu"][kind] for r in runs)
+                         for kind in cpu.KINDS}
+    return median
 
 
 def run(args) -> int:
@@ -165,8 +175,11 @@ def run(args) -> int:
               f"{args.connections} connections, {args.repeat} interleaved {args.duration:g} s "
               f"runs, medians; peer: {peer or 'none'}", flush=True)
         medians, bound_median = measure(targets, bound, args)
-    met = [report.table(name, medians[name], bound_median, medians.get(PEER))
-           for name in medians if name != PEER]
+    met = []
+    for name in medians:
+        if name != PEER:
+            met.append(report.table(name, medians[name], bound_median, medians.get(PEER)))
+            report.cpu_table(name, medians[name])
     if args.large:
         met.append(report.compare_large(medians[DIRECT], medians[LARGE]))
     print(f"\nload average at the end: {os.getloadavg()[0]:.1f} ({os.cpu_count()} cores)")

@@ -1,11 +1,13 @@
 """The report: a markdown table per Tessera deployment (medians; the ratio to the peer; the
 share of Tessera's own GET /health; the issue's target and whether it is met), and the
-comparison of the large database with the empty one. Each function prints its table and
-says whether every target was met.
+comparison of the large database with the empty one, and where each row's CPU went. Each
+function prints its table; ``table`` and ``compare_large`` say whether every target was met.
 """
 from __future__ import annotations
 
 import math
+
+import cpu
 
 from scenarios import (CC_ES256, CC_RS256, HEALTH, INTROSPECTION, ME, PASSWORD_GRANT,
                        PROJECTS, REFRESH)
@@ -53,6 +55,23 @@ def table(title: str, tessera: dict, bound: dict, peer: dict | None) -> bool:
         failed = {kind: result["errors"] for kind, result in peer.items() if result["errors"]}
         print(f"\npeer errors: {failed}" if failed else "")
     return met
+
+
+def cpu_table(title: str, tessera: dict) -> None:
+    """Milliseconds of CPU per request by kind of process (medians, cpu.py), and for a
+    target that is a share of /health, the CPU per request it allows: /health's total
+    divided by that share (every run saturates the cores, so req/s go as 1 / CPU)."""
+    print(f"\n#### {title}: CPU per request (ms), by process\n\n"
+          f"| scenario | {' | '.join(cpu.KINDS)} | total | allowed by the target |\n"
+          f"|---|{'---:|' * (len(cpu.KINDS) + 2)}")
+    health = sum(tessera[HEALTH]["cpu"].values())
+    for name, (_, minimums) in ROWS.items():
+        if name not in tessera:
+            continue
+        spent = tessera[name]["cpu"]
+        share = dict(minimums).get("health")
+        print(f"| {name} | {' | '.join(f'{spent[kind]:.3f}' for kind in cpu.KINDS)} "
+              f"| {sum(spent.values()):.3f} | {_number(share and health / share, '.3f')} |")
 
 
 def compare_large(empty: dict, large: dict) -> bool:
