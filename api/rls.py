@@ -53,6 +53,8 @@ RUNTIME_PRIVILEGES = {
     "user_roles": "SELECT, INSERT, DELETE",
 }
 READ_WRITE = "SELECT, INSERT, UPDATE, DELETE"
+#: The functions DATABASE_URL's role may call (each runs as the owner; see its migration).
+RUNTIME_FUNCTIONS = ("outbox_due_tenants(timestamptz)",)  # 0019: the mule's tenants
 
 _ROLE_CHECK = """
 SELECT r.rolname, r.rolsuper, r.rolbypassrls, EXISTS (
@@ -111,8 +113,9 @@ def admin_session() -> Iterator[Session]:
 
 def grant_runtime_privileges(connection: sa.Connection) -> None:
     """On ``connection`` (the admin role's, after migrations), give DATABASE_URL's role exactly
-    what the app needs: rows of every table (:data:`RUNTIME_PRIVILEGES`), the sequences, no
-    DDL. Nothing to do when both URLs are one role, or on SQLite."""
+    what the app needs: rows of every table (:data:`RUNTIME_PRIVILEGES`), the sequences, the
+    functions of :data:`RUNTIME_FUNCTIONS` that exist, no DDL. Nothing to do when both URLs
+    are one role, or on SQLite."""
     if connection.dialect.name != "postgresql" or db.engines.get(ADMIN_BIND) is None:
         return
     with db.engine.connect() as runtime:
@@ -131,7 +134,10 @@ def grant_runtime_privileges(connection: sa.Connection) -> None:
             f"GRANT USAGE ON SCHEMA {schema} TO {grantee}",
             *(f"GRANT {RUNTIME_PRIVILEGES.get(table, READ_WRITE)} ON {schema}.{quote(table)} "
               f"TO {grantee}" for table in sorted(tables)),
-            f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA {schema} TO {grantee}"]:
+            f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA {schema} TO {grantee}",
+            *(f"GRANT EXECUTE ON FUNCTION {schema}.{function} TO {grantee}"
+              for function in RUNTIME_FUNCTIONS if connection.exec_driver_sql(
+                  "SELECT to_regprocedure(%s)", (function,)).scalar())]:
         connection.exec_driver_sql(statement)
 
 

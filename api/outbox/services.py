@@ -23,9 +23,10 @@ import json
 import logging
 import uuid
 from collections.abc import Callable, Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import Flask, Response, current_app, g
+import sqlalchemy as sa
 from sqlalchemy import Select, delete, select
 from sqlalchemy.orm import Session
 
@@ -33,7 +34,6 @@ from api import audit
 from api.db import current_scope, tenant_scope, unscoped, utcnow
 from api.extensions import db, outbox_sealer
 from api.outbox.models import FAILED, PENDING, SENT, OutboxMessage
-from api.tenancy.models import Tenant
 
 log = logging.getLogger(__name__)
 
@@ -105,10 +105,11 @@ def deliver_due(include_waiting: bool = False) -> dict[str, int]:
     """Deliver every message that is due (with ``include_waiting``, those backing off too).
 
     It goes tenant by tenant, each in its own scope, as row-level security wants: the
-    runtime role sees one tenant's rows at a time (:mod:`api.rls`).
+    runtime role sees one tenant's rows at a time (:mod:`api.rls`); only the tenants with a
+    message due (:func:`_tenants_with_due`).
     """
     totals = {"sent": 0, "retrying": 0, "failed": 0}
-    tenant_ids = db.session.scalars(select(Tenant.id)).all()
+    tenant_ids = _tenants_with_due(None if include_waiting else utcnow())
     db.session.commit()
     for tenant_id in tenant_ids:
         with tenant_scope(db.session, tenant_id):
@@ -119,6 +120,23 @@ def deliver_due(include_waiting: bool = False) -> dict[str, int]:
                 if sum(counts.values()) < BATCH:
                     break
     return totals
+
+
+def _tenants_with_due(due_by: datetime | None) -> list[uuid.UUID]:
+    """The tenants with a pending message due by ``due_by`` (None: at any time). On
+    PostgreSQL a function of the schema's owner tells (migration 0019): the runtime role
+    cannot read across tenants. Asking every tenant in turn cost the mule a transaction per
+    tenant every round, a core's worth of CPU with 10,000 tenants."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return list(db.session.scalars(sa.text(
+            "SELECT outbox_due_tenants(coalesce(CAST(:due_by AS timestamptz), 'infinity'))"),
+            {"due_by": due_by}))
+    statement = select(OutboxMessage.tenant_id).distinct().where(
+        OutboxMessage.status == PENDING)
+    if due_by is not None:
+        statement = statement.where(OutboxMessage.next_attempt_at <= due_by)
+    with unscoped(db.session):
+        return list(db.session.scalars(statement))
 
 
 def _deliver(statement: Select) -> dict[str, int]:
