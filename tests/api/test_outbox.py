@@ -3,7 +3,7 @@ within 30 s), goes out on ``outbox flush`` once SMTP is back, and is audited wit
 import json
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from api.audit.models import AuditEvent
 from api.config import smtp_settings
@@ -96,6 +96,15 @@ def test_delivery_asks_only_the_tenants_with_messages_due(db, factories, tenant,
     smtp_down.start()
     assert outbox.deliver_due(include_waiting=True) == {"sent": 1, "retrying": 0, "failed": 0}
     assert [m.status for m in messages(db, tenant)] == ["sent"]
+
+
+def test_the_due_tenants_function_leaves_the_callers_setting_as_it_was(db, postgres):
+    """It reads across tenants with app.all_tenants on, as the owner, and puts the caller's
+    value back: were it left on, an owner's session would see every tenant afterwards."""
+    db.session.execute(text("SELECT set_config('app.all_tenants', 'off', true)"))
+    db.session.execute(text("SELECT outbox_due_tenants(now())")).all()
+    assert db.session.scalar(text("SELECT current_setting('app.all_tenants', true)")) == "off"
+    db.session.rollback()
 
 
 def test_backoff_starts_within_thirty_seconds_and_grows():
