@@ -17,11 +17,7 @@ from pathlib import Path
 
 KINDS = ("uWSGI", "nginx", "PostgreSQL", "load generator", "other")
 _PROC = Path("/proc")
-_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
-
-
-def available() -> bool:
-    return (_PROC / "self" / "stat").is_file()
+_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def reading() -> dict[int, tuple[str, float]]:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import math
 
 import cpu
-
 from scenarios import (CC_ES256, CC_RS256, HEALTH, INTROSPECTION, ME, PASSWORD_GRANT,
                        PROJECTS, REFRESH)
 

@@ -25,8 +25,8 @@ import uuid
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
-from flask import Flask, Response, current_app, g
 import sqlalchemy as sa
+from flask import Flask, Response, current_app, g
 from sqlalchemy import Select, delete, select
 from sqlalchemy.orm import Session
 

@@ -6,8 +6,8 @@ time, with nothing to send. Row-level security lets the runtime role see one ten
 messages at a time, so ``outbox_due_tenants(due_by)`` answers instead: it runs as the
 schema's owner with ``app.all_tenants`` on while it reads (the owner's ``all_tenants``
 policy, api/rls.py; the caller's setting is put back) and returns the ids of the tenants
-with a pending message due by then, and nothing else. Only the owner and the runtime role may call it
-(api.rls.grant_runtime_privileges).
+with a pending message due by then, and nothing else. Only the owner and the runtime role
+may call it (api.rls.grant_runtime_privileges).
 
 Revision ID: 0019
 Revises: 0018
